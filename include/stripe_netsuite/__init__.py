@@ -1,0 +1,1 @@
+"""The Stripe <-> NetSuite connector library (imports no Airflow)."""

@@ -1,0 +1,1 @@
+"""NetSuite REST + SuiteQL emulator on SQLite, with TBA signature checks."""

@@ -1,0 +1,1 @@
+"""Stateful Stripe API emulator: hosted Checkout, signed webhooks, a test clock."""

@@ -1,0 +1,35 @@
+"""Shared fixtures: the two sandboxes as real servers on 127.0.0.1, started per test module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import RunningServer, run_sandbox
+
+# Test-only TBA credentials: the NetSuite sandbox accepts exactly these (passed through NETSUITE_* variables).
+NETSUITE_TEST_ENV = {
+    "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+    "NETSUITE_CONSUMER_KEY": "ck-test-0123456789abcdef",
+    "NETSUITE_CONSUMER_SECRET": "cs-test-fedcba9876543210",
+    "NETSUITE_TOKEN_ID": "tk-test-00112233445566",
+    "NETSUITE_TOKEN_SECRET": "ts-test-66554433221100",
+}
+
+SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+@pytest.fixture(scope="module")
+def netsuite_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A seeded NetSuite sandbox; `url` is the server root, the REST base is `url + '/services/rest'`."""
+    data_dir = tmp_path_factory.mktemp("netsuite-sandbox")
+    with run_sandbox("netsuite_sandbox", data_dir, env=NETSUITE_TEST_ENV, extra_args=("--seed",)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def netsuite_env(netsuite_sandbox: RunningServer) -> dict[str, str]:
+    """The NETSUITE_* settings a client needs to reach the module's sandbox."""
+    return {**NETSUITE_TEST_ENV, "NETSUITE_BASE_URL": netsuite_sandbox.url + "/services/rest"}

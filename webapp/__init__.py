@@ -1,0 +1,1 @@
+"""The payment page web application."""
