@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +34,23 @@ def netsuite_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
 def netsuite_env(netsuite_sandbox: RunningServer) -> dict[str, str]:
     """The NETSUITE_* settings a client needs to reach the module's sandbox."""
     return {**NETSUITE_TEST_ENV, "NETSUITE_BASE_URL": netsuite_sandbox.url + "/services/rest"}
+
+
+STRIPE_TEST_KEY = "sk_test_connector_suite_0000000000"
+
+
+@pytest.fixture(scope="module")
+def stripe_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """An empty Stripe sandbox with a frozen test clock; drive it with stripe-python and /_sandbox/ routes."""
+    data_dir = tmp_path_factory.mktemp("stripe-sandbox")
+    args = ("--api-key", STRIPE_TEST_KEY, "--clock", "frozen")
+    with run_sandbox("stripe_sandbox", data_dir, extra_args=args) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stripe_client(stripe_sandbox: RunningServer) -> Any:
+    """stripe-python's StripeClient pointed at the module's sandbox."""
+    import stripe
+
+    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})

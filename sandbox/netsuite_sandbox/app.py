@@ -1,0 +1,408 @@
+"""The Flask app: REST record routes, SuiteQL, OAuth 2.0 token endpoint and /_sandbox control routes."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, current_app, request
+
+from . import qfilter, records, seed, suiteql, writes
+from .auth import TbaVerifier
+from .config import OAuth2Client, TbaCredentials
+from .errors import NetSuiteError, error_body, invalid_parameter, nonexistent_id
+from .fields import RECORD_TYPES, Field, RecordType, lookup_type
+from .governance import REST_PREFIX, ConfigValueError, Governance, RestGate, WsgiApp
+from .oauth2 import OAuth2Error, TokenService
+from .store import Store, load_record
+
+SINGULAR = "application/vnd.oracle.resource+json; type=singular; charset=UTF-8"
+COLLECTION = "application/vnd.oracle.resource+json; type=collection; charset=UTF-8"
+MAX_PAGE = 1000
+
+rest = Blueprint("rest", __name__, url_prefix=REST_PREFIX)
+control = Blueprint("control", __name__, url_prefix="/_sandbox")
+
+
+class Sandbox:
+    """Everything one running sandbox shares between requests."""
+
+    def __init__(
+        self, store: Store, tba: TbaCredentials, oauth2: OAuth2Client | None, concurrency_limit: int
+    ) -> None:
+        self.store = store
+        self.tba = tba
+        self.governance = Governance(concurrency_limit)
+        self.tokens = TokenService(oauth2, store)
+
+
+def create_app(sandbox: Sandbox) -> WsgiApp:
+    app = Flask(__name__)
+    app.extensions["netsuite_sandbox"] = sandbox
+    app.register_blueprint(rest)
+    app.register_blueprint(control)
+
+    @app.errorhandler(NetSuiteError)
+    def _netsuite_error(exc: NetSuiteError) -> Response:
+        return _json(
+            exc.body(), exc.status, "application/vnd.oracle.resource+json; type=error; charset=UTF-8"
+        )
+
+    @app.errorhandler(404)
+    def _not_found(exc: Exception) -> Response:
+        return _json(error_body(404, "NONEXISTENT_ID", f"No such resource: {request.path}"), 404)
+
+    @app.errorhandler(405)
+    def _not_allowed(exc: Exception) -> Response:
+        return _json(
+            error_body(405, "INVALID_PARAMETER", f"{request.method} is not allowed on {request.path}"), 405
+        )
+
+    gate = RestGate(app.wsgi_app, sandbox.governance, TbaVerifier(sandbox.tba), sandbox.tokens)
+    app.wsgi_app = gate  # type: ignore[method-assign]
+    return app
+
+
+@rest.before_request
+def _refuse_async() -> None:
+    """Asynchronous requests are not emulated; say so instead of silently answering synchronously."""
+    if "respond-async" in request.headers.get("Prefer", "").lower():
+        raise invalid_parameter("The sandbox does not emulate asynchronous requests (Prefer: respond-async).")
+
+
+def _sandbox() -> Sandbox:
+    value: Sandbox = current_app.extensions["netsuite_sandbox"]
+    return value
+
+
+def _json(body: Any, status: int = 200, content_type: str = "application/json") -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, content_type=content_type)
+
+
+def _base_url() -> str:
+    """Links use the host the client called, as NetSuite's use the account's own domain."""
+    return request.host_url.rstrip("/") + REST_PREFIX
+
+
+def _body() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise invalid_parameter("The request body is empty; send a JSON object.")
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except ValueError as exc:
+        raise invalid_parameter(f"The request body is not valid JSON: {exc}.") from exc
+
+
+def _record_type(name: str) -> RecordType:
+    record = lookup_type(name)
+    if record is None:
+        raise NetSuiteError(404, "NONEXISTENT_ID", f"Record type '{name}' does not exist.")
+    return record
+
+
+def _replace() -> set[str]:
+    return {name.strip() for name in request.args.get("replace", "").split(",") if name.strip()}
+
+
+def _no_content(record: RecordType, record_id: int) -> Response:
+    response = Response(status=204)
+    response.headers["Location"] = records.record_url(_base_url(), record.name, record_id)
+    return response
+
+
+def _paging() -> tuple[int, int]:
+    try:
+        limit = int(request.args.get("limit", MAX_PAGE))
+        offset = int(request.args.get("offset", 0))
+    except ValueError as exc:
+        raise invalid_parameter("limit and offset must be integers.") from exc
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid_parameter(
+            f"Invalid value for parameter limit: {limit}. It must be 1 to {MAX_PAGE}.", "limit"
+        )
+    if offset < 0:
+        raise invalid_parameter("Invalid value for parameter offset: it must not be negative.", "offset")
+    return limit, offset
+
+
+# ---------------------------------------------------------------- records
+
+
+@rest.get("/record/v1/metadata-catalog")
+@rest.get("/record/v1/metadata-catalog/")
+def metadata_catalog() -> Response:
+    base = _base_url()
+    items = [
+        {
+            "name": name,
+            "links": [
+                {"rel": "canonical", "href": f"{base}/record/v1/{name}"},
+                {"rel": "describedby", "href": f"{base}/record/v1/metadata-catalog/{name}"},
+            ],
+        }
+        for name in RECORD_TYPES
+    ]
+    return _json({"links": [{"rel": "self", "href": f"{base}/record/v1/metadata-catalog"}], "items": items})
+
+
+_JSON_TYPES = {
+    "string": "string",
+    "bool": "boolean",
+    "decimal": "number",
+    "integer": "integer",
+    "date": "string",
+    "datetime": "string",
+    "ref": "object",
+    "enum": "object",
+    "sublist": "object",
+}
+
+
+def _schema_of(fields: dict[str, Field]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, spec in fields.items():
+        prop: dict[str, Any] = {"type": _JSON_TYPES[spec.kind], "title": spec.title or name, "nullable": True}
+        if spec.kind in ("date", "datetime"):
+            prop["format"] = "date" if spec.kind == "date" else "date-time"
+        if spec.readonly:
+            prop["readOnly"] = True
+        if spec.kind == "ref":
+            prop["x-ns-record-type"] = spec.target
+        if spec.choices:
+            prop["enum"] = list(spec.choices)
+        if name.startswith(("custentity", "custbody")):
+            prop["x-ns-custom-field"] = True
+        if spec.sublist is not None:
+            prop["properties"] = {
+                "items": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": _schema_of(spec.sublist.fields)},
+                }
+            }
+            if spec.sublist.key:
+                prop["x-ns-sublist-key"] = spec.sublist.key
+        properties[name] = prop
+    return properties
+
+
+@rest.get("/record/v1/metadata-catalog/<name>")
+def metadata(name: str) -> Response:
+    record = _record_type(name)
+    schema = {
+        "$schema": "http://json-schema.org/draft-06/hyper-schema#",
+        "type": "object",
+        "title": record.label,
+        "properties": _schema_of(record.fields),
+    }
+    return _json(schema, content_type="application/schema+json")
+
+
+@rest.get("/record/v1/<name>")
+def list_records(name: str) -> Response:
+    record = _record_type(name)
+    limit, offset = _paging()
+    q = request.args.get("q")
+    base = _base_url()
+    with _sandbox().store.read() as conn:
+        ids = [
+            int(r[0])
+            for r in conn.execute("SELECT id FROM _record WHERE type = ? ORDER BY id", (record.name,))
+        ]
+        if q:
+            matches = qfilter.matcher(qfilter.parse(q, record))
+            ids = [i for i in ids if matches(_filter_view(conn, record, i))]
+    window = ids[offset : offset + limit]
+    collection = f"{base}/record/v1/{record.name}"
+    suffix = f"&{urlencode({'q': q})}" if q else ""
+
+    def href(at: int) -> str:
+        return f"{collection}?limit={limit}&offset={at}{suffix}"
+
+    links = [{"rel": "self", "href": href(offset)}]
+    if offset > 0:
+        links.append({"rel": "previous", "href": href(max(0, offset - limit))})
+    if offset + limit < len(ids):
+        links.append({"rel": "next", "href": href(offset + limit)})
+    last = ((len(ids) - 1) // limit) * limit if ids else 0
+    links += [{"rel": "first", "href": href(0)}, {"rel": "last", "href": href(last)}]
+    items = [{"links": [{"rel": "self", "href": f"{collection}/{i}"}], "id": str(i)} for i in window]
+    body = {
+        "links": links,
+        "count": len(items),
+        "hasMore": offset + len(items) < len(ids),
+        "items": items,
+        "offset": offset,
+        "totalResults": len(ids),
+    }
+    return _json(body, content_type=COLLECTION)
+
+
+def _filter_view(conn: Any, record: RecordType, record_id: int) -> dict[str, Any]:
+    stored = load_record(conn, record.family, record_id)
+    return {} if stored is None else records.view_of(conn, stored)
+
+
+@rest.post("/record/v1/<name>")
+def create_record(name: str) -> Response:
+    record = _record_type(name)
+    body = _body()
+    with _sandbox().store.write() as conn:
+        record_id = writes.create(conn, record, body)
+    return _no_content(record, record_id)
+
+
+@rest.get("/record/v1/<name>/<key>")
+def get_record(name: str, key: str) -> Response:
+    record = _record_type(name)
+    expand = request.args.get("expandSubResources", "false").lower() == "true"
+    fields_arg = request.args.get("fields")
+    fields = {f.strip() for f in fields_arg.split(",") if f.strip()} if fields_arg else None
+    with _sandbox().store.read() as conn:
+        stored = writes.find_or_404(conn, record, key)
+        body = records.render(conn, stored, _base_url(), expand, fields)
+    return _json(body, content_type=SINGULAR)
+
+
+@rest.get("/record/v1/<name>/<key>/<sublist>")
+def get_sublist(name: str, key: str, sublist: str) -> Response:
+    record = _record_type(name)
+    spec = record.fields.get(sublist)
+    if spec is None or spec.sublist is None:
+        raise nonexistent_id(record.name, f"{key}/{sublist}")
+    with _sandbox().store.read() as conn:
+        stored = writes.find_or_404(conn, record, key)
+        view = records.view_of(conn, stored)
+        href = f"{records.record_url(_base_url(), record.name, stored.id)}/{sublist}"
+        body = records.render_lines(conn, spec.sublist, view.get(sublist) or [], _base_url(), href)
+    return _json(body, content_type=COLLECTION)
+
+
+@rest.patch("/record/v1/<name>/<key>")
+def patch_record(name: str, key: str) -> Response:
+    record = _record_type(name)
+    body = _body()
+    with _sandbox().store.write() as conn:
+        record_id = writes.update(conn, record, key, body, _replace())
+    return _no_content(record, record_id)
+
+
+@rest.put("/record/v1/<name>/<key>")
+def put_record(name: str, key: str) -> Response:
+    record = _record_type(name)
+    body = _body()
+    with _sandbox().store.write() as conn:
+        record_id, _created = writes.upsert(conn, record, key, body, _replace())
+    return _no_content(record, record_id)
+
+
+@rest.delete("/record/v1/<name>/<key>")
+def delete_record(name: str, key: str) -> Response:
+    record = _record_type(name)
+    with _sandbox().store.write() as conn:
+        writes.delete(conn, record, key)
+    return Response(status=204)
+
+
+# ---------------------------------------------------------------- SuiteQL, governance, OAuth 2.0
+
+
+@rest.post("/query/v1/suiteql")
+def suiteql_query() -> Response:
+    limit, offset = _paging()
+    body = _body()
+    query = body.get("q") if isinstance(body, dict) else None
+    if not isinstance(query, str) or not query.strip():
+        raise invalid_parameter('The body must be {"q": "SELECT ..."}.', "q")
+    if offset >= suiteql.MAX_ROWS:
+        raise invalid_parameter(
+            f"SuiteQL returns at most {suiteql.MAX_ROWS} rows; offset {offset} is beyond.", "offset"
+        )
+    conn = _sandbox().store.query_connection(suiteql.prepare_connection)
+    base = _base_url() + "/query/v1/suiteql"
+    page = suiteql.page(conn, query, limit, offset, f"{base}?limit={limit}&offset={offset}", base)
+    return _json(page, content_type=COLLECTION)
+
+
+@rest.get("/system/v1/governanceLimits")
+def governance_limits() -> Response:
+    limit = _sandbox().governance.config.concurrency_limit
+    return _json({"accountConcurrencyLimit": limit, "accountUnallocatedConcurrencyLimit": limit})
+
+
+@rest.post("/auth/oauth2/v1/token")
+def oauth2_token() -> Response:
+    try:
+        body = _sandbox().tokens.issue(request.form.to_dict(), request.base_url)
+    except OAuth2Error as exc:
+        return _json(exc.body(), exc.status)
+    return _json(body)
+
+
+# ---------------------------------------------------------------- control routes (no auth)
+
+
+@control.get("/stats")
+def stats() -> Response:
+    return _json(_sandbox().governance.stats())
+
+
+@control.post("/stats/reset")
+def stats_reset() -> Response:
+    _sandbox().governance.reset_stats()
+    return _json(_sandbox().governance.stats())
+
+
+@control.get("/config")
+def get_config() -> Response:
+    return _json(_sandbox().governance.stats()["config"])
+
+
+@control.post("/config")
+def set_config() -> Response:
+    changes = request.get_json(silent=True)
+    if not isinstance(changes, dict):
+        return _json({"error": "send a JSON object of settings"}, 400)
+    try:
+        return _json(_sandbox().governance.configure(changes))
+    except ConfigValueError as exc:
+        return _json({"error": str(exc)}, 400)
+
+
+@control.post("/reset")
+def reset() -> Response:
+    """Wipe every record; {"seed": true} seeds the standard data again."""
+    options = request.get_json(silent=True) or {}
+    sandbox = _sandbox()
+    sandbox.store.wipe()
+    if options.get("seed"):
+        seed.seed(sandbox.store)
+    return _json({"reset": True, "seeded": bool(options.get("seed"))})
+
+
+@control.post("/seed")
+def seed_route() -> Response:
+    """Seed the standard data if empty; optionally add many customers/invoices for paging tests."""
+    options = request.get_json(silent=True) or {}
+    try:
+        customers = int(options.get("scale_customers", 0))
+        invoices = int(options.get("scale_invoices", 0))
+    except (TypeError, ValueError):
+        return _json({"error": "scale_customers and scale_invoices must be integers"}, 400)
+    store = _sandbox().store
+    seeded = seed.seed(store) if store.is_empty() else False
+    added = seed.scale(store, customers, invoices)
+    return _json({"seeded": seeded, **added})
+
+
+@control.get("/requests")
+def recent_requests() -> Response:
+    limit = request.args.get("limit", 100, type=int) or 100
+    return _json({"requests": _sandbox().governance.recent(limit)})
+
+
+@control.get("/health")
+def health() -> Response:
+    return _json({"ok": True})

@@ -1,0 +1,324 @@
+"""Keep the SuiteQL-shaped tables in step with the records, inside the writing transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from typing import Any
+
+from . import rules, store
+from .fields import RECORD_TYPES
+from .money import ZERO, to_decimal
+
+_TABLE_OF_FAMILY = {
+    "currency": "currency",
+    "subsidiary": "subsidiary",
+    "account": "account",
+    "paymentmethod": "paymentmethod",
+    "item": "item",
+    "entity": "customer",
+    "transaction": "transaction",
+}
+
+
+def _tf(value: Any) -> str:
+    return "T" if value else "F"
+
+
+def _num(value: Any) -> float | int | None:
+    """SQLite NUMERIC value of an exact amount (SuiteQL renders it back as text)."""
+    if value is None:
+        return None
+    amount = to_decimal(value)
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def _rid(value: Any) -> int | None:
+    return rules.ref_id(value)
+
+
+def remove(conn: sqlite3.Connection, family: str, record_id: int) -> None:
+    table = _TABLE_OF_FAMILY[family]
+    conn.execute(f'DELETE FROM "{table}" WHERE id = ?', (record_id,))
+    if family == "entity":
+        conn.execute("DELETE FROM customercurrencybalance WHERE customer = ?", (record_id,))
+    if family == "transaction":
+        conn.execute('DELETE FROM transactionline WHERE "transaction" = ?', (record_id,))
+        conn.execute("DELETE FROM nexttransactionlinelink WHERE nextdoc = ?", (record_id,))
+
+
+def sync(conn: sqlite3.Connection, family: str, record_id: int) -> None:
+    """Rewrite the SuiteQL rows of one record from its stored document and the ledger."""
+    remove(conn, family, record_id)
+    record = store.load_record(conn, family, record_id)
+    if record is None:
+        return
+    doc, eid = record.doc, record.externalid
+    if family == "currency":
+        conn.execute(
+            "INSERT INTO currency VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record_id,
+                doc.get("name"),
+                doc.get("symbol"),
+                doc.get("displaySymbol"),
+                doc.get("currencyPrecision"),
+                _num(doc.get("exchangeRate")),
+                _tf(store.get_meta(conn, "base_currency") == str(record_id)),
+                _tf(doc.get("isInactive")),
+                eid,
+            ),
+        )
+    elif family == "subsidiary":
+        conn.execute(
+            "INSERT INTO subsidiary VALUES (?, ?, ?, ?, ?)",
+            (record_id, doc.get("name"), _rid(doc.get("currency")), _tf(doc.get("isInactive")), eid),
+        )
+    elif family == "account":
+        number, name = doc.get("acctNumber"), doc.get("acctName")
+        display = f"{number} {name}" if number else name
+        conn.execute(
+            "INSERT INTO account VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record_id,
+                number,
+                display,
+                display,
+                name,
+                name,
+                doc.get("acctType"),
+                _rid(doc.get("currency")),
+                _rid(doc.get("subsidiary")),
+                doc.get("description"),
+                _tf(doc.get("isInactive")),
+                "F",
+                eid,
+            ),
+        )
+    elif family == "paymentmethod":
+        conn.execute(
+            "INSERT INTO paymentmethod VALUES (?, ?, ?, ?)",
+            (record_id, doc.get("name"), _tf(doc.get("isInactive")), eid),
+        )
+    elif family == "item":
+        conn.execute(
+            "INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                record_id,
+                doc.get("itemId"),
+                doc.get("displayName"),
+                doc.get("description"),
+                "NonInvtPart",
+                _tf(doc.get("isInactive")),
+                eid,
+            ),
+        )
+    elif family == "entity":
+        _sync_customer(conn, record_id, doc, eid, record.created, record.modified)
+    elif family == "transaction":
+        _sync_transaction(conn, record.type, record_id, doc, eid, record.created, record.modified)
+
+
+def _sync_customer(
+    conn: sqlite3.Connection,
+    record_id: int,
+    doc: dict[str, Any],
+    eid: str | None,
+    created: str,
+    modified: str,
+) -> None:
+    extra = rules.derived(conn, "customer", record_id, doc)
+    conn.execute(
+        "INSERT INTO customer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            record_id,
+            doc.get("entityId"),
+            doc.get("companyName"),
+            doc.get("companyName") or " ".join(filter(None, [doc.get("firstName"), doc.get("lastName")])),
+            _tf(doc.get("isPerson")),
+            doc.get("firstName"),
+            doc.get("lastName"),
+            doc.get("email"),
+            doc.get("phone"),
+            doc.get("comments"),
+            _num(extra["balance"]),
+            0,
+            _rid(doc.get("currency")),
+            _rid(doc.get("subsidiary")),
+            _tf(doc.get("isInactive")),
+            eid,
+            doc.get("custentity_stripe_payment_link"),
+            created,
+            modified,
+        ),
+    )
+    for line in extra["currencyList"]:
+        conn.execute(
+            "INSERT INTO customercurrencybalance VALUES (?, ?, ?)",
+            (record_id, _rid(line.get("currency")), _num(line.get("balance"))),
+        )
+
+
+def _sync_transaction(
+    conn: sqlite3.Connection,
+    record_type: str,
+    record_id: int,
+    doc: dict[str, Any],
+    eid: str | None,
+    created: str,
+    modified: str,
+) -> None:
+    trantype = RECORD_TYPES[record_type].trantype
+    txn = rules.summary(conn, record_id)
+    total = txn.total if txn else ZERO
+    extra = rules.derived(conn, record_type, record_id, doc)
+    remaining: Decimal | None = None
+    used: Decimal | None = None
+    unused: Decimal | None = None
+    if record_type == "invoice":
+        remaining = extra["amountRemaining"]
+    elif record_type in ("customerPayment", "creditMemo"):
+        used, unused = extra["applied"], extra["unapplied"]
+        remaining = unused
+    entity = txn.entity if txn else None
+    conn.execute(
+        'INSERT INTO "transaction" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        (
+            record_id,
+            doc.get("tranId"),
+            trantype,
+            record_type.lower(),
+            entity,
+            txn.currency if txn else None,
+            _num(doc.get("exchangeRate")),
+            _num(total),
+            _num(remaining),
+            _num(remaining),
+            _num(used),
+            _num(unused),
+            rules.status_letter(conn, record_type, record_id, doc, total),
+            doc.get("tranDate"),
+            doc.get("dueDate"),
+            eid,
+            doc.get("memo"),
+            doc.get("custbody_stripe_payment_link"),
+            _rid(doc.get("subsidiary")),
+            _rid(doc.get("paymentMethod")),
+            created,
+            modified,
+        ),
+    )
+    lines: list[tuple[Any, ...]] = [
+        (
+            record_id,
+            0,
+            0,
+            "T",
+            "F",
+            None,
+            _rid(doc.get("account")),
+            entity,
+            doc.get("memo"),
+            None,
+            None,
+            _num(total),
+            None,
+            None,
+        ),
+    ]
+    for number, line in enumerate(doc.get("item") or [], start=1):
+        lines.append(
+            (
+                record_id,
+                number,
+                number,
+                "F",
+                "F",
+                _rid(line.get("item")),
+                None,
+                entity,
+                line.get("description"),
+                _num(line.get("quantity")),
+                _num(line.get("rate")),
+                _num(line.get("amount")),
+                None,
+                None,
+            )
+        )
+    for number, line in enumerate(doc.get("line") or [], start=1):
+        lines.append(
+            (
+                record_id,
+                number,
+                number,
+                "F",
+                "F",
+                None,
+                _rid(line.get("account")),
+                _rid(line.get("entity")),
+                line.get("memo"),
+                None,
+                None,
+                _num(line.get("debit") or line.get("credit")),
+                _num(line.get("debit")),
+                _num(line.get("credit")),
+            )
+        )
+    if record_type == "deposit":
+        number = 0
+        undeposited = store.get_meta(conn, "undeposited_account")
+        for line in extra["payment"]:
+            number += 1
+            lines.append(
+                (
+                    record_id,
+                    number,
+                    number,
+                    "F",
+                    "F",
+                    None,
+                    int(undeposited) if undeposited else None,
+                    _rid(line.get("entity")),
+                    line.get("memo"),
+                    None,
+                    None,
+                    _num(line.get("paymentAmount")),
+                    None,
+                    None,
+                )
+            )
+        for name, sign in (("other", 1), ("cashBack", -1)):
+            for line in doc.get(name) or []:
+                number += 1
+                lines.append(
+                    (
+                        record_id,
+                        number,
+                        number,
+                        "F",
+                        "F",
+                        None,
+                        _rid(line.get("account")),
+                        _rid(line.get("entity")),
+                        line.get("memo"),
+                        None,
+                        None,
+                        _num(sign * to_decimal(line["amount"])),
+                        None,
+                        None,
+                    )
+                )
+    conn.executemany("INSERT INTO transactionline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines)
+    kinds = {
+        "payment": "Payment",
+        "credit": "Credit Memo Application",
+        "refund": "Refund",
+        "deposit": "Deposit",
+    }
+    for row in conn.execute(
+        "SELECT target, kind, amount FROM _link WHERE source = ?", (record_id,)
+    ).fetchall():
+        conn.execute(
+            "INSERT INTO nexttransactionlinelink VALUES (?, ?, ?, ?)",
+            (row["target"], record_id, kinds[row["kind"]], _num(row["amount"])),
+        )

@@ -1,0 +1,199 @@
+"""Settings from the environment (stripe_netsuite.config) and their documentation in .env.example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from stripe_netsuite.config import ConfigError, Settings, database_url, default_database_url, project_root
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV_EXAMPLE = ROOT / ".env.example"
+
+
+def test_empty_environment_gives_defaults(tmp_path: Path) -> None:
+    settings = Settings.from_env({"CONNECTOR_HOME": str(tmp_path)})
+    assert settings.stripe_api_key is None
+    assert settings.stripe_api_base is None  # real Stripe
+    assert settings.receipts == "stripe"
+    assert settings.allow_partial_invoice_payment is False
+    assert settings.default_locale == "en_US"
+    assert dict(settings.netsuite_bank_accounts) == {}
+    assert settings.database_url == f"sqlite:///{tmp_path / 'var' / 'connector.db'}"
+
+
+def test_the_example_file_is_a_valid_configuration() -> None:
+    env = {key: value or "" for key, value in dotenv_values(ENV_EXAMPLE).items()}
+    settings = Settings.from_env(env)
+    assert settings.require("STRIPE_API_KEY").startswith("sk_test_")
+    assert settings.netsuite_account_id == "1234567_SB1"
+    assert settings.brand_color == "#635bff"
+    assert settings.bank_account_for("usd") == "1"
+
+
+def test_every_setting_is_documented_with_a_comment() -> None:
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    for name in (*Settings.env_names(), "CONNECTOR_HOME"):
+        index = next((i for i, line in enumerate(lines) if re.match(rf"#?\s*{name}=", line)), None)
+        assert index is not None, f"{name} missing from .env.example"
+        paragraph = []  # the lines above it, up to the previous blank line
+        for line in reversed(lines[:index]):
+            if not line.strip():
+                break
+            paragraph.append(line)
+        assert any(line.startswith("# ") for line in paragraph), f"{name} has no comment"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected_attr", "expected"),
+    [
+        ("STRIPE_API_BASE", "http://127.0.0.1:12111/", "stripe_api_base", "http://127.0.0.1:12111"),
+        ("RECEIPTS", "NetSuite", "receipts", "netsuite"),
+        ("BRAND_COLOR", "#AABBCC", "brand_color", "#aabbcc"),
+        ("ALLOW_PARTIAL_INVOICE_PAYMENT", "yes", "allow_partial_invoice_payment", True),
+        ("ALLOW_PARTIAL_INVOICE_PAYMENT", "0", "allow_partial_invoice_payment", False),
+        ("DEFAULT_LOCALE", "de-DE", "default_locale", "de_DE"),
+        ("STATEMENT_DESCRIPTOR_SUFFIX", "INV 2025", "statement_descriptor_suffix", "INV 2025"),
+        ("NETSUITE_FEE_ACCOUNT", " 58 ", "netsuite_fee_account", "58"),
+        ("CONNECTOR_DATABASE_URL", "postgresql://u:p@db/c", "database_url", "postgresql://u:p@db/c"),
+    ],
+    ids=[
+        "api-base-trailing-slash",
+        "receipts-case",
+        "colour-lowered",
+        "bool-yes",
+        "bool-zero",
+        "locale-dash",
+        "descriptor",
+        "internal-id-trimmed",
+        "database-url",
+    ],
+)
+def test_values_are_parsed(name: str, value: str, expected_attr: str, expected: object) -> None:
+    assert getattr(Settings.from_env({name: value}), expected_attr) == expected
+
+
+def test_bank_accounts_parse_to_an_immutable_mapping() -> None:
+    settings = Settings.from_env({"NETSUITE_BANK_ACCOUNTS": "usd=101, EUR = 104,"})
+    assert dict(settings.netsuite_bank_accounts) == {"USD": "101", "EUR": "104"}
+    with pytest.raises(TypeError):
+        settings.netsuite_bank_accounts["GBP"] = "1"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("STRIPE_API_KEY", "pk_test_123", "must start with sk_ or rk_"),
+        ("STRIPE_WEBHOOK_SECRET", "secret", "must start with whsec_"),
+        ("STRIPE_API_BASE", "localhost:12111", "http"),
+        ("NETSUITE_BASE_URL", "ftp://x", "http"),
+        ("PAYMENT_LINK_BASE_URL", "pay.example.com", "http"),
+        ("RECEIPTS", "email", "one of stripe, netsuite"),
+        ("BRAND_COLOR", "red", "#1a2b3c"),
+        ("BRAND_COLOR", "#abc", "#1a2b3c"),
+        ("STATEMENT_DESCRIPTOR_SUFFIX", "A" * 23, "22"),
+        ("STATEMENT_DESCRIPTOR_SUFFIX", "12345", "letter"),
+        ("STATEMENT_DESCRIPTOR_SUFFIX", "BAD*CHAR", "except"),
+        ("STATEMENT_DESCRIPTOR_SUFFIX", "CAFÉ", "Latin"),
+        ("ALLOW_PARTIAL_INVOICE_PAYMENT", "maybe", "true or false"),
+        ("DEFAULT_LOCALE", "xx_YY", "locale"),
+        ("NETSUITE_BANK_ACCOUNTS", "USD:101", "CURRENCY=ACCOUNT_ID"),
+        ("NETSUITE_BANK_ACCOUNTS", "USD=", "CURRENCY=ACCOUNT_ID"),
+        ("NETSUITE_BANK_ACCOUNTS", "XXX=101", "not a currency Stripe supports"),
+        ("NETSUITE_BANK_ACCOUNTS", "USD=101,usd=102", "mapped twice"),
+        ("NETSUITE_BANK_ACCOUNTS", "USD=abc", "internal id"),
+        ("NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT", "Undeposited", "internal id"),
+        ("NETSUITE_UNALLOCATED_CUSTOMER", "-1", "internal id"),
+        ("WEBAPP_SECRET_KEY", "short", "16"),
+        ("AIRFLOW_API_URL", "airflow:8080", "http"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 40 and v.isupper() else None,
+)
+def test_invalid_values_raise_config_error_naming_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({name: value})
+    assert str(raised.value).startswith(f"{name}: ")
+    assert message in str(raised.value)
+
+
+def test_empty_values_count_as_unset() -> None:
+    settings = Settings.from_env({"STRIPE_API_BASE": "", "BRAND_COLOR": "  ", "RECEIPTS": ""})
+    assert settings.stripe_api_base is None
+    assert settings.brand_color is None
+    assert settings.receipts == "stripe"
+
+
+def test_require_returns_values_or_names_what_is_missing() -> None:
+    settings = Settings.from_env({"STRIPE_API_KEY": "sk_test_1", "NETSUITE_ACCOUNT_ID": "123"})
+    assert settings.require("STRIPE_API_KEY") == "sk_test_1"
+    assert settings.require("STRIPE_API_KEY", "NETSUITE_ACCOUNT_ID") == ("sk_test_1", "123")
+    with pytest.raises(ConfigError, match=r"^STRIPE_WEBHOOK_SECRET, WEBAPP_SECRET_KEY: required"):
+        settings.require("STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET", "WEBAPP_SECRET_KEY")
+
+
+def test_require_an_empty_mapping_counts_as_missing() -> None:
+    with pytest.raises(ConfigError, match="NETSUITE_BANK_ACCOUNTS"):
+        Settings.from_env({}).require("NETSUITE_BANK_ACCOUNTS")
+
+
+def test_require_unknown_name_is_a_programming_error() -> None:
+    with pytest.raises(KeyError, match="STRIPE_KEY"):
+        Settings.from_env({}).require("STRIPE_KEY")
+
+
+def test_bank_account_for_an_unmapped_currency_is_actionable() -> None:
+    settings = Settings.from_env({"NETSUITE_BANK_ACCOUNTS": "USD=101,EUR=104"})
+    assert settings.bank_account_for("eur") == "104"
+    with pytest.raises(ConfigError, match=r"no bank account for JPY payouts \(mapped: EUR, USD\); add JPY="):
+        settings.bank_account_for("jpy")
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    settings = Settings.from_env(
+        {
+            "STRIPE_API_KEY": "sk_live_supersecret",
+            "STRIPE_WEBHOOK_SECRET": "whsec_hidden",
+            "NETSUITE_TOKEN_SECRET": "token-secret",
+            "WEBAPP_SECRET_KEY": "0123456789abcdef0123",
+            "AIRFLOW_API_PASSWORD": "pw-hidden",
+            "CONNECTOR_DATABASE_URL": "postgresql://u:dbpass@db/c",
+        }
+    )
+    text = repr(settings)
+    for secret in (
+        "supersecret",
+        "whsec_hidden",
+        "token-secret",
+        "0123456789abcdef0123",
+        "pw-hidden",
+        "dbpass",
+    ):
+        assert secret not in text
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        settings.receipts = "netsuite"  # type: ignore[misc]
+
+
+def test_env_name_of_a_field() -> None:
+    assert Settings.env_name("stripe_api_key") == "STRIPE_API_KEY"
+    assert "NETSUITE_BANK_ACCOUNTS" in Settings.env_names()
+
+
+def test_project_root_is_this_checkout_by_default() -> None:
+    assert project_root({}) == ROOT
+
+
+def test_project_root_override(tmp_path: Path) -> None:
+    assert project_root({"CONNECTOR_HOME": str(tmp_path)}) == tmp_path.resolve()
+    assert default_database_url({"CONNECTOR_HOME": str(tmp_path)}).endswith("/var/connector.db")
+
+
+def test_database_url_prefers_the_environment(tmp_path: Path) -> None:
+    assert database_url({"CONNECTOR_DATABASE_URL": " sqlite:///x.db "}) == "sqlite:///x.db"
+    assert database_url({"CONNECTOR_HOME": str(tmp_path)}) == f"sqlite:///{tmp_path / 'var' / 'connector.db'}"
