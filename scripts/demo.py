@@ -113,7 +113,8 @@ NetSuite sandbox (seeded; ids in sandbox/netsuite_sandbox/SEED.md)
   REST base:  http://127.0.0.1:12112/services/rest   (TBA account {env.get('NETSUITE_ACCOUNT_ID')},
               credentials from .env.example)
   controls:   http://127.0.0.1:12112/_sandbox/stats
-  try:        .venv/bin/python -m stripe_netsuite.netsuite.cli suiteql "SELECT id, companyname FROM customer"
+  try:        set -a; . ./.env.example; set +a
+              .venv/bin/python -m stripe_netsuite.netsuite suiteql "SELECT id, companyname FROM customer"
 Logs and state: var/demo/   Stop with Ctrl-C.
 """, flush=True)
 

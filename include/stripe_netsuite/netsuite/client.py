@@ -1,0 +1,335 @@
+"""NetSuiteClient: records, upserts by external id, collection and SuiteQL paging, over one shared budget."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from stripe_netsuite.netsuite.auth import Authenticator, authenticator_for
+from stripe_netsuite.netsuite.errors import (
+    NetSuiteConnectionError,
+    NetSuiteError,
+    NetSuiteNotFoundError,
+    error_from_response,
+)
+from stripe_netsuite.netsuite.limiter import ConcurrencyLimiter, shared_limiter
+from stripe_netsuite.netsuite.retry import RetryPolicy, parse_retry_after
+from stripe_netsuite.netsuite.settings import NetSuiteSettings
+from stripe_netsuite.netsuite.stats import ClientStats, StatsCounter
+
+__all__ = ["NetSuiteClient"]
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 1000
+_RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+# An alias, because inside the class `list` is the method of that name.
+Items = list[dict[str, Any]]
+
+
+def _record_type(value: str) -> str:
+    if not _RECORD_TYPE.match(value):
+        raise ValueError(f"not a NetSuite record type: {value!r}")
+    return value
+
+
+def _internal_id(value: str | int) -> str:
+    text = str(value)
+    if not text.isdigit():
+        raise ValueError(f"a NetSuite internal id is digits, got {value!r}")
+    return text
+
+
+def _external_id(value: str) -> str:
+    # NetSuite allows only these in an external id used in a URL, so anything else is a bug upstream.
+    if not _EXTERNAL_ID.match(value):
+        raise ValueError(f"an external id may hold only letters, digits, '_' and '-': {value!r}")
+    return value
+
+
+def _page_size(value: int) -> int:
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be 1 to {MAX_PAGE_SIZE}, got {value}")
+    return value
+
+
+class NetSuiteClient:
+    """A thread-safe NetSuite REST client; share one per process and account.
+
+    Every HTTP attempt holds a slot of the account's ConcurrencyLimiter, is signed afresh, and has
+    (connect, read) timeouts. 429, 5xx and lost connections are retried with backoff (401 once); 4xx user
+    errors raise at once as typed NetSuiteError subclasses.
+    """
+
+    def __init__(
+        self,
+        settings: NetSuiteSettings,
+        session: requests.Session | None = None,
+        *,
+        limiter: ConcurrencyLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        auth: Authenticator | None = None,
+    ) -> None:
+        self.settings = settings
+        self._owns_session = session is None
+        self.session = session if session is not None else self._new_session(settings.concurrency_limit)
+        self.limiter = limiter or shared_limiter(settings.base_url, settings.concurrency_limit)
+        self.retry = retry or RetryPolicy(max_retries=settings.max_retries)
+        self.auth = auth or authenticator_for(settings, self.session)
+        self._stats = StatsCounter()
+
+    @staticmethod
+    def _new_session(concurrency: int) -> requests.Session:
+        session = requests.Session()
+        # One pooled connection per slot, so threads at the limit never queue for a socket.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(10, concurrency))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> NetSuiteClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def stats(self) -> ClientStats:
+        return self._stats.snapshot()
+
+    # ------------------------------------------------------------------ records
+
+    def get(
+        self,
+        record_type: str,
+        internal_id: str | int,
+        *,
+        expand_sub_resources: bool = False,
+        fields: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """GET a record by internal id."""
+        return self._get_record(f"{_record_type(record_type)}/{_internal_id(internal_id)}",
+                                expand_sub_resources, fields)
+
+    def get_by_external_id(
+        self,
+        record_type: str,
+        external_id: str,
+        *,
+        expand_sub_resources: bool = False,
+        fields: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """GET a record by external id (`eid:`)."""
+        return self._get_record(f"{_record_type(record_type)}/eid:{_external_id(external_id)}",
+                                expand_sub_resources, fields)
+
+    def find_by_external_id(self, record_type: str, external_id: str) -> str | None:
+        """The internal id of the record with this external id, or None when there is none."""
+        try:
+            record = self.get_by_external_id(record_type, external_id, fields=["externalId"])
+        except NetSuiteNotFoundError:
+            return None
+        if "id" in record:
+            return str(record["id"])
+        # A `fields` selection may leave out `id`; the self link always names the record.
+        self_links = [link["href"] for link in record.get("links", []) if link.get("rel") == "self"]
+        internal_id = urlsplit(self_links[0]).path.rsplit("/", 1)[-1] if self_links else ""
+        if not internal_id.isdigit():
+            raise NetSuiteError(detail=f"{record_type} eid:{external_id} came back without an id")
+        return internal_id
+
+    def create(self, record_type: str, body: Mapping[str, Any]) -> str:
+        """POST a new record; returns its internal id. Not retried after an ambiguous failure: use upsert."""
+        path = f"/record/v1/{_record_type(record_type)}"
+        response = self._request("POST", path, json=body, replayable=False)
+        return self._id_from_location(response)
+
+    def update(
+        self,
+        record_type: str,
+        internal_id: str | int,
+        body: Mapping[str, Any],
+        *,
+        replace: Sequence[str] = (),
+    ) -> None:
+        """PATCH fields of a record; sublists named in `replace` are replaced whole instead of merged."""
+        params = {"replace": ",".join(replace)} if replace else None
+        path = f"/record/v1/{_record_type(record_type)}/{_internal_id(internal_id)}"
+        self._request("PATCH", path, params=params, json=body)
+
+    def upsert(
+        self,
+        record_type: str,
+        external_id: str,
+        body: Mapping[str, Any],
+        *,
+        replace: Sequence[str] = (),
+    ) -> str:
+        """PUT by external id: creates or updates; returns the internal id.
+
+        On an existing record PUT merges like PATCH, so unkeyed sublists (deposit `other`/`cashBack`,
+        invoice `item`) would be appended again on a repeat: name them in `replace` to keep it idempotent.
+        """
+        params = {"replace": ",".join(replace)} if replace else None
+        path = f"/record/v1/{_record_type(record_type)}/eid:{_external_id(external_id)}"
+        response = self._request("PUT", path, params=params, json=body)
+        if response.headers.get("Location"):
+            return self._id_from_location(response)
+        # Oracle does not document a Location header on upsert, so ask for the id when it is missing.
+        found = self.find_by_external_id(record_type, external_id)
+        if found is None:
+            raise NetSuiteError(response.status_code, detail=f"upsert of {record_type} eid:{external_id} "
+                                "succeeded but the record cannot be found", request=f"PUT {path}")
+        return found
+
+    def delete(self, record_type: str, internal_id: str | int) -> None:
+        """DELETE a record; a 404 on a retry means an earlier attempt already deleted it."""
+        path = f"/record/v1/{_record_type(record_type)}/{_internal_id(internal_id)}"
+        self._request("DELETE", path, gone_is_done=True)
+
+    # ------------------------------------------------------------------ collections and SuiteQL
+
+    def list(
+        self, record_type: str, *, q: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[str]:
+        """Internal ids of a record type (optionally filtered by `q`), page by page until hasMore is false."""
+        path = f"/record/v1/{_record_type(record_type)}"
+        for page in self._pages("GET", path, _page_size(page_size), {"q": q} if q else {}, None):
+            for item in page:
+                yield str(item["id"])
+
+    def suiteql(self, query: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, str]]:
+        """Rows of a SuiteQL query minus NetSuite's per-row `links`; ORDER BY a unique key to page safely."""
+        for page in self._pages("POST", "/query/v1/suiteql", _page_size(page_size), {}, {"q": query}):
+            for row in page:
+                yield {key: value for key, value in row.items() if key != "links"}
+
+    def governance_limits(self) -> dict[str, Any]:
+        """The account's concurrency limits as NetSuite reports them."""
+        result: dict[str, Any] = self._request("GET", "/system/v1/governanceLimits").json()
+        return result
+
+    def _get_record(self, key: str, expand: bool, fields: Sequence[str] | None) -> dict[str, Any]:
+        params: dict[str, str] = {}
+        if expand:
+            params["expandSubResources"] = "true"
+        if fields:
+            params["fields"] = ",".join(fields)
+        result: dict[str, Any] = self._request("GET", f"/record/v1/{key}", params=params).json()
+        return result
+
+    def _pages(
+        self, method: str, path: str, limit: int, params: dict[str, str], body: Mapping[str, Any] | None
+    ) -> Iterator[Items]:
+        # SuiteQL paging is only stable under ORDER BY; `transient` keeps NetSuite from caching the query.
+        headers = {"Prefer": "transient"} if method == "POST" else None
+        offset = 0
+        while True:
+            page_params = {**params, "limit": str(limit), "offset": str(offset)}
+            page = self._request(method, path, params=page_params, json=body, headers=headers).json()
+            items: Items = page.get("items") or []
+            yield items
+            if not page.get("hasMore") or not items:
+                return
+            offset += len(items)
+
+    @staticmethod
+    def _id_from_location(response: requests.Response) -> str:
+        location = response.headers.get("Location", "")
+        internal_id = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+        if not internal_id.isdigit():
+            raise NetSuiteError(response.status_code, detail=f"no record id in Location header {location!r}")
+        return internal_id
+
+    # ------------------------------------------------------------------ transport
+
+    def _url(self, path: str, params: Mapping[str, str] | None) -> str:
+        url = self.settings.base_url + path
+        if params:
+            # Encode once, here, so the query NetSuite receives is byte for byte the one that was signed.
+            url += "?" + urlencode(params, quote_via=quote, safe="")
+        return url
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        replayable: bool = True,
+        gone_is_done: bool = False,
+    ) -> requests.Response:
+        url = self._url(path, params)
+        label = f"{method} {path}"
+        retries = auth_retries = 0
+        while True:
+            attempt = retries + 1
+            retry_after: float | None = None
+            error: NetSuiteError
+            try:
+                response = self._send(method, url, json, headers, label, attempt)
+            except NetSuiteError as exc:  # no answer, or the OAuth 2.0 token request failed
+                error = exc
+            else:
+                if response.ok:
+                    return response
+                if gone_is_done and response.status_code == 404 and attempt > 1:
+                    return response
+                error = error_from_response(response.status_code, response.text, label)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if not self.retry.should_retry(error, retries, auth_retries, replayable):
+                self._stats.failed()
+                logger.warning("netsuite %s failed after %d attempt(s): %s", label, attempt, error)
+                raise error
+            if error.status == 401:
+                auth_retries += 1
+                self.auth.invalidate()
+            delay = self.retry.delay(retries, retry_after)
+            logger.info("netsuite %s attempt %d: %s; retrying in %.2fs", label, attempt,
+                        error.code or error.status or type(error).__name__, delay)
+            self._stats.retried()
+            retries += 1
+            self.retry.sleep(delay)
+
+    def _send(
+        self, method: str, url: str, json: Any, headers: Mapping[str, str] | None, label: str, attempt: int
+    ) -> requests.Response:
+        with self.limiter.slot() as slot:
+            request_headers = {"Accept": "application/json", **(headers or {})}
+            # Signed inside the slot: a TBA timestamp must not go stale while waiting for a turn.
+            request_headers["Authorization"] = self.auth.authorization(method, url)
+            started = time.monotonic()
+            self._stats.started()
+            status: int | None = None
+            try:
+                response = self.session.request(
+                    method, url, json=json, headers=request_headers, timeout=self.settings.timeout
+                )
+                status = response.status_code
+            except requests.RequestException as exc:
+                # The message names host and path only; credentials travel in headers, never in the URL.
+                raise NetSuiteConnectionError(detail=f"no answer: {type(exc).__name__}: {exc}"[:500],
+                                              request=label) from exc
+            finally:
+                self._stats.finished(status)
+                logger.debug("netsuite %s status=%s attempt=%d elapsed=%.3fs", label, status, attempt,
+                             time.monotonic() - started)
+            if status == 429:
+                slot.mark_throttled()
+            else:
+                slot.mark_answered()
+            return response
