@@ -1,0 +1,212 @@
+"""Charges: made by PaymentIntent confirmation (succeeded or failed), read, listed, metadata updated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import cards, money
+from ..cards import Card
+from ..events import emit
+from ..listing import list_objects
+from ..params import Params, merge_metadata
+from ..state import Ctx
+from . import Route
+from .balance import add_transaction, availability_date, fee_detail
+
+NOUN = "charge"
+
+
+def _descriptor(ctx: Ctx, pi: dict[str, Any]) -> str:
+    if pi.get("statement_descriptor"):
+        return str(pi["statement_descriptor"])
+    base = ctx.config.statement_descriptor
+    suffix = pi.get("statement_descriptor_suffix")
+    return f"{base}* {suffix}"[:22] if suffix else base
+
+
+def _card_details(pm: dict[str, Any], card: Card, amount: int, captured: bool) -> dict[str, Any]:
+    source = pm["card"]
+    return {
+        "card": {
+            "amount_authorized": amount,
+            "authorization_code": None,
+            "brand": source["brand"],
+            "checks": {
+                "address_line1_check": None,
+                "address_postal_code_check": None,
+                "cvc_check": "fail" if card.decline == "incorrect_cvc" else "pass",
+            },
+            "country": source["country"],
+            "exp_month": source["exp_month"],
+            "exp_year": source["exp_year"],
+            "extended_authorization": {"status": "disabled"},
+            "fingerprint": source["fingerprint"],
+            "funding": source["funding"],
+            "incremental_authorization": {"status": "unavailable"},
+            "installments": None,
+            "last4": source["last4"],
+            "mandate": None,
+            "multicapture": {"status": "unavailable"},
+            "network": source["brand"],
+            "network_token": {"used": False},
+            "network_transaction_id": None,
+            "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
+            "regulated_status": "unregulated",
+            "three_d_secure": None,
+            "wallet": None,
+        },
+        "type": "card",
+    }
+
+
+def _outcome(decline_code: str | None) -> dict[str, Any]:
+    if decline_code is None:
+        return {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "approved_by_network",
+            "reason": None,
+            "risk_level": "normal",
+            "risk_score": 20,
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        }
+    return {
+        "advice_code": "do_not_try_again"
+        if decline_code in ("lost_card", "stolen_card")
+        else "try_again_later",
+        "network_advice_code": None,
+        "network_decline_code": None,
+        "network_status": "declined_by_network",
+        "reason": decline_code,
+        "risk_level": "normal",
+        "risk_score": 20,
+        "seller_message": "The bank did not return any further details with this decline.",
+        "type": "issuer_declined",
+    }
+
+
+def new_charge(
+    ctx: Ctx,
+    pi: dict[str, Any],
+    pm: dict[str, Any],
+    card: Card,
+    *,
+    decline_code: str | None = None,
+    capture: bool = True,
+) -> dict[str, Any]:
+    """Record a charge for `pi` paid with `pm`; a captured success gets its balance transaction."""
+    succeeded = decline_code is None
+    charge_id = ctx.new_id("ch")
+    failure = cards.decline_error(decline_code) if decline_code else None
+    charge: dict[str, Any] = {
+        "id": charge_id,
+        "object": "charge",
+        "amount": pi["amount"],
+        "amount_captured": pi["amount"] if succeeded and capture else 0,
+        "amount_refunded": 0,
+        "application": None,
+        "application_fee": None,
+        "application_fee_amount": None,
+        "balance_transaction": None,
+        "billing_details": pm["billing_details"],
+        "calculated_statement_descriptor": _descriptor(ctx, pi),
+        "captured": succeeded and capture,
+        "created": ctx.now,
+        "currency": pi["currency"],
+        "customer": pi.get("customer"),
+        "description": pi.get("description"),
+        "disputed": False,
+        "failure_balance_transaction": None,
+        "failure_code": failure[0] if failure else None,
+        "failure_message": failure[1] if failure else None,
+        "fraud_details": {},
+        "livemode": False,
+        "metadata": dict(pi.get("metadata") or {}),
+        "on_behalf_of": None,
+        "outcome": _outcome(decline_code),
+        "paid": succeeded,
+        "payment_intent": pi["id"],
+        "payment_method": pm["id"],
+        "payment_method_details": _card_details(pm, card, pi["amount"], capture),
+        "receipt_email": pi.get("receipt_email"),
+        "receipt_number": None,
+        "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}" if succeeded else None,
+        "refunded": False,
+        "refunds": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/charges/{charge_id}/refunds",
+        },
+        "review": None,
+        "shipping": None,
+        "source": None,
+        "source_transfer": None,
+        "statement_descriptor": pi.get("statement_descriptor"),
+        "statement_descriptor_suffix": pi.get("statement_descriptor_suffix"),
+        "status": "succeeded" if succeeded else "failed",
+        "transfer_data": None,
+        "transfer_group": None,
+        "_sandbox": {"card_country": card.country, "instantly_available": card.instantly_available},
+    }
+    if succeeded and capture:
+        charge["balance_transaction"] = settle(ctx, charge, pi["amount"])["id"]
+    ctx.insert(charge)
+    return charge
+
+
+def settle(ctx: Ctx, charge: dict[str, Any], amount: int) -> dict[str, Any]:
+    """The charge's balance transaction: converted to the settlement currency, fees taken."""
+    config = ctx.config
+    conversion = money.convert(amount, charge["currency"], ctx.settlement_currency, ctx.now)
+    notes = charge.get("_sandbox", {})
+    international = notes.get("card_country", config.country) != config.country
+    fee = money.processing_fee(config, conversion.amount, international, conversion.exchange_rate is not None)
+    return add_transaction(
+        ctx,
+        kind="charge",
+        reporting_category="charge",
+        source=charge["id"],
+        amount=conversion.amount,
+        currency=conversion.currency,
+        description=charge.get("description"),
+        fee_details=[fee_detail(fee, conversion.currency, "Stripe processing fees")],
+        exchange_rate=conversion.exchange_rate,
+        available_on=availability_date(ctx, bool(notes.get("instantly_available"))),
+    )
+
+
+def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    return ctx.load(id, "charge", NOUN, "charge")
+
+
+def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    charge = ctx.load(id, "charge", NOUN, "charge")
+    before = dict(charge)
+    charge["metadata"] = merge_metadata(charge["metadata"], params.metadata())
+    for key in ("description", "receipt_email"):
+        if key in params:
+            charge[key] = params.text(key) or None
+    if charge != before:
+        ctx.save(charge)
+        emit(ctx, "charge.updated", charge, before)
+    return charge
+
+
+def list_charges(ctx: Ctx, params: Params) -> dict[str, Any]:
+    return list_objects(
+        ctx,
+        "charge",
+        params,
+        "/v1/charges",
+        {"customer": params.text("customer"), "payment_intent": params.text("payment_intent")},
+    )
+
+
+ROUTES = [
+    Route("GET", "/v1/charges", list_charges),
+    Route("GET", "/v1/charges/{id}", retrieve),
+    Route("POST", "/v1/charges/{id}", update),
+]

@@ -1,0 +1,271 @@
+"""PaymentMethods (cards): create from test numbers or `pm_card_*`, attach, detach, retrieve, list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import cards, errors
+from ..cards import Card
+from ..events import emit
+from ..listing import list_objects
+from ..params import Params, merge_metadata
+from ..state import Ctx
+from . import Route
+
+NOUN = "PaymentMethod"
+_ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+
+def _billing_details(params: Params) -> dict[str, Any]:
+    given = params.sub("billing_details")
+    address = given.sub("address")
+    return {
+        "address": {key: address.text(key) for key in _ADDRESS_KEYS},
+        "email": given.text("email"),
+        "name": given.text("name"),
+        "phone": given.text("phone"),
+        "tax_id": None,
+    }
+
+
+def card_of(pm: dict[str, Any]) -> Card:
+    """The test card behind a stored PaymentMethod."""
+    return cards.card_for_number(str(pm.get("_sandbox", {}).get("number", "4242424242424242")))
+
+
+def new_payment_method(
+    ctx: Ctx,
+    card: Card,
+    exp_month: int,
+    exp_year: int,
+    billing_details: dict[str, Any] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    pm: dict[str, Any] = {
+        "id": ctx.new_id("pm"),
+        "object": "payment_method",
+        "allow_redisplay": "unspecified",
+        "billing_details": billing_details
+        or {
+            "address": {key: None for key in _ADDRESS_KEYS},
+            "email": None,
+            "name": None,
+            "phone": None,
+            "tax_id": None,
+        },
+        "card": {
+            "brand": card.brand,
+            "checks": {
+                "address_line1_check": None,
+                "address_postal_code_check": None,
+                "cvc_check": "unchecked",
+            },
+            "country": card.country,
+            "display_brand": card.brand,
+            "exp_month": exp_month,
+            "exp_year": exp_year,
+            "fingerprint": card.fingerprint,
+            "funding": card.funding,
+            "generated_from": None,
+            "last4": card.last4,
+            "networks": {"available": [card.brand], "preferred": None},
+            "regulated_status": "unregulated",
+            "three_d_secure_usage": {"supported": True},
+            "wallet": None,
+        },
+        "created": ctx.now,
+        "customer": None,
+        "customer_account": None,
+        "livemode": False,
+        "metadata": metadata or {},
+        "type": "card",
+        "_sandbox": {"number": card.number},
+    }
+    return ctx.insert(pm)
+
+
+def resolve_payment_method(ctx: Ctx, reference: str, param: str = "payment_method") -> dict[str, Any]:
+    """A stored PaymentMethod, or a fresh one for a `pm_card_*` test id, as Stripe does in test mode."""
+    shortcut = cards.card_for_shortcut(reference)
+    if shortcut is not None:
+        return new_payment_method(ctx, shortcut, 12, _year(ctx) + 5)
+    return ctx.load(reference, "payment_method", NOUN, param)
+
+
+def _year(ctx: Ctx) -> int:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(ctx.now, datetime.UTC).year
+
+
+def card_from_params(ctx: Ctx, params: Params) -> tuple[Card, int, int]:
+    """Validate `card[...]` the way Stripe does for test numbers (402 card errors, 400 for missing parts)."""
+    given = params.sub("card")
+    token = given.text("token")
+    if token:
+        card = cards.card_for_shortcut(token)
+        if card is None:
+            raise errors.resource_missing("token", token, "card[token]")
+        return card, 12, _year(ctx) + 5
+    number = given.req_text("number").replace(" ", "")
+    exp_month = given.req_integer("exp_month")
+    exp_year = given.req_integer("exp_year")
+    if not cards.luhn_valid(number):
+        raise errors.StripeError(
+            402,
+            "Your card number is incorrect.",
+            type="card_error",
+            code="incorrect_number",
+            param="card[number]",
+        )
+    if not 1 <= exp_month <= 12:
+        raise errors.StripeError(
+            402,
+            "Your card's expiration month is invalid.",
+            type="card_error",
+            code="invalid_expiry_month",
+            param="card[exp_month]",
+        )
+    if exp_year < 100:
+        exp_year += 2000
+    if (exp_year, exp_month) < (_year(ctx), 1) or exp_year > _year(ctx) + 50:
+        raise errors.StripeError(
+            402,
+            "Your card's expiration year is invalid.",
+            type="card_error",
+            code="invalid_expiry_year",
+            param="card[exp_year]",
+        )
+    cvc = given.text("cvc")
+    if cvc is not None and not (cvc.isdigit() and len(cvc) in (3, 4)):
+        raise errors.StripeError(
+            402,
+            "Your card's security code is invalid.",
+            type="card_error",
+            code="invalid_cvc",
+            param="card[cvc]",
+        )
+    return cards.card_for_number(number), exp_month, exp_year
+
+
+def create(ctx: Ctx, params: Params) -> dict[str, Any]:
+    kind = params.req_text("type")
+    if kind != "card":
+        raise errors.invalid(
+            f"The sandbox supports only card PaymentMethods (got type '{kind}').",
+            "type",
+            "parameter_invalid_string",
+        )
+    card, exp_month, exp_year = card_from_params(ctx, params)
+    return new_payment_method(ctx, card, exp_month, exp_year, _billing_details(params), params.metadata())
+
+
+def attach_to_customer(
+    ctx: Ctx, pm: dict[str, Any], customer_id: str, *, for_off_session: bool = False
+) -> dict[str, Any]:
+    """Attach (and record whether it was set up for off-session use, which some 3DS cards need)."""
+    if for_off_session:
+        pm["_sandbox"] = {**pm.get("_sandbox", {}), "off_session_ready": True}
+    if pm.get("customer") == customer_id:
+        ctx.save(pm)
+        return pm
+    if pm.get("customer"):
+        raise errors.invalid(
+            "The payment method you provided has already been attached to a customer.",
+            "payment_method",
+            "payment_method_unexpected_state",
+        )
+    before = dict(pm)
+    pm["customer"] = customer_id
+    ctx.save(pm)
+    emit(ctx, "payment_method.attached", pm, before)
+    return pm
+
+
+def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    return resolve_payment_method(ctx, id, "payment_method")
+
+
+def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    pm = ctx.load(id, "payment_method", NOUN, "payment_method")
+    before = dict(pm)
+    pm["metadata"] = merge_metadata(pm["metadata"], params.metadata())
+    if "billing_details" in params:
+        pm["billing_details"] = _billing_details(params)
+    if "allow_redisplay" in params:
+        pm["allow_redisplay"] = params.enum("allow_redisplay", ["always", "limited", "unspecified"])
+    if pm != before:
+        ctx.save(pm)
+        emit(ctx, "payment_method.updated", pm, before)
+    return pm
+
+
+def attach(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    from .customers import load_customer
+
+    customer_id = params.req_text("customer")
+    pm = resolve_payment_method(ctx, id, "payment_method")
+    load_customer(ctx, customer_id)
+    card = card_of(pm)
+    if card.decline and card.attach_declines:
+        code, message = cards.decline_error(card.decline)
+        raise errors.StripeError(402, message, type="card_error", code=code, decline_code=card.decline)
+    return attach_to_customer(ctx, pm, customer_id)
+
+
+def detach(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    pm = ctx.load(id, "payment_method", NOUN, "payment_method")
+    if not pm.get("customer"):
+        raise errors.invalid(
+            "The payment method you provided is not attached to a customer so detachment is impossible.",
+            None,
+            "payment_method_unexpected_state",
+        )
+    before = dict(pm)
+    pm["customer"] = None
+    ctx.save(pm)
+    emit(ctx, "payment_method.detached", pm, before)
+    return pm
+
+
+def list_payment_methods(ctx: Ctx, params: Params) -> dict[str, Any]:
+    customer = params.text("customer")
+    return list_objects(
+        ctx,
+        "payment_method",
+        params,
+        "/v1/payment_methods",
+        {"customer": customer, "kind": params.text("type")},
+    )
+
+
+def list_customer_payment_methods(ctx: Ctx, params: Params, customer: str) -> dict[str, Any]:
+    from .customers import load_customer
+
+    load_customer(ctx, customer, "customer")
+    return list_objects(
+        ctx,
+        "payment_method",
+        params,
+        f"/v1/customers/{customer}/payment_methods",
+        {"customer": customer, "kind": params.text("type")},
+    )
+
+
+def retrieve_customer_payment_method(ctx: Ctx, params: Params, customer: str, id: str) -> dict[str, Any]:
+    pm = ctx.load(id, "payment_method", NOUN, "payment_method")
+    if pm.get("customer") != customer:
+        raise errors.resource_missing(NOUN, id, "payment_method")
+    return pm
+
+
+ROUTES = [
+    Route("POST", "/v1/payment_methods", create),
+    Route("GET", "/v1/payment_methods", list_payment_methods),
+    Route("GET", "/v1/payment_methods/{id}", retrieve),
+    Route("POST", "/v1/payment_methods/{id}", update),
+    Route("POST", "/v1/payment_methods/{id}/attach", attach),
+    Route("POST", "/v1/payment_methods/{id}/detach", detach),
+    Route("GET", "/v1/customers/{customer}/payment_methods", list_customer_payment_methods),
+    Route("GET", "/v1/customers/{customer}/payment_methods/{id}", retrieve_customer_payment_method),
+]

@@ -1,0 +1,191 @@
+"""Automatic daily payouts: sweep the available balance, pending -> in_transit -> paid (or failed)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .. import errors, ids
+from ..clock import DAY, day_start
+from ..events import emit
+from ..listing import list_objects, range_conditions
+from ..params import Params, merge_metadata
+from ..state import Ctx, Sandbox
+from . import Route
+from .balance import add_transaction
+
+NOUN = "payout"
+IN_TRANSIT_AFTER = 3600  # a payout leaves Stripe an hour after it is created
+
+
+def bank_account_id(ctx: Ctx) -> str:
+    """The account's one external bank account, derived from the account id so it never changes."""
+    return "ba_" + ids.derive(ctx.sandbox.seed, 0, f"ba:{ctx.account}")[-24:]
+
+
+def sweep(ctx: Ctx) -> list[dict[str, Any]]:
+    """Pay out the whole unswept available balance of the context's account, one payout per currency."""
+    rows = ctx.store.execute(
+        "SELECT id, currency, json_extract(data, '$.net') AS net FROM objects "
+        "WHERE type = 'balance_transaction' AND payout IS NULL AND account = ? AND status = 'available' "
+        "ORDER BY seq",
+        (ctx.account,),
+    ).fetchall()
+    by_currency: dict[str, list[tuple[str, int]]] = {}
+    for row in rows:
+        by_currency.setdefault(row["currency"], []).append((row["id"], int(row["net"])))
+    created: list[dict[str, Any]] = []
+    for currency in sorted(by_currency):
+        items = by_currency[currency]
+        total = sum(net for _, net in items)
+        if total <= 0:
+            continue  # nothing to pay; a negative balance waits for later charges
+        created.append(_new_payout(ctx, currency, total, [txn_id for txn_id, _ in items]))
+    return created
+
+
+def _new_payout(ctx: Ctx, currency: str, amount: int, txn_ids: list[str]) -> dict[str, Any]:
+    payout_id = ctx.new_id("po")
+    fail = ctx.config.fail_next_payout
+    if fail:
+        ctx.sandbox.set_config(
+            type(ctx.config).from_json({**ctx.config.to_json(), "fail_next_payout": False})
+        )
+    for txn_id in txn_ids:
+        ctx.store.set_columns(txn_id, payout=payout_id)
+    txn = add_transaction(
+        ctx,
+        kind="payout",
+        reporting_category="payout",
+        source=payout_id,
+        amount=-amount,
+        currency=currency,
+        description="STRIPE PAYOUT",
+        payout=payout_id,
+    )
+    payout: dict[str, Any] = {
+        "id": payout_id,
+        "object": "payout",
+        "amount": amount,
+        "application_fee": None,
+        "application_fee_amount": None,
+        "arrival_date": day_start(ctx.now) + DAY,
+        "automatic": True,
+        "balance_transaction": txn["id"],
+        "created": ctx.now,
+        "currency": currency,
+        "description": "STRIPE PAYOUT",
+        "destination": bank_account_id(ctx),
+        "failure_balance_transaction": None,
+        "failure_code": None,
+        "failure_message": None,
+        "livemode": False,
+        "metadata": {},
+        "method": "standard",
+        "original_payout": None,
+        "payout_method": None,
+        "reconciliation_status": "in_progress",
+        "reversed_by": None,
+        "source_type": "card",
+        "statement_descriptor": None,
+        "status": "pending",
+        "trace_id": {"status": "pending", "value": None},
+        "type": "bank_account",
+        "_sandbox": {"fail": fail},
+    }
+    ctx.insert(payout, due=ctx.now + IN_TRANSIT_AFTER)
+    emit(ctx, "payout.created", payout)
+    return payout
+
+
+def advance(ctx: Ctx, payout: dict[str, Any]) -> None:
+    """The payout's next scheduled step: leave Stripe, then arrive (or bounce)."""
+    before = copy.deepcopy(payout)
+    if payout["status"] == "pending":
+        payout["status"] = "in_transit"
+        ctx.save(payout, due=max(payout["arrival_date"], ctx.now))
+        emit(ctx, "payout.updated", payout, before)
+    elif payout["status"] == "in_transit":
+        if payout.get("_sandbox", {}).get("fail"):
+            fail(ctx, payout)
+            return
+        payout["status"] = "paid"
+        payout["reconciliation_status"] = "completed"
+        payout["trace_id"] = {"status": "supported", "value": f"TRACE{payout['id'][-12:].upper()}"}
+        ctx.save(payout, due=None)
+        emit(ctx, "payout.paid", payout)
+        emit(ctx, "payout.updated", payout, before)
+    else:
+        ctx.save(payout, due=None)
+
+
+def fail(ctx: Ctx, payout: dict[str, Any]) -> dict[str, Any]:
+    """The bank refused the payout: its funds return to the balance through a payout_failure transaction."""
+    if payout["status"] in ("failed", "canceled"):
+        raise errors.invalid(f"Payout {payout['id']} has already {payout['status']}.")
+    before = copy.deepcopy(payout)
+    txn = add_transaction(
+        ctx,
+        kind="payout_failure",
+        reporting_category="payout_reversal",
+        source=payout["id"],
+        amount=payout["amount"],
+        currency=payout["currency"],
+        description="STRIPE PAYOUT FAILURE",
+    )
+    payout["status"] = "failed"
+    payout["failure_balance_transaction"] = txn["id"]
+    payout["failure_code"] = "account_closed"
+    payout["failure_message"] = "The bank account has been closed."
+    payout["reconciliation_status"] = "not_applicable"
+    ctx.save(payout, due=None)
+    emit(ctx, "payout.failed", payout)
+    emit(ctx, "payout.updated", payout, before)
+    return payout
+
+
+def run_automatic(sandbox: Sandbox, at: int) -> list[dict[str, Any]]:
+    """The daily payout run for every account with an available balance."""
+    accounts = [
+        row[0]
+        for row in sandbox.store.execute(
+            "SELECT DISTINCT account FROM objects WHERE type = 'balance_transaction' AND payout IS NULL "
+            "AND status = 'available' ORDER BY account"
+        ).fetchall()
+    ]
+    made: list[dict[str, Any]] = []
+    for account in accounts:
+        made.extend(sweep(sandbox.context(account, now=at)))
+    return made
+
+
+def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    return ctx.load(id, "payout", NOUN, "payout")
+
+
+def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    payout = ctx.load(id, "payout", NOUN, "payout")
+    before = copy.deepcopy(payout)
+    payout["metadata"] = merge_metadata(payout["metadata"], params.metadata())
+    if payout != before:
+        ctx.save(payout)
+        emit(ctx, "payout.updated", payout, before)
+    return payout
+
+
+def list_payouts(ctx: Ctx, params: Params) -> dict[str, Any]:
+    return list_objects(
+        ctx,
+        "payout",
+        params,
+        "/v1/payouts",
+        {"status": params.text("status")},
+        conditions=range_conditions("arrival_date", params.range_filter("arrival_date")),
+    )
+
+
+ROUTES = [
+    Route("GET", "/v1/payouts", list_payouts),
+    Route("GET", "/v1/payouts/{id}", retrieve),
+    Route("POST", "/v1/payouts/{id}", update),
+]

@@ -1,0 +1,162 @@
+"""Refunds: full or partial, on a charge or a PaymentIntent, at the refund day's exchange rate."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .. import errors, money
+from ..events import emit, public
+from ..listing import list_objects
+from ..params import Params, merge_metadata
+from ..state import Ctx
+from . import Route
+from .balance import add_transaction
+
+NOUN = "refund"
+
+
+def _refundable_charge(ctx: Ctx, params: Params) -> dict[str, Any]:
+    charge_id = params.text("charge")
+    intent_id = params.text("payment_intent")
+    if charge_id and intent_id:
+        raise errors.invalid(
+            "You may only specify one of these parameters: charge, payment_intent.", "charge"
+        )
+    if intent_id:
+        pi = ctx.load(intent_id, "payment_intent", "payment_intent", "payment_intent")
+        if pi["status"] != "succeeded" or not pi.get("latest_charge"):
+            raise errors.invalid(
+                f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+                "payment_intent",
+                "charge_not_refundable" if pi["status"] != "succeeded" else None,
+            )
+        charge_id = pi["latest_charge"]
+    if not charge_id:
+        raise errors.missing("charge")
+    return ctx.load(charge_id, "charge", "charge", "charge" if params.text("charge") else "payment_intent")
+
+
+def create(ctx: Ctx, params: Params) -> dict[str, Any]:
+    charge = _refundable_charge(ctx, params)
+    if charge["status"] != "succeeded" or not charge["captured"]:
+        raise errors.invalid(f"Charge {charge['id']} has not been captured and cannot be refunded.", "charge")
+    if charge["disputed"]:
+        raise errors.invalid(
+            f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+            "charge",
+            "charge_disputed",
+        )
+    remaining = charge["amount_captured"] - charge["amount_refunded"]
+    if remaining <= 0:
+        raise errors.invalid(
+            f"Charge {charge['id']} has already been refunded.", "charge", "charge_already_refunded"
+        )
+    amount = params.integer("amount", minimum=1)
+    amount = remaining if amount is None else amount
+    if amount > remaining:
+        currency = charge["currency"]
+        raise errors.invalid(
+            f"Refund amount ({money.format_amount(amount, currency)}) is greater than unrefunded amount on "
+            "charge "
+            f"({money.format_amount(remaining, currency)})",
+            "amount",
+            "amount_too_large",
+        )
+    reason = params.enum("reason", ["duplicate", "fraudulent", "requested_by_customer"])
+    refund_id = ctx.new_id("re")
+    # The refund leaves the balance at today's rate, not the charge's (connector-behaviour detail 5).
+    conversion = money.convert(amount, charge["currency"], ctx.settlement_currency, ctx.now)
+    txn = add_transaction(
+        ctx,
+        kind="refund",
+        reporting_category="refund",
+        source=refund_id,
+        amount=-conversion.amount,
+        currency=conversion.currency,
+        description="REFUND FOR CHARGE"
+        + (f" ({charge['description']})" if charge.get("description") else ""),
+        exchange_rate=conversion.exchange_rate,
+    )
+    refund: dict[str, Any] = {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": txn["id"],
+        "charge": charge["id"],
+        "created": ctx.now,
+        "currency": charge["currency"],
+        "customer": charge.get("customer"),
+        "customer_account": None,
+        "destination_details": {
+            "card": {
+                "reference": None,
+                "reference_status": "pending",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
+            "type": "card",
+        },
+        "metadata": params.metadata() or {},
+        "payment_intent": charge.get("payment_intent"),
+        "payment_method": charge.get("payment_method"),
+        "reason": reason,
+        "receipt_number": None,
+        "source_transfer_reversal": None,
+        "status": "succeeded",
+        "transfer_reversal": None,
+    }
+    ctx.insert(refund)
+    before = copy.deepcopy(charge)
+    charge["amount_refunded"] += amount
+    charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+    refunds = charge.get("refunds") or {
+        "object": "list",
+        "data": [],
+        "has_more": False,
+        "url": f"/v1/charges/{charge['id']}/refunds",
+    }
+    data = [public(refund), *refunds["data"]]
+    charge["refunds"] = {**refunds, "data": data[:10], "has_more": len(data) > 10}
+    ctx.save(charge)
+    emit(ctx, "charge.refunded", charge, before)
+    emit(ctx, "refund.created", refund)
+    return refund
+
+
+def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    return ctx.load(id, "refund", NOUN, "refund")
+
+
+def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
+    refund = ctx.load(id, "refund", NOUN, "refund")
+    before = copy.deepcopy(refund)
+    refund["metadata"] = merge_metadata(refund["metadata"], params.metadata())
+    if refund != before:
+        ctx.save(refund)
+        emit(ctx, "refund.updated", refund, before)
+    return refund
+
+
+def list_refunds(ctx: Ctx, params: Params) -> dict[str, Any]:
+    return list_objects(
+        ctx,
+        "refund",
+        params,
+        "/v1/refunds",
+        {"charge": params.text("charge"), "payment_intent": params.text("payment_intent")},
+    )
+
+
+def list_charge_refunds(ctx: Ctx, params: Params, charge: str) -> dict[str, Any]:
+    ctx.load(charge, "charge", "charge", "charge")
+    return list_objects(ctx, "refund", params, f"/v1/charges/{charge}/refunds", {"charge": charge})
+
+
+ROUTES = [
+    Route("POST", "/v1/refunds", create),
+    Route("GET", "/v1/refunds", list_refunds),
+    Route("GET", "/v1/refunds/{id}", retrieve),
+    Route("POST", "/v1/refunds/{id}", update),
+    Route("GET", "/v1/charges/{charge}/refunds", list_charge_refunds),
+]
