@@ -134,12 +134,6 @@ def new_charge(
         "receipt_number": None,
         "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}" if succeeded else None,
         "refunded": False,
-        "refunds": {
-            "object": "list",
-            "data": [],
-            "has_more": False,
-            "url": f"/v1/charges/{charge_id}/refunds",
-        },
         "review": None,
         "shipping": None,
         "source": None,

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from .. import errors, money
-from ..events import emit, public
+from ..events import emit
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
@@ -90,7 +90,7 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
         "customer_account": None,
         "destination_details": {
             "card": {
-                "reference": None,
+                # Stripe leaves `reference` out until the acquirer reference number exists.
                 "reference_status": "pending",
                 "reference_type": "acquirer_reference_number",
                 "type": "refund",
@@ -110,14 +110,6 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     before = copy.deepcopy(charge)
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
-    refunds = charge.get("refunds") or {
-        "object": "list",
-        "data": [],
-        "has_more": False,
-        "url": f"/v1/charges/{charge['id']}/refunds",
-    }
-    data = [public(refund), *refunds["data"]]
-    charge["refunds"] = {**refunds, "data": data[:10], "has_more": len(data) > 10}
     ctx.save(charge)
     emit(ctx, "charge.refunded", charge, before)
     emit(ctx, "refund.created", refund)
