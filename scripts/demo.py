@@ -6,6 +6,7 @@ answers, prints how to reach it, and stops everything on Ctrl-C (or when one ser
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -51,6 +52,43 @@ def sandbox_service(module: str, port: int, env: dict[str, str]) -> Service:
     return Service(module, command, f"http://127.0.0.1:{port}/_sandbox/stats", env)
 
 
+def airflow_env(env: dict[str, str]) -> dict[str, str]:
+    """Airflow standalone under var/demo/airflow, reading this project's dags/ and plugins/."""
+    home = DEMO_DIR / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({env["AIRFLOW_API_USER"]: env["AIRFLOW_API_PASSWORD"]}))
+    stripe_conn = {"conn_type": "stripe", "password": env["STRIPE_API_KEY"],
+                   "extra": {"api_base": env["STRIPE_API_BASE"]}}
+    netsuite_conn = {
+        "conn_type": "netsuite", "host": env["NETSUITE_BASE_URL"], "login": env["NETSUITE_TOKEN_ID"],
+        "password": env["NETSUITE_TOKEN_SECRET"],
+        "extra": {"account_id": env["NETSUITE_ACCOUNT_ID"], "consumer_key": env["NETSUITE_CONSUMER_KEY"],
+                  "consumer_secret": env["NETSUITE_CONSUMER_SECRET"]},
+    }
+    return {
+        **env,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",  # standalone spawns `airflow`
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{env['AIRFLOW_API_USER']}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+        "AIRFLOW__API__PORT": "8080",
+        "AIRFLOW_CONN_STRIPE_DEFAULT": json.dumps(stripe_conn),
+        "AIRFLOW_CONN_NETSUITE_DEFAULT": json.dumps(netsuite_conn),
+    }
+
+
+def prepare_airflow(env: dict[str, str]) -> None:
+    """Migrate Airflow's metadata DB and create the shared NetSuite concurrency pool before starting."""
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([airflow, "pools", "set", "netsuite_api", env.get("NETSUITE_CONCURRENCY_LIMIT", "5"),
+                    "NetSuite account concurrency limit"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
 def start(service: Service, log_dir: Path) -> None:
     log = (log_dir / f"{service.name}.log").open("ab")
     service.process = subprocess.Popen(
@@ -89,9 +127,16 @@ def main() -> int:
     env = load_env_example()
     log_dir = DEMO_DIR / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    services = [sandbox_service("netsuite_sandbox", 12112, env)]
+    af_env = airflow_env(env)
+    services = [
+        sandbox_service("netsuite_sandbox", 12112, env),
+        Service("airflow", [str(Path(sys.executable).parent / "airflow"), "standalone"],
+                "http://127.0.0.1:8080/api/v2/monitor/health", af_env),
+    ]
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
+        print("preparing Airflow (metadata DB, pool netsuite_api)...", flush=True)
+        prepare_airflow(af_env)
         for service in services:
             start(service, log_dir)
             wait_healthy(service)
@@ -115,6 +160,8 @@ NetSuite sandbox (seeded; ids in sandbox/netsuite_sandbox/SEED.md)
   controls:   http://127.0.0.1:12112/_sandbox/stats
   try:        set -a; . ./.env.example; set +a
               .venv/bin/python -m stripe_netsuite.netsuite suiteql "SELECT id, companyname FROM customer"
+Airflow:    http://127.0.0.1:8080  (user {env.get('AIRFLOW_API_USER')},
+            password {env.get('AIRFLOW_API_PASSWORD')})
 Logs and state: var/demo/   Stop with Ctrl-C.
 """, flush=True)
 
