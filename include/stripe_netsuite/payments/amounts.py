@@ -1,0 +1,109 @@
+"""Amount rules of the payment pages, as pure functions: what a customer may pay, given what NetSuite says
+is owed and what is already on its way. Every message is a plain sentence shown next to the amount field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from stripe_netsuite.money import (
+    MoneyError,
+    charge_step_minor,
+    format_minor,
+    minimum_charge_minor,
+    parse_amount,
+    to_minor,
+)
+
+__all__ = [
+    "AmountError",
+    "InFlight",
+    "allocate",
+    "available_per_invoice",
+    "chargeable_minor",
+    "check_amount",
+    "check_selection",
+]
+
+
+class AmountError(ValueError):
+    """The amount (or invoice choice) cannot be paid; `str(error)` is the sentence to show."""
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """A payment that may still arrive: reserved on a page, processing, or paid but not yet in NetSuite."""
+
+    amount_minor: int
+    invoice_ids: tuple[str, ...] = ()
+
+
+def chargeable_minor(minor: int, currency: str) -> int:
+    """The largest amount <= `minor` Stripe can charge (KWD 280.125 -> 280.120: three-decimal steps of 10)."""
+    step = charge_step_minor(currency)
+    return max(0, minor - minor % step)
+
+
+def allocate(amount_minor: int, remaining: Sequence[tuple[str, int]]) -> dict[str, int]:
+    """How a payment covers invoices in the given order, each up to its remaining amount."""
+    shares: dict[str, int] = {}
+    left = amount_minor
+    for invoice_id, open_minor in remaining:
+        share = min(left, max(open_minor, 0))
+        shares[invoice_id] = share
+        left -= share
+    return shares
+
+
+def available_per_invoice(remaining: Mapping[str, int], in_flight: Iterable[InFlight]) -> dict[str, int]:
+    """Open amount of each invoice minus the in-flight payments that will be applied to it."""
+    left = dict(remaining)
+    for payment in in_flight:
+        targets = [(iid, left[iid]) for iid in payment.invoice_ids if iid in left]
+        for invoice_id, share in allocate(payment.amount_minor, targets).items():
+            left[invoice_id] -= share
+    return left
+
+
+def check_selection(chosen: Iterable[str], open_ids: Sequence[str]) -> tuple[str, ...]:
+    """The chosen invoice ids in page order; every one must be an open invoice of this page."""
+    wanted = set(chosen)
+    unknown = wanted - set(open_ids)
+    if unknown:
+        raise AmountError(
+            "One of the invoices you chose is no longer open. Reload the page and choose again."
+        )
+    return tuple(iid for iid in open_ids if iid in wanted)
+
+
+def check_amount(
+    text: str, currency: str, limit_minor: int, *, in_flight_minor: int = 0, locale: str = "en_US"
+) -> int:
+    """Minor units of the typed amount if it can be charged and is within `limit_minor`; else AmountError.
+
+    `currency` always comes from NetSuite. `limit_minor` is what is owed (balance, amount due or the chosen
+    invoices) minus in-flight payments; `in_flight_minor` only changes the wording.
+    """
+    if not text or not text.strip():
+        raise AmountError("Enter the amount you want to pay.")
+    try:
+        value = parse_amount(text, currency)
+        if value <= 0:
+            raise AmountError("Enter an amount greater than zero.")
+        minor = to_minor(value, currency)
+    except MoneyError as error:
+        raise AmountError(str(error)) from None
+    minimum = minimum_charge_minor(currency)
+    if minor < minimum:
+        raise AmountError(f"The smallest payment we can take is {format_minor(minimum, currency, locale)}.")
+    if minor > limit_minor:
+        if limit_minor < minimum and in_flight_minor > 0:
+            raise AmountError("Payments already in progress cover what you owe; nothing is left to pay now.")
+        if limit_minor < minimum:
+            raise AmountError("There is nothing left to pay here.")
+        most = format_minor(chargeable_minor(limit_minor, currency), currency, locale)
+        if in_flight_minor > 0:
+            pending = format_minor(in_flight_minor, currency, locale)
+            raise AmountError(f"You can pay at most {most}: {pending} is already being paid.")
+        raise AmountError(f"You can pay at most {most}, the amount you owe.")
+    return minor

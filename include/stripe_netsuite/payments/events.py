@@ -1,0 +1,181 @@
+"""Verified Stripe events -> state DB: record each event once, move payment attempts and consents along.
+
+Deliveries repeat and arrive out of order, so every step is idempotent by event id and status changes only
+move forward (a late "expired" never undoes "paid").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stripe_netsuite.payments.consent import attach_payment_method
+from stripe_netsuite.store.engine import session_scope
+from stripe_netsuite.store.payments import PaymentAttempt, WebhookEvent
+
+__all__ = ["HANDLED_EVENT_TYPES", "EventOutcome", "dag_for_event", "handle_event"]
+
+log = logging.getLogger(__name__)
+
+HANDLED_EVENT_TYPES = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "charge.refunded",
+    "charge.dispute.*",
+    "payout.paid",
+    "payout.failed",
+)
+
+# Which statuses each new status may replace: paid wins over everything, nothing replaces paid.
+_MAY_REPLACE = {
+    "open": {"created"},
+    "processing": {"created", "open"},
+    "paid": {"created", "open", "processing", "failed", "expired", "canceled"},
+    "failed": {"created", "open", "processing"},
+    "expired": {"created", "open"},
+    "canceled": {"created", "open"},
+}
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What handling an event did: `duplicate` when it was seen before; the DAG to trigger, if any."""
+
+    duplicate: bool
+    dag_id: str | None = None
+
+
+def dag_for_event(event_type: str) -> str | None:
+    """The Airflow DAG that turns this kind of event into NetSuite records."""
+    if event_type.startswith("payout."):
+        return "netsuite_deposits"
+    if event_type in ("checkout.session.expired",) or not _is_handled(event_type):
+        return None
+    return "netsuite_payments"
+
+
+def _is_handled(event_type: str) -> bool:
+    return any(
+        event_type == kind or (kind.endswith(".*") and event_type.startswith(kind[:-1]))
+        for kind in HANDLED_EVENT_TYPES
+    )
+
+
+def _move(attempt: PaymentAttempt, status: str, now: datetime, message: str | None = None) -> None:
+    if attempt.status == status or attempt.status not in _MAY_REPLACE[status]:
+        return
+    attempt.status = status
+    attempt.updated_at = now
+    if message:
+        attempt.failure_message = message[:2000]
+
+
+def _find_attempt(session: Session, obj: Mapping[str, Any]) -> PaymentAttempt | None:
+    attempt_id = (obj.get("metadata") or {}).get("payment_attempt_id") or obj.get("client_reference_id")
+    if attempt_id:
+        found = session.get(PaymentAttempt, attempt_id)
+        if found is not None:
+            return found
+    column = (
+        PaymentAttempt.checkout_session_id
+        if obj.get("object") == "checkout.session"
+        else (PaymentAttempt.payment_intent_id)
+    )
+    return session.scalar(select(PaymentAttempt).where(column == obj.get("id"))) if obj.get("id") else None
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
+def _apply_session_event(attempt: PaymentAttempt, kind: str, obj: Mapping[str, Any], now: datetime) -> None:
+    intent_id = _id_of(obj.get("payment_intent"))
+    if intent_id and not attempt.payment_intent_id:
+        attempt.payment_intent_id = intent_id
+    if kind == "checkout.session.completed":
+        _move(attempt, "paid" if obj.get("payment_status") == "paid" else "processing", now)
+    elif kind == "checkout.session.async_payment_succeeded":
+        _move(attempt, "paid", now)
+    elif kind == "checkout.session.async_payment_failed":
+        _move(attempt, "failed", now, "The bank payment failed.")
+    elif kind == "checkout.session.expired":
+        _move(attempt, "expired", now)
+
+
+def _apply_intent_event(
+    session: Session, attempt: PaymentAttempt, kind: str, obj: Mapping[str, Any], now: datetime
+) -> None:
+    if not attempt.payment_intent_id and obj.get("id"):
+        attempt.payment_intent_id = str(obj["id"])
+    if kind == "payment_intent.succeeded":
+        _move(attempt, "paid", now)
+        method = _id_of(obj.get("payment_method"))
+        if method and attempt.save_payment_method:
+            attach_payment_method(session, attempt.id, method)
+    elif kind == "payment_intent.payment_failed":
+        message = ((obj.get("last_payment_error") or {}).get("message")) or "The payment failed."
+        if attempt.status == "processing":
+            _move(attempt, "failed", now, message)
+        elif attempt.status in ("created", "open"):
+            # Checkout keeps the session open after a decline so the customer can try another card.
+            attempt.failure_message = str(message)[:2000]
+            attempt.updated_at = now
+
+
+def _apply(session: Session, event: Mapping[str, Any], now: datetime) -> None:
+    kind = str(event.get("type"))
+    obj: Mapping[str, Any] = (event.get("data") or {}).get("object") or {}
+    if kind.startswith("checkout.session."):
+        attempt = _find_attempt(session, obj)
+        if attempt is not None:
+            _apply_session_event(attempt, kind, obj, now)
+    elif kind.startswith("payment_intent."):
+        attempt = _find_attempt(session, obj)
+        if attempt is not None:
+            _apply_intent_event(session, attempt, kind, obj, now)
+    # charge.refunded, charge.dispute.*, payout.*: recorded for the DAGs, which re-fetch the objects.
+
+
+def handle_event(engine: Engine, event: Mapping[str, Any], now: datetime) -> EventOutcome:
+    """Record a verified event once and apply it; a repeat delivery changes nothing."""
+    event_id = str(event["id"])
+    kind = str(event.get("type"))
+    obj: Mapping[str, Any] = (event.get("data") or {}).get("object") or {}
+    try:
+        with session_scope(engine) as session:
+            row = session.get(WebhookEvent, event_id)
+            if row is not None and row.processed_at is not None:
+                return EventOutcome(duplicate=True)
+            if row is None:
+                row = WebhookEvent(
+                    event_id=event_id,
+                    type=kind,
+                    account=str(event.get("account") or ""),
+                    created=datetime.fromtimestamp(int(event.get("created") or now.timestamp()), UTC),
+                    received_at=now,
+                    object_id=_id_of(obj.get("id")),
+                    payload=dict(event),
+                )
+                session.add(row)
+                session.flush()
+            _apply(session, event, now)
+            row.processed_at = now
+    except IntegrityError:
+        # The same event delivered twice at the same moment: the other delivery recorded it.
+        return EventOutcome(duplicate=True)
+    dag = dag_for_event(kind)
+    log.info("stripe event %s (%s) recorded", event_id, kind)
+    return EventOutcome(duplicate=False, dag_id=dag)

@@ -1,0 +1,209 @@
+"""The hosted Checkout page at a session's `url` (`/c/pay/<session id>`): card form, 3-D Secure step, outcome.
+
+Pay goes through `stripe_sandbox.checkout.complete_checkout_session`, so the objects and events it leaves are
+the ones the API creates; this package only renders pages and reads the form.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..cards import card_for_number
+from ..checkout import complete_checkout_session
+from ..state import Sandbox
+from .page import CheckoutView, load_view, parse_expiry
+
+# A card waiting for its 3-D Secure answer is kept this long, in memory only (never in a page or the store).
+_CHALLENGE_TTL = 15 * 60
+_AUTH_FAILED = (
+    "We are unable to authenticate your payment method. "
+    "Please choose a different payment method and try again."
+)
+# Nothing on the page may come from elsewhere: it must work offline and leak nothing to third parties.
+_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True)
+class CardForm:
+    """The card form as submitted, checked for completeness (the sandbox judges the card itself)."""
+
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str
+    name: str
+    email: str | None
+    save: bool
+
+
+@dataclass
+class _Challenge:
+    session_id: str
+    card: CardForm
+    created: float
+
+
+class _Challenges:
+    """Cards between "Pay" and the customer's answer on the 3-D Secure step, by one-time token."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, _Challenge] = {}
+
+    def put(self, session_id: str, card: CardForm) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            now = time.monotonic()
+            self._items = {k: v for k, v in self._items.items() if now - v.created < _CHALLENGE_TTL}
+            self._items[token] = _Challenge(session_id, card, now)
+        return token
+
+    def take(self, token: str, session_id: str) -> CardForm | None:
+        with self._lock:
+            found = self._items.pop(token, None)
+        if (
+            found is None
+            or found.session_id != session_id
+            or time.monotonic() - found.created > _CHALLENGE_TTL
+        ):
+            return None
+        return found.card
+
+
+def read_card_form(view: CheckoutView) -> tuple[CardForm | None, str | None, str | None]:
+    """(form, None, None) when complete, else (None, message, field) naming the first incomplete field."""
+    form = request.form
+    email = (form.get("email") or "").strip() or None
+    if view.email_locked:
+        email = view.email
+    if not email or "@" not in email:
+        return None, "Your email address is incomplete.", "email"
+    number = "".join((form.get("cardnumber") or "").split())
+    if not number:
+        return None, "Your card number is incomplete.", "cardnumber"
+    if not number.isdigit():
+        return None, "Your card number is invalid.", "cardnumber"
+    expiry = parse_expiry(form.get("exp-date") or "")
+    if expiry is None:
+        return None, "Your card's expiration date is incomplete.", "exp-date"
+    cvc = (form.get("cvc") or "").strip()
+    if not cvc:
+        return None, "Your card's security code is incomplete.", "cvc"
+    name = (form.get("name") or "").strip()
+    if not name:
+        return None, "Please enter the name on your card.", "name"
+    save = view.save == "required" or (view.save == "optional" and form.get("save") == "on")
+    return CardForm(number, expiry[0], expiry[1], cvc, name, email, save), None, None
+
+
+def _page(template: str, status: int, **context: object) -> Response:
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = _CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def create_blueprint(sandbox: Sandbox) -> Blueprint:
+    bp = Blueprint(
+        "hosted_checkout",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/c/static",
+    )
+    challenges = _Challenges()
+
+    def closed(view: CheckoutView | None, session_id: str) -> Response:
+        if view is None:
+            return _page("hosted/unavailable.html", 404, view=None, session_id=session_id)
+        return _page("hosted/unavailable.html", 410 if view.status == "expired" else 200, view=view)
+
+    def form_page(
+        view: CheckoutView, status: int = 200, error: str | None = None, error_field: str | None = None
+    ) -> Response:
+        values = (
+            {key: request.form.get(key, "") for key in ("email", "name")} if request.method == "POST" else {}
+        )
+        return _page(
+            "hosted/checkout.html", status, view=view, error=error, error_field=error_field, values=values
+        )
+
+    def pay(view: CheckoutView, card: CardForm) -> BaseResponse:
+        outcome = complete_checkout_session(
+            sandbox,
+            view.session_id,
+            card.number,
+            card.exp_month,
+            card.exp_year,
+            card.cvc,
+            card.name,
+            card.save,
+            email=card.email,
+        )
+        if outcome.ok:
+            if outcome.redirect_url:
+                return redirect(outcome.redirect_url, code=303)
+            done = load_view(sandbox, view.session_id)
+            return _page("hosted/unavailable.html", 200, view=done)
+        if outcome.status == "unavailable":
+            return closed(load_view(sandbox, view.session_id), view.session_id)
+        fresh = load_view(sandbox, view.session_id) or view
+        field = {
+            "incorrect_cvc": "cvc",
+            "invalid_cvc": "cvc",
+            "expired_card": "exp-date",
+            "invalid_expiry_month": "exp-date",
+            "invalid_expiry_year": "exp-date",
+            "incorrect_number": "cardnumber",
+        }.get(outcome.error_code or "", "cardnumber")
+        return form_page(fresh, 402, outcome.message or "Your card was declined.", field)
+
+    @bp.get("/c/pay/<session_id>")
+    def show(session_id: str) -> Response:
+        view = load_view(sandbox, session_id)
+        if view is None or not view.open:
+            return closed(view, session_id)
+        return form_page(view)
+
+    @bp.post("/c/pay/<session_id>")
+    def submit(session_id: str) -> BaseResponse:
+        view = load_view(sandbox, session_id)
+        if view is None or not view.open:
+            return closed(view, session_id)
+        card, message, field = read_card_form(view)
+        if card is None:
+            return form_page(view, 400, message, field)
+        if card_for_number(card.number).three_ds is not None:
+            # A one-time payment with a 3-D Secure card stops at the issuer's challenge first.
+            token = challenges.put(session_id, card)
+            return _page("hosted/authenticate.html", 200, view=view, token=token, last4=card.number[-4:])
+        return pay(view, card)
+
+    @bp.post("/c/pay/<session_id>/authenticate")
+    def authenticate(session_id: str) -> BaseResponse:
+        view = load_view(sandbox, session_id)
+        if view is None or not view.open:
+            return closed(view, session_id)
+        card = challenges.take(request.form.get("token", ""), session_id)
+        if card is None:
+            return form_page(view, 400, "Your authentication expired. Please enter your card details again.")
+        if request.form.get("result") != "complete":
+            return form_page(view, 402, _AUTH_FAILED, "cardnumber")
+        return pay(view, card)
+
+    return bp
+
+
+def register(app: Flask, sandbox: Sandbox) -> None:
+    """Called by `stripe_sandbox.app.create_app`: serve the hosted pages from the sandbox's own address."""
+    app.register_blueprint(create_blueprint(sandbox))

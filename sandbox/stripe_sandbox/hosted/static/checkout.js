@@ -1,0 +1,35 @@
+// Small conveniences only: the form works without this script (the server parses "MM / YY" and spaced numbers).
+(function () {
+  "use strict";
+  var number = document.getElementById("cardnumber");
+  var expiry = document.getElementById("exp-date");
+  var form = document.getElementById("payment-form");
+  if (number) {
+    number.addEventListener("input", function () {
+      var digits = number.value.replace(/\D/g, "").slice(0, 19);
+      number.value = digits.replace(/(\d{4})(?=\d)/g, "$1 ");
+    });
+  }
+  if (expiry) {
+    expiry.addEventListener("input", function (event) {
+      var digits = expiry.value.replace(/\D/g, "").slice(0, 4);
+      var deleting = event.inputType && event.inputType.indexOf("delete") === 0;
+      if (digits.length > 2 || (digits.length === 2 && !deleting)) {
+        expiry.value = digits.slice(0, 2) + " / " + digits.slice(2);
+      } else {
+        expiry.value = digits;
+      }
+    });
+  }
+  if (form) {
+    form.addEventListener("submit", function () {
+      var button = document.getElementById("pay-button");
+      if (button) {
+        // Keep the label for screen readers while blocking a double submission.
+        button.setAttribute("aria-busy", "true");
+        button.textContent = button.getAttribute("data-processing") || "Processing…";
+        button.disabled = true;
+      }
+    });
+  }
+})();

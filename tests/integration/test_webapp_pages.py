@@ -1,0 +1,524 @@
+"""Payment pages through Flask's test client, against the live NetSuite and Stripe sandboxes."""
+
+from __future__ import annotations
+
+from html import unescape
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.e2e import webapp_support
+from tests.e2e.webapp_support import (
+    attempts,
+    consents,
+    csrf_of,
+    errors_of,
+    page_path,
+    state_counts,
+    token_for,
+)
+from tests.servers import RunningServer
+
+make_app = webapp_support.make_app  # the shared fixture, registered in this module
+
+
+def session_count(stripe_client: Any) -> int:
+    return len(stripe_client.v1.checkout.sessions.list({"limit": 100}).data)
+
+
+def intent_data(stripe_sandbox: RunningServer, session_id: str) -> dict[str, Any]:
+    """The payment_intent_data a session was created with, as the sandbox stored it."""
+    stored = requests.get(f"{stripe_sandbox.url}/_sandbox/objects/{session_id}", timeout=10).json()
+    data: dict[str, Any] = stored["data"]["_sandbox"]["payment_intent_data"]
+    return data
+
+
+def idempotency_keys(stripe_sandbox: RunningServer) -> list[str]:
+    log = requests.get(f"{stripe_sandbox.url}/_sandbox/requests", timeout=10).json()["requests"]
+    return [entry["idempotency_key"] for entry in log if entry["idempotency_key"]]
+
+
+def open_form(client: FlaskClient, path: str, **headers: str) -> str:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return csrf_of(response.get_data(as_text=True))
+
+
+def suiteql_requests(netsuite_sandbox: RunningServer) -> int:
+    log = requests.get(f"{netsuite_sandbox.url}/_sandbox/requests?limit=1000", timeout=10).json()
+    entries = log["requests"] if isinstance(log, dict) else log
+    return sum(1 for entry in entries if "suiteql" in str(entry.get("path", entry)))
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app()  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------------------------------- customer page
+
+
+def test_customer_page_shows_name_balance_currency_and_open_invoices(app: Flask) -> None:
+    html = app.test_client().get(page_path(app, "customer", "102")).get_data(as_text=True)
+    assert "Acme Corporation" in html
+    assert "$2,900.00" in html
+    assert "USD" in html
+    assert "INV1001" in html and "INV1002" in html
+    assert "INV1004" not in html  # paid
+    assert "INV1006" not in html  # EUR: not the customer's primary currency
+    assert 'value="2900.00"' in html  # the amount defaults to the balance
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "expected"),
+    [
+        ("de-DE,de;q=0.9", "2.900,00\xa0$"),
+        ("fr-FR", "2\u202f900,00\xa0$US"),
+        ("xx-YY", "$2,900.00"),
+        ("", "$2,900.00"),
+    ],
+    ids=["german", "french", "unknown-falls-back", "none-falls-back"],
+)
+def test_amounts_follow_the_browser_locale(app: Flask, accept_language: str, expected: str) -> None:
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    html = app.test_client().get(page_path(app, "customer", "102"), headers=headers).get_data(as_text=True)
+    assert expected in html
+
+
+def test_page_data_is_one_suiteql_query_and_cached(app: Flask, netsuite_sandbox: RunningServer) -> None:
+    client = app.test_client()
+    before = suiteql_requests(netsuite_sandbox)
+    client.get(page_path(app, "customer", "105"))
+    client.get(page_path(app, "customer", "105"))
+    assert suiteql_requests(netsuite_sandbox) - before == 1
+
+
+def test_jpy_invoice_page_has_no_decimals(app: Flask) -> None:
+    html = app.test_client().get(page_path(app, "invoice", "1026")).get_data(as_text=True)
+    assert "INV1026" in html and "JPY" in html
+    assert "¥125,000" in html and "¥125,000.00" not in html
+
+
+def test_kwd_invoice_page_shows_three_decimals_and_pays_a_chargeable_amount(app: Flask) -> None:
+    html = app.test_client().get(page_path(app, "invoice", "1038")).get_data(as_text=True)
+    assert "KWD\xa0280.125" in html  # amount due as NetSuite has it
+    assert "KWD\xa0280.120" in html  # what Stripe can charge (last digit 0)
+    assert "KWD\xa00.005" in html  # and what stays open, said plainly
+
+
+def test_paid_invoice_shows_already_paid(app: Flask, stripe_client: Any) -> None:
+    client = app.test_client()
+    path = page_path(app, "invoice", "1004")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "already paid" in response.get_data(as_text=True)
+    before = session_count(stripe_client)
+    csrf = open_form(client, page_path(app, "customer", "102"))
+    response = client.post(path, data={"csrf_token": csrf})
+    assert response.status_code == 409
+    assert "already paid" in response.get_data(as_text=True)
+    assert session_count(stripe_client) == before
+    assert state_counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize("kind", ["c", "i"])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+        lambda t: t.split(".")[0] + "." + t.split(".")[1][::-1] + "." + t.split(".")[2],
+        lambda t: "k9." + t.split(".", 1)[1],
+        lambda t: "garbage",
+        lambda t: t + "x" * 300,
+    ],
+    ids=["bad-signature", "tampered-ciphertext", "unknown-key", "garbage", "too-long"],
+)
+def test_bad_tokens_get_the_same_404(app: Flask, kind: str, mangle: Any) -> None:
+    token = token_for(app, "customer" if kind == "c" else "invoice", "102" if kind == "c" else "1001")
+    response = app.test_client().get(f"/pay/{kind}/{mangle(token)}")
+    assert response.status_code == 404
+    assert "Link not found" in response.get_data(as_text=True)
+
+
+def test_token_for_one_page_kind_does_not_open_the_other(app: Flask) -> None:
+    customer_token = token_for(app, "customer", "102")
+    assert app.test_client().get(f"/pay/i/{customer_token}").status_code == 404
+
+
+def test_unknown_customer_is_the_same_404(app: Flask) -> None:
+    response = app.test_client().get(page_path(app, "customer", "999999"))
+    assert response.status_code == 404
+    assert "Link not found" in response.get_data(as_text=True)
+
+
+def test_revoked_key_links_stop_working_while_current_ones_work(make_app: Any) -> None:
+    old = make_app(PAYMENT_LINK_KEYS="k1:first-secret-0123456789")
+    old_token = token_for(old, "customer", "102")
+    rotated = make_app(PAYMENT_LINK_KEYS="k2:second-secret-0123456789,k1:first-secret-0123456789")
+    assert rotated.test_client().get(f"/pay/c/{old_token}").status_code == 200
+    new_token = token_for(rotated, "customer", "102")
+    revoked = make_app(PAYMENT_LINK_KEYS="k2:second-secret-0123456789")
+    assert revoked.test_client().get(f"/pay/c/{old_token}").status_code == 404
+    assert revoked.test_client().get(f"/pay/c/{new_token}").status_code == 200
+
+
+# ------------------------------------------------------------------------------------------------ paying
+
+
+def test_pay_creates_checkout_session_customer_and_attempt(
+    app: Flask, stripe_client: Any, stripe_sandbox: RunningServer
+) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "104")
+    csrf = open_form(client, path)
+    response = client.post(path, data={"csrf_token": csrf, "amount": "1,000.50"})
+    assert response.status_code == 303
+    assert "/c/pay/cs_" in response.headers["Location"]
+    [attempt] = attempts(app)
+    assert (attempt.amount_minor, attempt.currency, attempt.status) == (100050, "USD", "open")
+    assert attempt.netsuite_customer_id == "104" and attempt.netsuite_invoice_ids == []
+    assert attempt.receipt_email == "ap@initech.example"
+    session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
+    assert session.mode == "payment" and session.amount_total == 100050 and session.currency == "usd"
+    assert session.customer == attempt.stripe_customer_id
+    customer = stripe_client.v1.customers.retrieve(attempt.stripe_customer_id)
+    assert customer.metadata["netsuite_customer_id"] == "104"
+    sent = intent_data(stripe_sandbox, session.id)
+    assert sent["metadata"] == {
+        "netsuite_customer_id": "104",
+        "netsuite_invoice_id": "",
+        "payment_attempt_id": attempt.id,
+    }
+    assert sent["statement_descriptor_suffix"] == "INVOICES"
+    assert sent["receipt_email"] == "ap@initech.example"
+    assert sent.get("setup_future_usage") is None
+    assert f"payment-attempt-{attempt.id}" in idempotency_keys(stripe_sandbox)
+    assert consents(app) == []
+
+    # A second payment reuses the linked Stripe Customer.
+    csrf = open_form(client, path)
+    assert client.post(path, data={"csrf_token": csrf, "amount": "10.00"}).status_code == 303
+    assert {a.stripe_customer_id for a in attempts(app)} == {attempt.stripe_customer_id}
+
+
+def test_netsuite_receipts_setting_sends_no_receipt_email(
+    make_app: Any, stripe_client: Any, stripe_sandbox: RunningServer
+) -> None:
+    app = make_app(RECEIPTS="netsuite")
+    client = app.test_client()
+    path = page_path(app, "customer", "103")
+    client.post(path, data={"csrf_token": open_form(client, path), "amount": "100.00"})
+    [attempt] = attempts(app)
+    assert "receipt_email" not in intent_data(stripe_sandbox, attempt.checkout_session_id or "")
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("0", "greater than zero"),
+        ("-5", "greater than zero"),
+        ("0.00", "greater than zero"),
+        ("abc", "not an amount"),
+        ("", "Enter the amount"),
+        ("12,34", "not an amount"),
+        ("1e3", "not an amount"),
+        ("NaN", "not an amount"),
+        ("2900.001", "at most 2 decimals"),
+        ("2900.01", "at most $2,900.00"),
+        ("99999999", "at most $2,900.00"),
+        ("0.10", "smallest payment"),
+    ],
+    ids=[
+        "zero",
+        "negative",
+        "zero-decimals",
+        "word",
+        "empty",
+        "comma-decimal",
+        "exponent",
+        "nan",
+        "too-many-decimals",
+        "above-balance",
+        "far-above-balance",
+        "below-minimum",
+    ],
+)
+def test_bad_amounts_are_refused_inline_and_create_nothing(
+    app: Flask, stripe_client: Any, amount: str, message: str
+) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    before = session_count(stripe_client)
+    response = client.post(
+        path, data={"csrf_token": open_form(client, path), "amount": amount, "save_payment_method": "yes"}
+    )
+    assert response.status_code == 422
+    [error] = errors_of(response.get_data(as_text=True))
+    assert message in error
+    assert session_count(stripe_client) == before
+    assert state_counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("customer", "amount", "message"),
+    [
+        ("106", "1000.5", "JPY amounts have no decimals"),
+        ("108", "10.005", "must end in 0"),
+        ("108", "10.0001", "at most 3 decimals"),
+        ("108", "1530.875", "must end in 0"),
+    ],
+    ids=["jpy-decimal", "kwd-last-digit", "kwd-four-decimals", "kwd-balance-not-chargeable"],
+)
+def test_currency_decimals_come_from_netsuite_currency(
+    app: Flask, customer: str, amount: str, message: str
+) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", customer)
+    response = client.post(
+        path, data={"csrf_token": open_form(client, path), "amount": amount, "currency": "USD"}
+    )
+    assert response.status_code == 422
+    assert message in errors_of(response.get_data(as_text=True))[0]
+    assert state_counts(app) == (0, 0)
+
+
+def test_currency_is_never_taken_from_the_client(app: Flask, stripe_client: Any) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "106")
+    response = client.post(
+        path, data={"csrf_token": open_form(client, path), "amount": "5000", "currency": "USD"}
+    )
+    assert response.status_code == 303
+    [attempt] = attempts(app)
+    assert (attempt.currency, attempt.amount_minor) == ("JPY", 5000)
+
+
+@pytest.mark.parametrize("csrf", [None, "", "forged-token"], ids=["missing", "empty", "forged"])
+def test_posts_without_the_session_csrf_token_are_refused(
+    app: Flask, stripe_client: Any, csrf: str | None
+) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    open_form(client, path)
+    before = session_count(stripe_client)
+    data = {"amount": "100.00"} | ({"csrf_token": csrf} if csrf is not None else {})
+    response = client.post(path, data=data)
+    assert response.status_code == 400
+    assert session_count(stripe_client) == before
+    assert state_counts(app) == (0, 0)
+
+
+def test_csrf_token_of_another_session_is_refused(app: Flask) -> None:
+    path = page_path(app, "customer", "102")
+    other = open_form(app.test_client(), path)
+    client = app.test_client()
+    open_form(client, path)
+    assert client.post(path, data={"csrf_token": other, "amount": "100.00"}).status_code == 400
+
+
+def test_ticked_invoices_are_applied_and_bound_the_amount(
+    app: Flask, stripe_client: Any, stripe_sandbox: RunningServer
+) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    too_much = client.post(
+        path, data={"csrf_token": open_form(client, path), "amount": "1500.01", "invoice": ["1001"]}
+    )
+    assert too_much.status_code == 422
+    assert "at most $1,500.00" in errors_of(too_much.get_data(as_text=True))[0]
+    response = client.post(
+        path, data={"csrf_token": open_form(client, path), "amount": "2900.00", "invoice": ["1002", "1001"]}
+    )
+    assert response.status_code == 303
+    [attempt] = attempts(app)
+    assert attempt.netsuite_invoice_ids == ["1001", "1002"]
+    sent = intent_data(stripe_sandbox, attempt.checkout_session_id or "")
+    assert sent["metadata"]["netsuite_invoice_id"] == "1001,1002"
+
+
+@pytest.mark.parametrize(
+    "invoice", ["1006", "1004", "1013", "abc"], ids=["other-currency", "paid", "other-customer", "not-an-id"]
+)
+def test_invoices_not_open_on_this_page_are_refused(app: Flask, invoice: str) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    response = client.post(
+        path, data={"csrf_token": open_form(client, path), "amount": "10.00", "invoice": invoice}
+    )
+    assert response.status_code == 422
+    assert "no longer open" in errors_of(response.get_data(as_text=True))[0]
+    assert state_counts(app) == (0, 0)
+
+
+def test_in_flight_payments_lower_what_can_be_paid(app: Flask) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    assert (
+        client.post(path, data={"csrf_token": open_form(client, path), "amount": "2000"}).status_code == 303
+    )
+    html = client.get(path).get_data(as_text=True)
+    assert "Payments in progress" in html and 'value="900.00"' in html
+    response = client.post(path, data={"csrf_token": csrf_of(html), "amount": "900.01"})
+    assert response.status_code == 422
+    assert "at most $900.00" in errors_of(response.get_data(as_text=True))[0]
+    assert len(attempts(app)) == 1
+
+
+def test_invoice_page_pays_the_amount_due_applied_to_the_invoice(app: Flask, stripe_client: Any) -> None:
+    client = app.test_client()
+    path = page_path(app, "invoice", "1026")
+    # Without ALLOW_PARTIAL_INVOICE_PAYMENT a posted amount is ignored: the server pays what is due.
+    response = client.post(path, data={"csrf_token": open_form(client, path), "amount": "1"})
+    assert response.status_code == 303
+    [attempt] = attempts(app)
+    assert (attempt.amount_minor, attempt.currency, attempt.link_kind) == (125000, "JPY", "invoice")
+    assert attempt.netsuite_invoice_ids == ["1026"]
+    session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
+    assert session.amount_total == 125000 and session.currency == "jpy"
+    # The same invoice cannot be paid twice while the first payment is in flight.
+    again = client.get(path).get_data(as_text=True)
+    assert "already in progress" in again
+
+
+def test_partial_invoice_payment_when_allowed(make_app: Any) -> None:
+    app = make_app(ALLOW_PARTIAL_INVOICE_PAYMENT="true")
+    client = app.test_client()
+    path = page_path(app, "invoice", "1031")
+    html = client.get(path).get_data(as_text=True)
+    assert 'name="amount"' in html
+    too_much = client.post(path, data={"csrf_token": csrf_of(html), "amount": "1875.51"})
+    assert too_much.status_code == 422
+    assert client.post(path, data={"csrf_token": csrf_of(html), "amount": "500.00"}).status_code == 303
+    assert [a.amount_minor for a in attempts(app)] == [50000]
+
+
+def test_saving_the_payment_method_records_consent(app: Flask, stripe_sandbox: RunningServer) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "110")
+    html = client.get(path).get_data(as_text=True)
+    response = client.post(
+        path,
+        data={"csrf_token": csrf_of(html), "amount": "100.00", "save_payment_method": "yes"},
+        headers={"User-Agent": "pytest-browser/1.0"},
+    )
+    assert response.status_code == 303
+    [attempt] = attempts(app)
+    [consent] = consents(app)
+    assert attempt.save_payment_method
+    assert consent.payment_attempt_id == attempt.id and consent.netsuite_customer_id == "110"
+    assert consent.stripe_customer_id == attempt.stripe_customer_id
+    assert consent.terms_version and consent.text_shown in unescape(html)  # exactly what the page showed
+    for words in ("initiates", "due date", "amount of each payment", "withdraw"):
+        assert words in consent.text_shown
+    assert consent.ip == "127.0.0.1" and consent.user_agent == "pytest-browser/1.0"
+    assert consent.payment_method_id is None  # known once the payment's webhook arrives
+    assert (
+        intent_data(stripe_sandbox, attempt.checkout_session_id or "")["setup_future_usage"] == "off_session"
+    )
+
+
+def test_qr_code_of_a_link(app: Flask) -> None:
+    token = token_for(app, "customer", "102")
+    response = app.test_client().get(f"/pay/c/{token}/qr.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data(as_text=True).lstrip().startswith("<?xml")
+    assert app.test_client().get("/pay/c/forged/qr.svg").status_code == 404
+
+
+# ------------------------------------------------------------------------------------------ return pages
+
+
+def test_return_page_shows_the_state_db_status_not_the_query_string(app: Flask) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "107")
+    client.post(path, data={"csrf_token": open_form(client, path), "amount": "20.00"})
+    [attempt] = attempts(app)
+    html = client.get(f"/pay/return/{attempt.id}?status=paid&redirect_status=succeeded").get_data(
+        as_text=True
+    )
+    assert 'data-status="processing"' in html and "Paid</p>" not in html
+    assert client.get(f"/pay/return/{attempt.id}/status").get_json() == {
+        "status": "processing",
+        "message": "We are waiting for confirmation of your payment.",
+        "final": False,
+    }
+    assert client.get("/pay/return/not-a-uuid").status_code == 404
+    assert client.get("/pay/return/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+def test_cancel_expires_the_session_and_releases_the_reservation(app: Flask, stripe_client: Any) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    client.post(path, data={"csrf_token": open_form(client, path), "amount": "2900.00"})
+    [attempt] = attempts(app)
+    response = client.get(f"/pay/return/{attempt.id}/cancel")
+    assert response.status_code == 303 and response.headers["Location"].endswith(path)
+    assert stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id).status == "expired"
+    assert attempts(app)[0].status == "canceled"
+    html = client.get(path).get_data(as_text=True)
+    assert "Nothing was charged" in html and 'value="2900.00"' in html
+
+
+# -------------------------------------------------------------------------------------------- security
+
+
+def test_security_headers_and_cookie_flags(app: Flask) -> None:
+    response = app.test_client().get(page_path(app, "customer", "102"))
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html and "style=" not in html  # nothing inline for the CSP to block
+
+
+def test_secure_cookie_when_links_are_https(make_app: Any) -> None:
+    app = make_app(PAYMENT_LINK_BASE_URL="https://pay.example.com")
+    response = app.test_client().get(page_path(app, "customer", "102"))
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_pay_posts_are_rate_limited(make_app: Any) -> None:
+    app = make_app({"PAY_RATE_LIMIT": (3, 60.0)})
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    csrf = open_form(client, path)
+    codes = [client.post(path, data={"csrf_token": csrf, "amount": "0"}).status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429]
+
+
+def test_netsuite_outage_is_a_plain_503_without_details(make_app: Any) -> None:
+    app = make_app(NETSUITE_BASE_URL="http://127.0.0.1:9/services/rest")
+    response = app.test_client().get(page_path(app, "customer", "102"))
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Traceback" not in html and "127.0.0.1:9" not in html and "try again" in html
+
+
+def test_missing_settings_fail_at_start_by_name(
+    netsuite_env: dict[str, str], stripe_sandbox: RunningServer, tmp_path: Any
+) -> None:
+    from tests.e2e.webapp_support import create_test_app, webapp_environ
+
+    environ = webapp_environ(netsuite_env, stripe_sandbox.url, f"sqlite:///{tmp_path / 's.db'}")
+    del environ["STRIPE_WEBHOOK_SECRET"]
+    with pytest.raises(Exception, match="STRIPE_WEBHOOK_SECRET"):
+        create_test_app(environ)
+
+
+def test_customer_with_nothing_owed_sees_no_form_and_cannot_pay(app: Flask, stripe_client: Any) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "101")  # balance 0
+    html = client.get(path).get_data(as_text=True)
+    assert "nothing to pay right now" in html and 'name="amount"' not in html
+    before = session_count(stripe_client)
+    csrf = open_form(client, page_path(app, "customer", "102"))  # same session, a page with a form
+    response = client.post(path, data={"csrf_token": csrf, "amount": "1.00"})
+    assert response.status_code == 422
+    assert errors_of(response.get_data(as_text=True)) == ["There is nothing left to pay here."]
+    assert session_count(stripe_client) == before and state_counts(app) == (0, 0)

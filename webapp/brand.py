@@ -1,0 +1,48 @@
+"""Branding: business name and logo for the templates, and the brand colour as a tiny stylesheet.
+
+The colour is served as CSS (not an inline style) so the Content-Security-Policy can forbid inline styles;
+the text colour on it is picked for WCAG contrast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app
+
+__all__ = ["bp", "init_app", "text_color_on"]
+
+bp = Blueprint("brand", __name__)
+
+DEFAULT_COLOR = "#2f4bd6"
+
+
+def _luminance(color: str) -> float:
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(color[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def text_color_on(color: str) -> str:
+    """Black or white, whichever contrasts more with `color` (#rrggbb)."""
+    light = _luminance(color)
+    return "#000000" if (light + 0.05) / 0.05 > 1.05 / (light + 0.05) else "#ffffff"
+
+
+@bp.get("/brand.css")
+def stylesheet() -> Response:
+    color = current_app.config["SETTINGS"].brand_color or DEFAULT_COLOR
+    css = f":root {{ --brand: {color}; --on-brand: {text_color_on(color)}; }}\n"
+    return Response(css, mimetype="text/css", headers={"Cache-Control": "public, max-age=300"})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def branding() -> dict[str, Any]:
+        settings = app.config["SETTINGS"]
+        return {"business": settings.business_name or "Payments", "logo_url": settings.brand_logo_url}

@@ -1,0 +1,56 @@
+"""The customer's locale (Accept-Language matched to Babel's locales); Jinja filters for money and dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from flask import Flask, current_app, g, request
+
+from stripe_netsuite.money import format_minor
+
+__all__ = ["current_locale", "init_app", "negotiate_locale"]
+
+
+def negotiate_locale(accepted: list[str], default: str) -> str:
+    """The first language the browser accepts that Babel knows, else `default`."""
+    for tag in accepted:
+        if tag == "*":
+            continue
+        try:
+            return str(Locale.parse(tag.replace("-", "_")))
+        except (UnknownLocaleError, ValueError):
+            continue
+    return default
+
+
+def current_locale() -> str:
+    if "locale" not in g:
+        default = current_app.config["SETTINGS"].default_locale
+        g.locale = negotiate_locale([tag for tag, _ in request.accept_languages], default)
+    return str(g.locale)
+
+
+# CLDR's currencySpacing, which Babel does not apply: an ISO code touching a digit gets a no-break space
+# ("KWD280.125" -> "KWD 280.125"); symbols such as $ or € are left alone.
+_CODE_TOUCHING_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
+def _money(minor: int, currency: str) -> str:
+    return _CODE_TOUCHING_DIGIT.sub("\u00a0", format_minor(minor, currency, current_locale()))
+
+
+def _date(value: date | None) -> str:
+    return format_date(value, format="medium", locale=current_locale()) if value else ""
+
+
+def _html_lang() -> str:
+    return current_locale().replace("_", "-")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["day"] = _date
+    app.jinja_env.globals["html_lang"] = _html_lang

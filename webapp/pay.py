@@ -1,0 +1,192 @@
+"""The `pay` blueprint: customer and invoice payment pages, their forms, and the link's QR code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from stripe_netsuite.links import BadLinkError, LinkKind, LinkTarget, qr_svg
+from stripe_netsuite.money import exponent, from_minor, minimum_charge_minor
+from stripe_netsuite.payments.accounts import AccountNotFoundError
+from stripe_netsuite.payments.amounts import AmountError, chargeable_minor
+from stripe_netsuite.payments.consent import consent_text
+from stripe_netsuite.payments.service import (
+    PaymentError,
+    PaymentRequest,
+    customer_view,
+    invoice_view,
+    start_customer_payment,
+    start_invoice_payment,
+)
+from stripe_netsuite.store.payments import PaymentAttempt
+from webapp.i18n import current_locale
+from webapp.security import rate_limit
+from webapp.services import get_links, get_page_settings, get_services, get_settings
+
+__all__ = ["bp", "page_url"]
+
+bp = Blueprint("pay", __name__, url_prefix="/pay")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _target(token: str, kind: LinkKind) -> LinkTarget:
+    try:
+        return get_links().read_token(token, kind)
+    except BadLinkError:
+        abort(404)
+
+
+def page_url(target: LinkTarget) -> str:
+    """Absolute URL of the payment page of a target (what links and Checkout's cancel page point at)."""
+    token = get_links().make_token(target)
+    endpoint = "pay.customer_page" if target.kind == "customer" else "pay.invoice_page"
+    return str(get_settings().payment_link_base_url) + url_for(endpoint, token=token)
+
+
+def _return_urls(attempt: PaymentAttempt) -> tuple[str, str]:
+    """Where Checkout sends the customer back: our result page, or the cancel route (never trusted data)."""
+    base = str(get_settings().payment_link_base_url)
+    return (
+        base + url_for("returns.result", attempt_id=attempt.id),
+        base + url_for("returns.cancel", attempt_id=attempt.id),
+    )
+
+
+def _plain_amount(minor: int, currency: str) -> str:
+    """The amount as the form field shows it: digits and a '.' (what parse_amount reads everywhere)."""
+    return str(from_minor(minor, currency))
+
+
+def _request(amount: str | None, invoices: list[str]) -> PaymentRequest:
+    return PaymentRequest(
+        amount_text=amount,
+        invoice_ids=invoices,
+        save_payment_method=request.form.get("save_payment_method") == "yes",
+        ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+        locale=current_locale(),
+    )
+
+
+# ------------------------------------------------------------------------------------------ customer page
+
+
+def _render_customer(token: str, status: int = 200, error: str | None = None) -> Any:
+    target = _target(token, "customer")
+    try:
+        view = customer_view(get_services(), target.netsuite_id, _now())
+    except AccountNotFoundError:
+        abort(404)
+    account = view.account
+    business = get_page_settings().business_name
+    form = request.form if request.method == "POST" else None
+    chosen = set(form.getlist("invoice")) if form else set()
+    default_amount = _plain_amount(chargeable_minor(view.available_minor, account.currency), account.currency)
+    return render_template(
+        "customer.html",
+        token=token,
+        view=view,
+        account=account,
+        chosen=chosen,
+        amount=form.get("amount", default_amount) if form else default_amount,
+        default_amount=default_amount,
+        exponent=exponent(account.currency),
+        minimum_minor=minimum_charge_minor(account.currency),
+        save_checked=bool(form and form.get("save_payment_method") == "yes"),
+        terms=consent_text(business, account.name),
+        error=error,
+    ), status
+
+
+@bp.get("/c/<token>")
+def customer_page(token: str) -> Any:
+    return _render_customer(token)
+
+
+@bp.post("/c/<token>")
+def pay_customer(token: str) -> Any:
+    target = _target(token, "customer")
+    rate_limit(token)
+    payment = _request(request.form.get("amount"), request.form.getlist("invoice"))
+    try:
+        _attempt, url = start_customer_payment(
+            get_services(), target.netsuite_id, payment, get_page_settings(), _return_urls, _now()
+        )
+    except AccountNotFoundError:
+        abort(404)
+    except AmountError as error:
+        return _render_customer(token, 422, str(error))
+    except PaymentError:
+        abort(502)
+    return redirect(url, 303)
+
+
+# ------------------------------------------------------------------------------------------- invoice page
+
+
+def _render_invoice(token: str, status: int = 200, error: str | None = None) -> Any:
+    target = _target(token, "invoice")
+    try:
+        view = invoice_view(get_services(), target.netsuite_id, _now())
+    except AccountNotFoundError:
+        abort(404)
+    invoice = view.account.invoice
+    if view.is_paid:
+        return render_template(
+            "paid.html", view=view, invoice=invoice
+        ), 409 if request.method == "POST" else 200
+    business = get_page_settings().business_name
+    form = request.form if request.method == "POST" else None
+    payable = chargeable_minor(view.available_minor, invoice.currency)
+    default_amount = _plain_amount(payable, invoice.currency)
+    return render_template(
+        "invoice.html",
+        token=token,
+        view=view,
+        invoice=invoice,
+        payable_minor=payable,
+        rounding_left=view.available_minor - payable,  # only Stripe's charge step (KWD: 0.010) leaves any
+        partial=get_page_settings().allow_partial_invoice_payment,
+        amount=form.get("amount", default_amount) if form else default_amount,
+        save_checked=bool(form and form.get("save_payment_method") == "yes"),
+        terms=consent_text(business, view.account.customer_name),
+        error=error,
+    ), status
+
+
+@bp.get("/i/<token>")
+def invoice_page(token: str) -> Any:
+    return _render_invoice(token)
+
+
+@bp.post("/i/<token>")
+def pay_invoice(token: str) -> Any:
+    target = _target(token, "invoice")
+    rate_limit(token)
+    payment = _request(request.form.get("amount"), [target.netsuite_id])
+    try:
+        _attempt, url = start_invoice_payment(
+            get_services(), target.netsuite_id, payment, get_page_settings(), _return_urls, _now()
+        )
+    except AccountNotFoundError:
+        abort(404)
+    except AmountError as error:
+        return _render_invoice(token, 422, str(error))  # a paid invoice renders its own page (409)
+    except PaymentError:
+        abort(502)
+    return redirect(url, 303)
+
+
+# ------------------------------------------------------------------------------------------------ QR code
+
+
+@bp.get("/<any(c, i):kind>/<token>/qr.svg")
+def qr_code(kind: str, token: str) -> Response:
+    target = _target(token, "customer" if kind == "c" else "invoice")
+    svg = qr_svg(page_url(target))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})

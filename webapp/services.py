@@ -1,0 +1,121 @@
+"""Per-app resources, flaskr's get_db() style: created on first use, shared by the app's requests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, cast
+
+import stripe
+from flask import Flask, current_app
+from sqlalchemy import Engine
+
+from stripe_netsuite.config import Settings
+from stripe_netsuite.links import LinkKeyRing, key_ring_from_text
+from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings, RetryPolicy
+from stripe_netsuite.payments.airflow import AirflowTrigger
+from stripe_netsuite.payments.service import PageSettings, PaymentServices
+from stripe_netsuite.store import get_engine, migrate
+
+__all__ = [
+    "get_airflow",
+    "get_engine_for_app",
+    "get_links",
+    "get_netsuite",
+    "get_page_settings",
+    "get_services",
+    "get_settings",
+    "get_stripe",
+    "init_app",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Validate what can be validated at start (link keys, NetSuite settings) and prepare the state DB."""
+    settings: Settings = app.config["SETTINGS"]
+    app.extensions["payment_links"] = key_ring_from_text(
+        app.config["PAYMENT_LINK_KEYS"], app.config["SECRET_KEY"]
+    )
+    app.extensions["netsuite_settings"] = NetSuiteSettings.from_env(app.config["ENVIRON"])
+    engine = get_engine(settings.database_url)
+    if app.config["AUTO_MIGRATE"] and engine.dialect.name == "sqlite":
+        # The embedded default creates its own schema; PostgreSQL deployments migrate in an init job.
+        migrate(settings.database_url)
+    app.extensions["state_db"] = engine
+
+
+def get_settings() -> Settings:
+    return cast(Settings, current_app.config["SETTINGS"])
+
+
+def get_links() -> LinkKeyRing:
+    return cast(LinkKeyRing, current_app.extensions["payment_links"])
+
+
+def get_engine_for_app() -> Engine:
+    return cast(Engine, current_app.extensions["state_db"])
+
+
+def _cached(name: str, make: Any) -> Any:
+    if name not in current_app.extensions:
+        current_app.extensions[name] = make()
+    return current_app.extensions[name]
+
+
+def get_netsuite() -> NetSuiteClient:
+    """One thread-safe NetSuite client per app; short timeouts and one retry, because a person is waiting."""
+
+    def make() -> NetSuiteClient:
+        settings = replace(current_app.extensions["netsuite_settings"], timeout=(3.05, 20.0))
+        return NetSuiteClient(settings, retry=RetryPolicy(max_retries=1, base_delay=0.3, max_delay=1.0))
+
+    return cast(NetSuiteClient, _cached("netsuite", make))
+
+
+def get_stripe() -> stripe.StripeClient:
+    """One StripeClient per app; STRIPE_API_BASE points it at the sandbox."""
+
+    def make() -> stripe.StripeClient:
+        settings = get_settings()
+        key = settings.require("STRIPE_API_KEY")
+        if settings.stripe_api_base:
+            return stripe.StripeClient(
+                key, base_addresses={"api": settings.stripe_api_base}, max_network_retries=2
+            )
+        return stripe.StripeClient(key, max_network_retries=2)
+
+    return cast(stripe.StripeClient, _cached("stripe", make))
+
+
+def get_services() -> PaymentServices:
+    return cast(
+        PaymentServices,
+        _cached(
+            "payment_services", lambda: PaymentServices(get_netsuite(), get_stripe(), get_engine_for_app())
+        ),
+    )
+
+
+def get_page_settings() -> PageSettings:
+    settings = get_settings()
+    return PageSettings(
+        business_name=settings.business_name or "Payments",
+        statement_descriptor_suffix=settings.statement_descriptor_suffix,
+        stripe_receipts=settings.receipts == "stripe",
+        allow_partial_invoice_payment=settings.allow_partial_invoice_payment,
+    )
+
+
+def get_airflow() -> AirflowTrigger | None:
+    """The Airflow trigger client, or None when AIRFLOW_API_URL is unset (the schedule still runs)."""
+    settings = get_settings()
+    if not settings.airflow_api_url:
+        return None
+    return cast(
+        AirflowTrigger,
+        _cached(
+            "airflow",
+            lambda: AirflowTrigger(
+                settings.airflow_api_url or "", settings.airflow_api_user, settings.airflow_api_password
+            ),
+        ),
+    )
