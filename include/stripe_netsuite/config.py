@@ -146,6 +146,24 @@ def _bank_accounts(text: str) -> Mapping[str, str]:
     return MappingProxyType(accounts)
 
 
+def _key_ring(text: str) -> str:
+    """`id:secret,id:secret`: ids unique, secrets long enough to sign links."""
+    seen: set[str] = set()
+    for entry in text.split(","):
+        key_id, sep, secret = entry.strip().partition(":")
+        if not sep or not key_id or key_id in seen:
+            raise ValueError("expected unique id:secret pairs separated by commas")
+        _secret_key(secret)
+        seen.add(key_id)
+    return text
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
+
+
 def _setting(
     env: str,
     parse: Callable[[str], Any] | None = None,
@@ -179,6 +197,8 @@ class Settings:
     database_url: str = _setting("CONNECTOR_DATABASE_URL", factory=default_database_url, secret=True)
     webapp_secret_key: str | None = _setting("WEBAPP_SECRET_KEY", _secret_key, secret=True)
     payment_link_base_url: str | None = _setting("PAYMENT_LINK_BASE_URL", _url)
+    payment_link_keys: str | None = _setting("PAYMENT_LINK_KEYS", _key_ring, secret=True)
+    webapp_trusted_proxies: int = _setting("WEBAPP_TRUSTED_PROXIES", _count, default=0)
 
     receipts: str = _setting("RECEIPTS", _choice("stripe", "netsuite"), default="stripe")
     business_name: str | None = _setting("BUSINESS_NAME")

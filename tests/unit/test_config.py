@@ -197,3 +197,26 @@ def test_project_root_override(tmp_path: Path) -> None:
 def test_database_url_prefers_the_environment(tmp_path: Path) -> None:
     assert database_url({"CONNECTOR_DATABASE_URL": " sqlite:///x.db "}) == "sqlite:///x.db"
     assert database_url({"CONNECTOR_HOME": str(tmp_path)}) == f"sqlite:///{tmp_path / 'var' / 'connector.db'}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PAYMENT_LINK_KEYS", "k1"),
+        ("PAYMENT_LINK_KEYS", "k1:short"),
+        ("PAYMENT_LINK_KEYS", "k1:0123456789abcdef0123,k1:fedcba9876543210fedc"),
+        ("WEBAPP_TRUSTED_PROXIES", "-1"),
+        ("WEBAPP_TRUSTED_PROXIES", "two"),
+    ],
+    ids=["no-secret", "short-secret", "duplicate-id", "negative-proxies", "word-proxies"],
+)
+def test_webapp_link_and_proxy_settings_are_checked_at_start(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name}: "):
+        Settings.from_env({name: value})
+
+
+def test_link_key_ring_and_proxy_count_are_read() -> None:
+    ring = "k2:0123456789abcdef0123,k1:fedcba9876543210fedc"
+    settings = Settings.from_env({"PAYMENT_LINK_KEYS": ring, "WEBAPP_TRUSTED_PROXIES": "1"})
+    assert (settings.payment_link_keys, settings.webapp_trusted_proxies) == (ring, 1)
+    assert ring not in repr(settings)
