@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -44,12 +45,38 @@ def load_env_example() -> dict[str, str]:
     return {**values, **{k: v for k, v in os.environ.items() if k in values}}
 
 
-def sandbox_service(module: str, port: int, env: dict[str, str]) -> Service:
+def sandbox_service(module: str, port: int, env: dict[str, str], *extra: str) -> Service:
     data = DEMO_DIR / module
     data.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--data", str(data), "--seed"]
+               "--data", str(data), *extra]
     return Service(module, command, f"http://127.0.0.1:{port}/_sandbox/stats", env)
+
+
+def webapp_service(env: dict[str, str]) -> Service:
+    """The payment pages under gunicorn, as in production, on PAYMENT_LINK_BASE_URL's port."""
+    port = urlsplit(env["PAYMENT_LINK_BASE_URL"]).port or 8000
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+               "--access-logfile", "-", "webapp:create_app()"]
+    return Service("webapp", command, f"http://127.0.0.1:{port}/brand.css", env)
+
+
+def payment_links(env: dict[str, str]) -> list[tuple[str, str]]:
+    """Links for a few seeded customers and invoices (ids in sandbox/netsuite_sandbox/SEED.md)."""
+    flask = str(Path(sys.executable).parent / "flask")
+    wanted = [
+        ("customer 102 Acme Corporation (USD)", "--customer", "102"),
+        ("customer 106 Tanaka Trading (JPY)", "--customer", "106"),
+        ("customer 108 Al Noor Trading (KWD)", "--customer", "108"),
+        ("invoice 1001 of Acme (USD 1,500.00)", "--invoice", "1001"),
+        ("invoice 1026 of Tanaka (JPY 125,000)", "--invoice", "1026"),
+    ]
+    links = []
+    for label, flag, record_id in wanted:
+        done = subprocess.run([flask, "--app", "webapp", "links", "create", flag, record_id], cwd=ROOT,
+                              env={**os.environ, **env}, capture_output=True, text=True, check=True)
+        links.append((label, done.stdout.strip().splitlines()[-1]))
+    return links
 
 
 def airflow_env(env: dict[str, str]) -> dict[str, str]:
@@ -103,9 +130,9 @@ def wait_healthy(service: Service, timeout: float = 120.0) -> None:
         if service.process.poll() is not None:
             raise SystemExit(f"{service.name} exited early; see var/demo/logs/{service.name}.log")
         try:
-            if requests.get(service.health_url, timeout=2).ok:
+            if requests.get(service.health_url, timeout=5).ok:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still booting
             pass
         time.sleep(0.3)
     raise SystemExit(f"{service.name} did not answer at {service.health_url} within {timeout:.0f}s")
@@ -125,11 +152,21 @@ def stop_all(services: list[Service]) -> None:
 
 def main() -> int:
     env = load_env_example()
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    if not env.get("CONNECTOR_DATABASE_URL"):
+        env["CONNECTOR_DATABASE_URL"] = f"sqlite:///{DEMO_DIR / 'connector.db'}"
+    # Migrate once, before the webapp's workers and Airflow's tasks open the state DB together.
+    subprocess.run([sys.executable, "-m", "stripe_netsuite.store", "upgrade"], cwd=ROOT,
+                   env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
     log_dir = DEMO_DIR / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     af_env = airflow_env(env)
     services = [
-        sandbox_service("netsuite_sandbox", 12112, env),
+        sandbox_service("netsuite_sandbox", 12112, env, "--seed"),
+        sandbox_service("stripe_sandbox", 12111, env, "--api-key", env["STRIPE_API_KEY"],
+                        "--webhook", urljoin(env["PAYMENT_LINK_BASE_URL"], "/webhooks/stripe"),
+                        "--webhook-secret", env["STRIPE_WEBHOOK_SECRET"]),
+        webapp_service(env),
         Service("airflow", [str(Path(sys.executable).parent / "airflow"), "standalone"],
                 "http://127.0.0.1:8080/api/v2/monitor/health", af_env),
     ]
@@ -140,7 +177,7 @@ def main() -> int:
         for service in services:
             start(service, log_dir)
             wait_healthy(service)
-        print_banner(env)
+        print_banner(env, payment_links(env))
         while all(s.process is not None and s.process.poll() is None for s in services):
             time.sleep(1)
         print("a demo service stopped; see var/demo/logs/", file=sys.stderr)
@@ -152,8 +189,15 @@ def main() -> int:
         stop_all(services)
 
 
-def print_banner(env: dict[str, str]) -> None:
+def print_banner(env: dict[str, str], links: list[tuple[str, str]]) -> None:
+    link_lines = "\n".join(f"  {label:<40} {url}" for label, url in links)
     print(f"""
+Payment pages ({env['PAYMENT_LINK_BASE_URL']}); pay with card 4242 4242 4242 4242, any future date and CVC:
+{link_lines}
+  more:       .venv/bin/flask --app webapp links create --customer <id> | --invoice <id>
+Stripe sandbox: {env['STRIPE_API_BASE']}/v1  (key {env['STRIPE_API_KEY']})
+              test clock and controls under /_sandbox/; signed webhooks go to the webapp
+
 NetSuite sandbox (seeded; ids in sandbox/netsuite_sandbox/SEED.md)
   REST base:  http://127.0.0.1:12112/services/rest   (TBA account {env.get('NETSUITE_ACCOUNT_ID')},
               credentials from .env.example)
