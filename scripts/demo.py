@@ -6,6 +6,7 @@ answers, prints how to reach it, and stops everything on Ctrl-C (or when one ser
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -120,6 +121,7 @@ def start(service: Service, log_dir: Path) -> None:
     log = (log_dir / f"{service.name}.log").open("ab")
     service.process = subprocess.Popen(
         service.command, cwd=ROOT, env={**os.environ, **service.env}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so stopping it also stops what it spawned
     )
 
 
@@ -139,15 +141,19 @@ def wait_healthy(service: Service, timeout: float = 120.0) -> None:
 
 
 def stop_all(services: list[Service]) -> None:
-    for service in services:
-        if service.process and service.process.poll() is None:
-            service.process.terminate()
-    for service in services:
-        if service.process:
-            try:
-                service.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                service.process.kill()
+    """SIGTERM each service's whole process group (Airflow standalone spawns several), SIGKILL stragglers."""
+    started = [s.process for s in services if s.process is not None]
+    for process in started:
+        signal_group(process, signal.SIGTERM)
+    for process in started:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=20)
+        signal_group(process, signal.SIGKILL)
+
+
+def signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 def main() -> int:
