@@ -96,7 +96,11 @@ def seed_command(args: argparse.Namespace) -> int:
         )
         return 2
     sandbox = Sandbox(Path(args.data), seed=args.seed)
-    result = world.seed(sandbox)
+    try:
+        result = world.seed(sandbox, **world.options(args))
+    except world.WorldError as exc:
+        print(f"stripe_sandbox seed: {exc}", file=sys.stderr)
+        return 2
     print(result if result is not None else "seeded")
     return 0
 
@@ -133,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--data", required=True)
         sub.add_argument("--seed", type=int, default=0)
+        if name == "seed":  # the world's own options (--days, --charges, --netsuite-url, --threads)
+            from . import world
+
+            world.add_arguments(sub)
         sub.set_defaults(handler=handler)
     args = parser.parse_args(argv)
     result: int = args.handler(args)

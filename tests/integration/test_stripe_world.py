@@ -1,0 +1,264 @@
+"""The demo world seeded against both sandboxes: variety, NetSuite links, money invariants, determinism."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from stripe_sandbox.world import END, WorldError, WorldSummary, seed_world
+from stripe_sandbox.world_plan import NsCustomer, NsInvoice, plan_world
+from tests.conftest import STRIPE_TEST_KEY
+from tests.integration.conftest import NetSuiteSandboxClient
+from tests.servers import RunningServer, run_sandbox
+
+DAYS = 30
+SEED = 42
+LISTED = (
+    "customers",
+    "payment_intents",
+    "charges",
+    "refunds",
+    "disputes",
+    "payouts",
+    "balance_transactions",
+    "events",
+    "checkout/sessions",
+)
+
+
+def seed_into(stripe_url: str, netsuite_env: dict[str, str], seed: int = SEED) -> WorldSummary:
+    return seed_world(
+        stripe_url, STRIPE_TEST_KEY, netsuite_env["NETSUITE_BASE_URL"], netsuite_env, days=DAYS, seed=seed
+    )
+
+
+@pytest.fixture(scope="module")
+def world(stripe_sandbox: RunningServer, netsuite_env: dict[str, str]) -> WorldSummary:
+    return seed_into(stripe_sandbox.url, netsuite_env)
+
+
+def fetch_all(url: str, path: str, **params: str) -> list[dict[str, Any]]:
+    """Every object of a list endpoint as raw JSON, paging with starting_after like any client."""
+    objects: list[dict[str, Any]] = []
+    query: dict[str, str] = {"limit": "100", **params}
+    while True:
+        response = requests.get(
+            f"{url}/v1/{path}",
+            params=query,
+            timeout=60,
+            headers={"Authorization": f"Bearer {STRIPE_TEST_KEY}"},
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        objects.extend(page["data"])
+        if not page["has_more"]:
+            return objects
+        query["starting_after"] = page["data"][-1]["id"]
+
+
+def by_id(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {obj["id"]: obj for obj in objects}
+
+
+def test_world_has_every_kind_of_activity_the_connector_must_handle(world: WorldSummary) -> None:
+    counts = world.counts
+    assert (world.start, world.end, world.days) == (END - DAYS * 86_400, END, DAYS)
+    assert counts["customers"] == 9  # NetSuite 102-110; the catch-all 101 has no Stripe customer
+    assert counts["charges.invoice_payment"] >= 15
+    assert counts["charges.on_account"] >= 5
+    assert counts["charges.unallocated"] >= 1
+    for currency in ("usd", "eur", "gbp", "jpy", "cad", "kwd"):
+        assert counts[f"charges.currency.{currency}"] >= 1, currency
+    assert counts["charges.international_card"] >= 1
+    assert counts["charges.autopay_off_session"] == 1
+    assert counts["charges.failed"] >= 2  # a decline on the hosted page, an unretried insufficient-funds
+    assert counts["refunds.full"] >= 1 and counts["refunds.partial"] >= 2
+    assert (
+        counts["disputes.won"] == 1
+        and counts["disputes.lost"] == 1
+        and counts["disputes.needs_response"] == 1
+    )
+    assert counts["checkout_sessions.complete"] >= 3 and counts["checkout_sessions.expired"] == 1
+    assert counts["payouts.failed"] == 1
+    assert counts["payouts.paid"] >= DAYS // 2
+
+
+def test_customers_and_payments_point_at_real_netsuite_records(
+    world: WorldSummary, stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer
+) -> None:
+    ns = NetSuiteSandboxClient(netsuite_sandbox.url)
+    ns_customers = {row["id"]: row for row in ns.rows("SELECT id, email FROM customer")}
+    currency_codes = {row["id"]: row["symbol"].lower() for row in ns.rows("SELECT id, symbol FROM currency")}
+    invoices = {
+        row["id"]: row
+        for row in ns.rows(
+            "SELECT id, entity, currency, foreignamountremaining FROM transaction WHERE type = 'CustInvc'"
+        )
+    }
+    customers = by_id(fetch_all(stripe_sandbox.url, "customers"))
+    for customer in customers.values():
+        linked = ns_customers[customer["metadata"]["netsuite_customer_id"]]
+        assert customer["email"] == linked["email"]
+    paid: dict[str, int] = defaultdict(int)
+    for charge in fetch_all(stripe_sandbox.url, "charges"):
+        metadata = charge["metadata"]
+        if charge["customer"]:
+            assert (
+                customers[charge["customer"]]["metadata"]["netsuite_customer_id"]
+                == metadata["netsuite_customer_id"]
+            )
+        invoice_id = metadata.get("netsuite_invoice_id")
+        if invoice_id is None or charge["status"] != "succeeded":
+            continue
+        invoice = invoices[invoice_id]
+        assert invoice["entity"] == metadata["netsuite_customer_id"]
+        assert charge["currency"] == currency_codes[invoice["currency"]]
+        paid[invoice_id] += charge["amount"]
+    exponent = {"jpy": 0, "kwd": 3}
+    for invoice_id, amount in paid.items():
+        currency = currency_codes[invoices[invoice_id]["currency"]]
+        remaining = Decimal(invoices[invoice_id]["foreignamountremaining"]).scaleb(exponent.get(currency, 2))
+        assert amount <= remaining, f"invoice {invoice_id} overpaid"
+
+
+def test_every_paid_payout_equals_the_transactions_it_lists(
+    world: WorldSummary, stripe_sandbox: RunningServer
+) -> None:
+    payouts = fetch_all(stripe_sandbox.url, "payouts")
+    paid = [p for p in payouts if p["status"] == "paid"]
+    assert paid
+    for payout in paid:
+        txns = fetch_all(stripe_sandbox.url, "balance_transactions", payout=payout["id"])
+        own = [t for t in txns if t["type"] == "payout"]
+        others = [t for t in txns if t["type"] != "payout"]
+        assert len(own) == 1 and own[0]["source"] == payout["id"]
+        assert sum(t["net"] for t in others) == payout["amount"] == -own[0]["net"]
+        assert all(t["status"] == "available" and t["available_on"] <= payout["created"] for t in others)
+        assert payout["arrival_date"] >= payout["created"]
+
+
+def test_balance_is_the_available_transactions_not_yet_paid_out(
+    world: WorldSummary, stripe_sandbox: RunningServer, stripe_client: Any
+) -> None:
+    swept: set[str] = set()
+    for payout in fetch_all(stripe_sandbox.url, "payouts"):
+        swept |= {t["id"] for t in fetch_all(stripe_sandbox.url, "balance_transactions", payout=payout["id"])}
+    txns = fetch_all(stripe_sandbox.url, "balance_transactions")
+    unswept = [t for t in txns if t["id"] not in swept]
+    balance = stripe_client.v1.balance.retrieve()
+    available = {entry.currency: entry.amount for entry in balance.available}
+    pending = {entry.currency: entry.amount for entry in balance.pending}
+    assert available == {"usd": sum(t["net"] for t in unswept if t["status"] == "available")}
+    assert pending == {"usd": sum(t["net"] for t in unswept if t["status"] == "pending")}
+    # The failed payout's money came back as its own transaction and went out again with a later payout.
+    failures = [t for t in txns if t["type"] == "payout_failure"]
+    assert len(failures) == 1 and failures[0]["id"] in swept
+
+
+def test_fees_follow_the_schedule(world: WorldSummary, stripe_sandbox: RunningServer) -> None:
+    checked = 0
+    for txn in fetch_all(stripe_sandbox.url, "balance_transactions", **{"expand[]": "data.source"}):
+        if txn["type"] == "charge":
+            charge = txn["source"]
+            percent = Decimal("2.9")
+            if charge["payment_method_details"]["card"]["country"] != "US":
+                percent += Decimal("1.5")
+            if charge["currency"] != "usd":
+                percent += Decimal("1")
+                assert txn["exchange_rate"] is not None
+            expected = int((Decimal(txn["amount"]) * percent / 100).quantize(Decimal(1), ROUND_HALF_UP)) + 30
+            assert txn["fee"] == expected, (charge["id"], charge["currency"], txn)
+            assert txn["net"] == txn["amount"] - txn["fee"]
+            checked += 1
+        elif txn["reporting_category"] == "dispute":
+            assert txn["fee"] == 1500 and txn["amount"] < 0
+        elif txn["type"] == "refund":
+            assert txn["fee"] == 0 and txn["amount"] < 0
+    assert checked == world.counts["charges.succeeded"]
+
+
+def test_objects_are_dated_inside_the_world_and_the_clock_stops_at_its_end(
+    world: WorldSummary, stripe_sandbox: RunningServer
+) -> None:
+    clock = requests.get(f"{stripe_sandbox.url}/_sandbox/clock", timeout=30).json()
+    assert (clock["mode"], clock["now"]) == ("frozen", END)
+    for path in ("charges", "payouts", "customers", "events"):
+        for obj in fetch_all(stripe_sandbox.url, path):
+            assert world.start <= obj["created"] <= END, (path, obj["id"])
+
+
+def test_seeding_a_sandbox_that_already_has_data_is_refused(
+    world: WorldSummary, stripe_sandbox: RunningServer, netsuite_env: dict[str, str]
+) -> None:
+    with pytest.raises(WorldError, match="already holds"):
+        seed_into(stripe_sandbox.url, netsuite_env)
+
+
+@pytest.fixture()
+def second_sandbox(tmp_path: Path) -> Iterator[RunningServer]:
+    args = ("--api-key", STRIPE_TEST_KEY, "--clock", "frozen")
+    with run_sandbox("stripe_sandbox", tmp_path / "second", extra_args=args) as server:
+        yield server
+
+
+def snapshot(url: str) -> dict[str, Any]:
+    """Every object the API lists, plus the balance, with the server's own address taken out."""
+    listed: dict[str, Any] = {path: fetch_all(url, path) for path in LISTED}
+    listed["payment_methods"] = [
+        fetch_all(url, "payment_methods", customer=customer["id"]) for customer in listed["customers"]
+    ]
+    listed["balance"] = requests.get(
+        f"{url}/v1/balance", timeout=30, headers={"Authorization": f"Bearer {STRIPE_TEST_KEY}"}
+    ).json()
+    result: dict[str, Any] = json.loads(json.dumps(listed).replace(url, "<sandbox>"))
+    return result
+
+
+def test_same_seed_builds_the_same_world_id_for_id(
+    world: WorldSummary,
+    stripe_sandbox: RunningServer,
+    second_sandbox: RunningServer,
+    netsuite_env: dict[str, str],
+) -> None:
+    again = seed_into(second_sandbox.url, netsuite_env)
+    assert again.counts == world.counts
+    first, second = snapshot(stripe_sandbox.url), snapshot(second_sandbox.url)
+    for key in first:
+        assert first[key] == second[key], key
+    assert len(first["events"]) > 100
+
+
+def test_another_seed_plans_another_world() -> None:
+    customers = [
+        NsCustomer("102", "Acme", "a@example.test", ("usd", "eur")),
+        NsCustomer("103", "Globex", "g@example.test", ("gbp",)),
+    ]
+    invoices = [
+        NsInvoice(
+            str(1000 + n),
+            f"INV{1000 + n}",
+            "102" if n % 2 else "103",
+            "usd" if n % 2 else "gbp",
+            100_000 + n * 1_000,
+            END - 60 * 86_400,
+        )
+        for n in range(12)
+    ]
+    plan = [
+        (a.at, a.kind, a.key, a.data) for a in plan_world(1, END - DAYS * 86_400, DAYS, customers, invoices)
+    ]
+    same = [
+        (a.at, a.kind, a.key, a.data) for a in plan_world(1, END - DAYS * 86_400, DAYS, customers, invoices)
+    ]
+    other = [
+        (a.at, a.kind, a.key, a.data) for a in plan_world(2, END - DAYS * 86_400, DAYS, customers, invoices)
+    ]
+    assert plan == same
+    assert plan != other
