@@ -62,6 +62,19 @@ def webapp_service(env: dict[str, str]) -> Service:
     return Service("webapp", command, f"http://127.0.0.1:{port}/brand.css", env)
 
 
+def seed_stripe_world(env: dict[str, str]) -> None:
+    """A deterministic 30-day Stripe history for the seeded NetSuite customers, once; then time runs."""
+    base = env["STRIPE_API_BASE"]
+    auth = {"Authorization": f"Bearer {env['STRIPE_API_KEY']}"}
+    if requests.get(f"{base}/v1/charges", params={"limit": 1}, headers=auth, timeout=30).json()["data"]:
+        print("Stripe sandbox already holds a world (var/demo/stripe_sandbox); keeping it", flush=True)
+        return
+    print("seeding a 30-day Stripe world (payments, refunds, disputes, payouts)...", flush=True)
+    subprocess.run([sys.executable, "-m", "stripe_sandbox.world", "--stripe-url", base, "--seed", "42"],
+                   cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+    requests.post(f"{base}/_sandbox/clock/run", timeout=30).raise_for_status()
+
+
 def payment_links(env: dict[str, str]) -> list[tuple[str, str]]:
     """Links for a few seeded customers and invoices (ids in sandbox/netsuite_sandbox/SEED.md)."""
     flask = str(Path(sys.executable).parent / "flask")
@@ -183,6 +196,8 @@ def main() -> int:
         for service in services:
             start(service, log_dir)
             wait_healthy(service)
+            if service.name == "webapp":  # webhooks of the seeded history reach the running webapp
+                seed_stripe_world(env)
         print_banner(env, payment_links(env))
         while all(s.process is not None and s.process.poll() is None for s in services):
             time.sleep(1)

@@ -232,10 +232,12 @@ class StripeWorld:
     def prepare(self, start: int, reset: bool) -> None:
         """A fresh account, its clock frozen at the world's start, the merchant's name on the hosted page."""
         objects = self.control("GET", "/stats").get("objects", {})
-        if sum(objects.values()):
+        # Webhook endpoints are configuration (`serve --webhook`), not history: they may exist already.
+        history = sum(count for kind, count in objects.items() if kind != "webhook_endpoint")
+        if history:
             if not reset:
                 raise WorldError(
-                    f"the Stripe sandbox at {self.url} already holds {sum(objects.values())} objects; seed a "
+                    f"the Stripe sandbox at {self.url} already holds {history} objects; seed a "
                     "fresh data directory (or reset it first)"
                 )
             self.control("POST", "/reset")
