@@ -6,7 +6,6 @@ import base64
 import contextlib
 import importlib
 import json
-import random
 import socket
 import time
 from typing import Any
@@ -38,7 +37,6 @@ class Api:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.routes = [(route, route.regex) for route in all_routes()]
-        self.random = random.Random(sandbox.seed)
 
     def _authenticate(self) -> None:
         header = request.headers.get("Authorization", "")
@@ -94,29 +92,28 @@ class Api:
         if key:
             headers["Idempotency-Key"] = key
         status = 500
+        if config.latency_ms:
+            time.sleep(config.latency_ms / 1000)
+        fault = self.sandbox.draw_fault()
         try:
-            if config.latency_ms:
-                time.sleep(config.latency_ms / 1000)
-            drop = False
-            if config.fault_rate and self.random.random() < config.fault_rate:
-                kind = self.random.choice(config.fault_kinds or ["500"])
-                if kind == "500":
-                    raise errors.api_error()
-                if kind == "429":
-                    raise errors.rate_limited()
-                drop = True
+            if fault == "500":
+                raise errors.api_error()
+            if fault == "429":
+                raise errors.rate_limited()
             self._authenticate()
             status, body, replayed = self._dispatch(params, account, key, request_id)
             if replayed:
                 headers["Idempotent-Replayed"] = "true"
-            if drop:
-                self._drop_connection()
-            return Response(body, status=status, mimetype="application/json", headers=headers)
+            response = Response(body, status=status, mimetype="application/json", headers=headers)
         except errors.StripeError as exc:
             status = exc.status
-            return _json(exc.body(request_id, self.sandbox.now()), exc.status, {**headers, **exc.headers})
+            response = _json(exc.body(request_id, self.sandbox.now()), exc.status, {**headers, **exc.headers})
         finally:
             self._log_end(seq, status)
+        if fault == "drop":
+            # Whatever the request did (and its idempotency record) stands; only the answer is lost.
+            self._drop_connection()
+        return response
 
     @staticmethod
     def _drop_connection() -> None:

@@ -10,9 +10,11 @@ from .events import emit, public
 from .params import Params
 from .resources.customers import new_customer
 from .resources.payment_intents import attempt as attempt_payment
+from .resources.payment_intents import authenticate as authenticate_payment
 from .resources.payment_intents import new_payment_intent
 from .resources.payment_methods import card_from_params, new_payment_method
 from .resources.setup_intents import attempt as attempt_setup
+from .resources.setup_intents import fail_authentication as fail_setup_authentication
 from .resources.setup_intents import new_setup_intent
 from .state import Ctx, Sandbox
 
@@ -75,8 +77,17 @@ def complete_checkout_session(
     name: str,
     save_payment_method: bool,
     email: str | None = None,
+    authenticated: bool = True,
 ) -> CheckoutOutcome:
-    """Submit the hosted page's card form for `session_id`, like a customer pressing Pay."""
+    """Submit the hosted page's card form for `session_id`, like a customer pressing Pay.
+
+    `authenticated` is the customer's answer to the 3-D Secure challenge of a card that asks for one
+    (ignored for other cards). False records what Stripe records for a failed challenge: the PaymentIntent
+    (SetupIntent in setup mode) goes back to requires_payment_method with `last_payment_error`
+    (`last_setup_error`) code `payment_intent_authentication_failure`
+    (`setup_intent_authentication_failure`) and a `payment_intent.payment_failed`
+    (`setup_intent.setup_failed`) event; the outcome is "declined" and the session stays open.
+    """
     with state.store.lock:
         row = state.store.row(session_id)
         if row is None or row.type != "checkout.session":
@@ -85,7 +96,16 @@ def complete_checkout_session(
         try:
             with state.transaction():
                 return _complete(
-                    ctx, row.data, card_number, exp_month, exp_year, cvc, name, save_payment_method, email
+                    ctx,
+                    row.data,
+                    card_number,
+                    exp_month,
+                    exp_year,
+                    cvc,
+                    name,
+                    save_payment_method,
+                    email,
+                    authenticated,
                 )
         except errors.StripeError as exc:
             if exc.status >= 500:
@@ -111,6 +131,7 @@ def _complete(
     name: str,
     save: bool,
     email: str | None,
+    authenticated: bool,
 ) -> CheckoutOutcome:
     if session["status"] != "open" or session["expires_at"] <= ctx.now:
         return CheckoutOutcome(
@@ -155,7 +176,7 @@ def _complete(
         customer = new_customer(ctx, email=email, name=name or None)["id"]
         session["customer"] = customer
     if session["mode"] == "payment":
-        _pay(ctx, session, pm, customer, intent_data)
+        _pay(ctx, session, pm, customer, intent_data, authenticated)
         session["payment_status"] = "paid"
     else:
         setup_data = notes.get("setup_intent_data", {})
@@ -168,7 +189,10 @@ def _complete(
         )
         session["setup_intent"] = intent["id"]
         ctx.save(session)
-        attempt_setup(ctx, intent, authenticated=True)
+        attempt_setup(ctx, intent, authenticated=authenticated)
+        if intent["status"] == "requires_action":
+            fail_setup_authentication(ctx, intent)
+            raise _authentication_failed(intent["last_setup_error"])
     session["status"] = "complete"
     session["url"] = None
     session["customer_details"] = {
@@ -186,10 +210,24 @@ def _complete(
     )
 
 
+def _authentication_failed(error: dict[str, Any]) -> errors.StripeError:
+    """The failed challenge as the error the page reports; what was recorded stands (commit)."""
+    return errors.StripeError(402, error["message"], code=error["code"], commit=True)
+
+
 def _pay(
-    ctx: Ctx, session: dict[str, Any], pm: dict[str, Any], customer: str | None, intent_data: dict[str, Any]
+    ctx: Ctx,
+    session: dict[str, Any],
+    pm: dict[str, Any],
+    customer: str | None,
+    intent_data: dict[str, Any],
+    authenticated: bool,
 ) -> None:
-    """Create the session's PaymentIntent once and confirm it with this card (3-D Secure counts as passed)."""
+    """Create the session's PaymentIntent once and confirm it with this card.
+
+    A card that asks for 3-D Secure stops in requires_action; the customer's answer (`authenticated`)
+    then completes the payment or records the failed authentication, as the challenge page does.
+    """
     pi = ctx.find(session["payment_intent"]) if session.get("payment_intent") else None
     if pi is None:
         pi = new_payment_intent(
@@ -212,4 +250,8 @@ def _pay(
     pi["status"] = "requires_confirmation"
     ctx.save(pi)
     ctx.save(session)
-    attempt_payment(ctx, pi, authenticated=True)
+    attempt_payment(ctx, pi)
+    if pi["status"] == "requires_action":
+        authenticate_payment(ctx, pi, authenticated)
+        if not authenticated:
+            raise _authentication_failed(pi["last_payment_error"])

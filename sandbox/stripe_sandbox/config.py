@@ -28,6 +28,7 @@ class Config:
     latency_ms: int = 0
     fault_rate: float = 0.0
     fault_kinds: list[str] = field(default_factory=lambda: ["500"])
+    fault_seed: int | None = None
     business_name: str = "Sandbox Company"
     statement_descriptor: str = "SANDBOX CO"
     country: str = "US"
@@ -77,10 +78,17 @@ def _checked(key: str, value: Any, old: Any) -> Any:
             raise errors.invalid(f"fault_kinds must be a list of {', '.join(FAULT_KINDS)}", key)
         return [str(kind) for kind in value]
     if key == "fault_rate":
-        rate = float(value)
+        try:
+            rate = float(value)
+        except (TypeError, ValueError):
+            raise errors.invalid("fault_rate must be a number between 0 and 1", key) from None
         if not 0 <= rate <= 1:
             raise errors.invalid("fault_rate must be between 0 and 1", key)
         return rate
+    if key == "fault_seed":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise errors.invalid("fault_seed must be an integer (or null for the sandbox's seed)", key)
+        return value
     if isinstance(old, bool):
         if not isinstance(value, bool):
             raise errors.invalid(f"{key} must be true or false", key)

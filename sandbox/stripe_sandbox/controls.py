@@ -13,7 +13,8 @@ from .events import public
 from .resources.payment_intents import authenticate as authenticate_payment
 from .resources.payouts import fail as fail_payout
 from .resources.setup_intents import attempt as attempt_setup
-from .scheduler import run_due, run_payouts_now
+from .resources.setup_intents import fail_authentication as fail_setup_authentication
+from .scheduler import advance_to, run_payouts_now
 from .state import Sandbox
 
 
@@ -77,16 +78,11 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
             (_int(data, "seconds") or 0) + (_int(data, "days") or 0) * DAY + (_int(data, "hours") or 0) * 3600
         )
         to = _int(data, "to")
-        with sandbox.store.lock:
-            target = to if to is not None else sandbox.now() + seconds
-            if target < sandbox.now():
-                raise errors.invalid("The clock only moves forward; use /clock/freeze to set it.", "seconds")
-            steps = run_due(sandbox, target)
-            with sandbox.transaction():
-                sandbox.clock.set(target)
-                sandbox.save_clock()
-        sandbox.webhooks.wake()
-        return _json({**clock_state(), "steps": steps})
+        target = to if to is not None else sandbox.now() + seconds
+        if target < sandbox.now():
+            raise errors.invalid("The clock only moves forward; use /clock/freeze to set it.", "seconds")
+        steps, attempts = advance_to(sandbox, target)
+        return _json({**clock_state(), "steps": steps, "delivery_attempts": attempts})
 
     @bp.post("/clock/freeze")
     def freeze_clock() -> Response:
@@ -114,7 +110,10 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
 
     @bp.post("/config")
     def set_config() -> Response:
-        sandbox.set_config(sandbox.config.updated(_body()))
+        changes = _body()
+        sandbox.set_config(sandbox.config.updated(changes))
+        if "fault_seed" in changes:
+            sandbox.reseed_faults()
         return _json(sandbox.config.to_json())
 
     @bp.post("/payouts/run")
@@ -147,7 +146,7 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
                 elif succeed:
                     result = attempt_setup(ctx, row.data, authenticated=True)
                 else:
-                    result = row.data
+                    result = fail_setup_authentication(ctx, row.data)
             except errors.StripeError as exc:
                 if not exc.commit:
                     raise

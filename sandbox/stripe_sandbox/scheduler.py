@@ -62,6 +62,40 @@ def run_due(sandbox: Sandbox, until: int) -> int:
     return steps
 
 
+def _next_delivery(sandbox: Sandbox, until: int) -> int | None:
+    row = sandbox.store.execute(
+        "SELECT MIN(due) FROM deliveries WHERE status = 'pending' AND due <= ?", (until,)
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def advance_to(sandbox: Sandbox, target: int) -> tuple[int, int]:
+    """Move the clock forward to `target`, running due work and webhook attempts in time order.
+
+    The clock stops at each instant a delivery falls due, the attempt is made there (so a retry's backoff
+    is measured on the sandbox clock and a long jump makes every attempt the schedule holds), then moves
+    on. Returns (instants of due work processed, delivery attempts made). Attempts are sent without the
+    store lock held, so a receiver may call the API back.
+    """
+    steps = attempts = 0
+    with sandbox.webhooks.exclusive() as send_due:
+        while True:
+            with sandbox.store.lock:
+                now = sandbox.now()
+                due = _next_delivery(sandbox, target)
+                stop = target if due is None else max(due, now)
+                steps += run_due(sandbox, stop)
+                if stop > now:
+                    with sandbox.transaction():
+                        sandbox.clock.set(stop)
+                        sandbox.save_clock()
+            if due is None:
+                break
+            attempts += send_due()
+    sandbox.webhooks.wake()
+    return steps, attempts
+
+
 def run_payouts_now(sandbox: Sandbox) -> list[str]:
     """POST /_sandbox/payouts/run: sweep now, outside the daily schedule."""
     with sandbox.transaction():

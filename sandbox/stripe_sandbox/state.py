@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ class Sandbox:
                 self._initialise(seed)
         self._config = Config.from_json(self.store.meta("config", {}))
         self._clock = ClockState.from_json(self.store.meta("clock", {}))
+        self._faults = random.Random()
+        self._fault_lock = threading.Lock()
+        self.reseed_faults()
         self.webhooks = Dispatcher(self)
 
     def _initialise(self, seed: int, clock: ClockState | None = None) -> None:
@@ -62,6 +66,20 @@ class Sandbox:
             self.store.set_meta("config", config.to_json())
             self._config = config
 
+    def reseed_faults(self) -> None:
+        """Restart the fault-injection sequence from `fault_seed` (default: the sandbox's seed)."""
+        seed = self._config.fault_seed
+        with self._fault_lock:
+            self._faults.seed(self.seed if seed is None else seed)
+
+    def draw_fault(self) -> str | None:
+        """The fault ("500", "429" or "drop") to inflict on the next /v1 request, if any."""
+        config = self._config
+        with self._fault_lock:
+            if not config.fault_rate or self._faults.random() >= config.fault_rate:
+                return None
+            return self._faults.choice(config.fault_kinds or ["500"])
+
     @property
     def clock(self) -> ClockState:
         return self._clock
@@ -84,6 +102,7 @@ class Sandbox:
             with self.store.transaction():
                 self._initialise(seed, self._clock)
             self._config = Config()
+            self.reseed_faults()
 
     # ---- ids and transactions -----------------------------------------------------------------
 

@@ -1,7 +1,14 @@
 """Signed webhook deliveries: first attempt promptly, retries with backoff on the sandbox clock.
 
 Deliveries are rows in the store, written in the same transaction as their event, so a crash between the
-change and the delivery loses nothing (at-least-once). A single background worker sends whatever is due.
+change and the delivery loses nothing (at-least-once). A background worker sends whatever is due; advancing
+the clock (`scheduler.advance_to`) also sends each retry at the instant it falls due, in time order.
+
+Retry schedule: a failed attempt (non-2xx or no answer) is retried FIRST_RETRY seconds later, the delay
+doubling each time up to MAX_RETRY; a delivery whose next attempt would fall more than GIVE_UP_AFTER after its
+event is marked `failed` and never sent again. With `shuffle_deliveries`, each first attempt is held a
+pseudo-random 1..SHUFFLE_WINDOW seconds of sandbox time and deliveries due at the same instant go out in a
+pseudo-random order, so receivers see events out of creation order (deterministic for a given seed).
 """
 
 from __future__ import annotations
@@ -9,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import random
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +30,13 @@ if TYPE_CHECKING:
 FIRST_RETRY = 300  # seconds of sandbox time before the first retry; doubles each time
 MAX_RETRY = 86_400
 GIVE_UP_AFTER = 3 * 86_400  # Stripe retries for up to three days
+SHUFFLE_WINDOW = 10  # seconds of sandbox time a first attempt may be held with shuffle_deliveries
+
+
+def _scramble(seed: int, *parts: object) -> int:
+    """A stable pseudo-random number for these parts (no shared RNG state, so no dependence on timing)."""
+    text = ":".join(str(part) for part in (seed, *parts))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
 def sign(secret: str, payload: bytes, timestamp: int) -> str:
@@ -55,13 +70,15 @@ def _endpoints_for(ctx: Ctx) -> list[dict[str, Any]]:
 def schedule_deliveries(ctx: Ctx, event: dict[str, Any]) -> int:
     """Queue the event for every enabled endpoint that wants it; returns how many."""
     count = 0
+    shuffle = ctx.config.shuffle_deliveries
     for endpoint in _endpoints_for(ctx):
         if endpoint.get("status") != "enabled" or not endpoint_wants(endpoint, event["type"]):
             continue
+        held = 1 + _scramble(ctx.sandbox.seed, event["id"], endpoint["id"]) % SHUFFLE_WINDOW if shuffle else 0
         ctx.store.execute(
             "INSERT INTO deliveries(event, endpoint, url, event_type, status, due, created) "
             "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            (event["id"], endpoint["id"], endpoint["url"], event["type"], ctx.now, ctx.now),
+            (event["id"], endpoint["id"], endpoint["url"], event["type"], ctx.now + held, ctx.now),
         )
         count += 1
     if count:
@@ -77,7 +94,8 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._random = random.Random(sandbox.seed)
+        # One sender at a time, so the worker and a clock advance never send the same attempt twice.
+        self._sending = threading.Lock()
 
     def start(self) -> None:
         if self._thread is None:
@@ -99,15 +117,32 @@ class Dispatcher:
                 pass
 
     def deliver_due(self) -> int:
-        """Send every delivery due now; returns how many were attempted."""
+        """Send every delivery due now (at most 50); returns how many were taken up."""
+        with self._sending:
+            return self._deliver_due()[0]
+
+    @contextmanager
+    def exclusive(self) -> Iterator[Callable[[], int]]:
+        """Keep the worker out (a clock advance sends everything itself); yields a sender of what is due now,
+        which returns how many attempts it made."""
+        with self._sending:
+            yield lambda: self._deliver_due()[1]
+
+    def _deliver_due(self) -> tuple[int, int]:
+        """(deliveries taken up, attempts made): those whose endpoint is gone are abandoned, not sent."""
         store = self.sandbox.store
         with self.sandbox.transaction():
             now = self.sandbox.now()
             rows = store.execute(
-                "SELECT seq, event, endpoint, url FROM deliveries WHERE status = 'pending' AND due <= ? "
-                "ORDER BY due, seq LIMIT 50",
+                "SELECT seq, event, endpoint, url, due, attempts FROM deliveries "
+                "WHERE status = 'pending' AND due <= ? ORDER BY due, seq LIMIT 50",
                 (now,),
             ).fetchall()
+            if self.sandbox.config.shuffle_deliveries:
+                seed = self.sandbox.seed
+                rows = sorted(
+                    rows, key=lambda r: (r["due"], _scramble(seed, r["event"], r["endpoint"], r["attempts"]))
+                )
             jobs: list[tuple[int, str, bytes, str]] = []
             for row in rows:
                 event = store.get(row["event"])
@@ -119,12 +154,10 @@ class Dispatcher:
                 # Stripe sends the event pretty-printed; receivers must verify the raw bytes anyway.
                 body = json.dumps(event, indent=2).encode()
                 jobs.append((row["seq"], row["url"], body, secret))
-        if self.sandbox.config.shuffle_deliveries:
-            self._random.shuffle(jobs)
         for seq, url, body, secret in jobs:
             status, error = _post(url, body, secret)
             self._record(seq, status, error)
-        return len(rows)
+        return len(rows), len(jobs)
 
     def _record(self, seq: int, status: int | None, error: str | None) -> None:
         store = self.sandbox.store

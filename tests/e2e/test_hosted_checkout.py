@@ -271,15 +271,36 @@ def test_three_d_secure_card_asks_to_authenticate_first(page: Any, stripe_client
     page.get_by_role("button", name="Fail authentication").click()
     page.get_by_role("alert").wait_for()
     assert "unable to authenticate your payment method" in page.get_by_role("alert").inner_text()
-    assert stripe_client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    still = stripe_client.v1.checkout.sessions.retrieve(session.id)
+    assert (still.status, still.payment_status) == ("open", "unpaid")
+    # The failed challenge is recorded at Stripe, as for any PaymentIntent whose 3-D Secure fails.
+    failed = stripe_client.v1.payment_intents.retrieve(still.payment_intent)
+    assert (failed.status, failed.payment_method) == ("requires_payment_method", None)
+    assert failed.latest_charge is None  # the bank refused before any charge was attempted
+    error = failed.last_payment_error
+    assert (error.code, error.type) == ("payment_intent_authentication_failure", "invalid_request_error")
+    assert error.payment_method.card.last4 == "3220"
+    events = [
+        e
+        for e in stripe_client.v1.events.list({"limit": 100}).data
+        if e.data.object.to_dict().get("id") == failed.id
+    ]
+    assert [e.type for e in reversed(events)] == [
+        "payment_intent.created",
+        "payment_intent.requires_action",
+        "payment_intent.payment_failed",
+    ]
+    assert events[0].data.object.last_payment_error.code == "payment_intent_authentication_failure"
+    assert "checkout.session.completed" not in event_types_for(stripe_client, {session.id})
 
     fill_card(page, "4000 0000 0000 3220")
     page.get_by_role("button", name="Pay $1,500.00").click()
     page.get_by_role("button", name="Complete authentication").click()
     page.wait_for_url(f"{merchant}/paid?session_id={session.id}")
     done = stripe_client.v1.checkout.sessions.retrieve(session.id)
-    assert done.status == "complete"
-    assert stripe_client.v1.payment_intents.retrieve(done.payment_intent).status == "succeeded"
+    assert done.status == "complete" and done.payment_intent == failed.id
+    paid = stripe_client.v1.payment_intents.retrieve(done.payment_intent)
+    assert (paid.status, paid.last_payment_error) == ("succeeded", None)
 
 
 def test_back_link_goes_to_cancel_url_and_expired_session_says_so(

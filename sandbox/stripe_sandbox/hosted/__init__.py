@@ -25,6 +25,7 @@ _AUTH_FAILED = (
     "We are unable to authenticate your payment method. "
     "Please choose a different payment method and try again."
 )
+_AUTH_FAILURES = ("payment_intent_authentication_failure", "setup_intent_authentication_failure")
 # Nothing on the page may come from elsewhere: it must work offline and leak nothing to third parties.
 _CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
@@ -138,7 +139,7 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
             "hosted/checkout.html", status, view=view, error=error, error_field=error_field, values=values
         )
 
-    def pay(view: CheckoutView, card: CardForm) -> BaseResponse:
+    def pay(view: CheckoutView, card: CardForm, authenticated: bool = True) -> BaseResponse:
         outcome = complete_checkout_session(
             sandbox,
             view.session_id,
@@ -149,6 +150,7 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
             card.name,
             card.save,
             email=card.email,
+            authenticated=authenticated,
         )
         if outcome.ok:
             if outcome.redirect_url:
@@ -166,7 +168,10 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
             "invalid_expiry_year": "exp-date",
             "incorrect_number": "cardnumber",
         }.get(outcome.error_code or "", "cardnumber")
-        return form_page(fresh, 402, outcome.message or "Your card was declined.", field)
+        message = outcome.message or "Your card was declined."
+        if outcome.error_code in _AUTH_FAILURES:
+            message = _AUTH_FAILED  # Checkout's wording, not the API's
+        return form_page(fresh, 402, message, field)
 
     @bp.get("/c/pay/<session_id>")
     def show(session_id: str) -> Response:
@@ -197,9 +202,8 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
         card = challenges.take(request.form.get("token", ""), session_id)
         if card is None:
             return form_page(view, 400, "Your authentication expired. Please enter your card details again.")
-        if request.form.get("result") != "complete":
-            return form_page(view, 402, _AUTH_FAILED, "cardnumber")
-        return pay(view, card)
+        # Either answer goes to Stripe: a failed challenge is recorded on the intent, as on Stripe.
+        return pay(view, card, authenticated=request.form.get("result") == "complete")
 
     return bp
 

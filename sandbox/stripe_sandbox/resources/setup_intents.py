@@ -106,6 +106,31 @@ def attempt(ctx: Ctx, intent: dict[str, Any], authenticated: bool = False) -> di
     return intent
 
 
+def fail_authentication(ctx: Ctx, intent: dict[str, Any]) -> dict[str, Any]:
+    """The customer failed the 3-D Secure challenge of a SetupIntent in requires_action."""
+    if intent["status"] != "requires_action":
+        raise errors.state_error(
+            f"SetupIntent {intent['id']} does not require action (status {intent['status']}).",
+            code="setup_intent_unexpected_state",
+        )
+    before = copy.deepcopy(intent)
+    pm = ctx.load(intent["payment_method"], "payment_method", "PaymentMethod")
+    intent["status"] = "requires_payment_method"
+    intent["next_action"] = None
+    intent["payment_method"] = None
+    intent["last_setup_error"] = {
+        "code": "setup_intent_authentication_failure",
+        "doc_url": errors.DOCS + "setup_intent_authentication_failure",
+        "message": "The latest attempt to set up the payment method has failed because authentication "
+        "failed.",
+        "payment_method": public(pm),
+        "type": "invalid_request_error",
+    }
+    ctx.save(intent)
+    emit(ctx, "setup_intent.setup_failed", intent, before)
+    return intent
+
+
 def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     from .customers import load_customer
 
