@@ -22,6 +22,7 @@ class ExtractionCursor(Base):
     account: Mapped[str] = mapped_column(String(255), primary_key=True, default="", server_default="")
     created_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime())  # end of the last complete window
     events_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime())  # `created` of the last event read
+    events_last_id: Mapped[str | None] = mapped_column(String(255))  # that event's id (ending_before)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     last_run_id: Mapped[str | None] = mapped_column(String(250))
 

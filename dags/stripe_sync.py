@@ -1,0 +1,121 @@
+"""
+### stripe_sync: Stripe -> state DB, validated
+
+Every 15 minutes, for each Stripe resource (one mapped `extract` task each): new objects by `created` windows
+(10-minute overlap, pages of 100), then changes from `/v1/events`, each changed object re-fetched in full.
+`validate` runs the Great Expectations suites on every pending row: good rows become `ready`, bad rows are
+quarantined with a reason. `publish_ready` updates the Asset `stripe_netsuite://state/stripe_ready` (which
+starts `netsuite_payments`) only when rows became ready. `write_report` writes
+`var/reports/stripe_sync/<run>.md` and `.json`; its summary becomes the run's note.
+
+**Params**: `full_rescan` (re-list everything and restart the events cursor; needed when a run fails saying
+the events cursor is older than 29 days), `resources` (a subset to extract).
+**Connection**: `stripe_default` (type Stripe: secret key; extras api_base, connected_account_ids,
+rate_budget). **Re-runs are safe**: rows are upserts keyed by Stripe id, cursors move only after complete
+windows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from stripe_netsuite.stripe_api.resources import RESOURCES
+
+STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
+# Extraction tasks of one run that may call Stripe at once; each takes this share of the rate budget.
+EXTRACT_PARALLELISM = 4
+
+
+@dag(
+    dag_id="stripe_sync",
+    schedule=timedelta(minutes=15),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True},
+    dagrun_timeout=timedelta(hours=6),
+    tags=["stripe", "extract", "validation"],
+    doc_md=__doc__,
+    params={
+        "full_rescan": Param(
+            False, type="boolean", description="Re-list every object and restart the events cursor"
+        ),
+        "resources": Param(
+            list(RESOURCES),
+            type="array",
+            items={"type": "string", "enum": list(RESOURCES)},
+            description="Stripe resources to extract",
+        ),
+    },
+)
+def stripe_sync() -> None:
+    @task
+    def migrate_state_db() -> None:
+        from stripe_netsuite.store import migrate
+
+        migrate()  # idempotent: a no-op when the schema is current
+
+    @task
+    def plan_resources(params: dict[str, Any] | None = None) -> list[str]:
+        wanted = set((params or {}).get("resources") or RESOURCES)
+        return [name for name in RESOURCES if name in wanted]
+
+    @task(max_active_tis_per_dagrun=EXTRACT_PARALLELISM, execution_timeout=timedelta(hours=2))
+    def extract(
+        resource: str, params: dict[str, Any] | None = None, run_id: str | None = None
+    ) -> dict[str, Any]:
+        from stripe_hook import StripeHook
+
+        from stripe_netsuite.store import get_engine
+        from stripe_netsuite.stripe_api import StaleEventsCursorError, extract_resource
+
+        full = bool((params or {}).get("full_rescan"))
+        settings, now = StripeHook().settings, datetime.now(UTC)
+        try:
+            return extract_resource(
+                settings, resource, get_engine(), now=now, full_rescan=full, run_id=run_id,
+                parallel_tasks=EXTRACT_PARALLELISM,
+            )  # fmt: skip
+        except StaleEventsCursorError as error:  # retrying cannot help: a person must choose a re-scan
+            raise AirflowFailException(str(error)) from error
+
+    @task
+    def validate(run_id: str | None = None) -> dict[str, Any]:
+        from stripe_netsuite.store import get_engine
+        from stripe_netsuite.validation import docs_dir_for, validate_pending
+
+        run = run_id or "manual"
+        return validate_pending(get_engine(), run, now=datetime.now(UTC), docs_dir=docs_dir_for(run))
+
+    @task(outlets=[STRIPE_READY])
+    def publish_ready(validation: dict[str, Any], outlet_events: Any = None) -> int:
+        # A skipped task emits no asset event, so netsuite_payments starts only when rows became ready.
+        if not validation["ready"]:
+            raise AirflowSkipException("no Stripe rows became ready in this run")
+        outlet_events[STRIPE_READY].extra = {"ready": validation["ready"], "run_id": validation["run_id"]}
+        return int(validation["ready"])
+
+    @task
+    def write_report(
+        extracts: list[dict[str, Any]], validation: dict[str, Any], run_id: str | None = None
+    ) -> str:
+        from stripe_netsuite.store import get_engine
+        from stripe_netsuite.validation.report import write_run_report
+
+        run, now = run_id or "manual", datetime.now(UTC)
+        results = [extracts[index] for index in range(len(extracts))]  # list() would probe past the end
+        summary = write_run_report(get_engine(), "stripe_sync", run, results, validation, now=now)
+        return str(summary["note"])
+
+    extracted = extract.expand(resource=plan_resources())
+    validated = validate()
+    migrate_state_db() >> extracted >> validated
+    publish_ready(validated)
+    write_report(extracted, validated)
+
+
+stripe_sync_dag = stripe_sync()

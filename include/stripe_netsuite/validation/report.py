@@ -1,0 +1,136 @@
+"""The stripe_sync run report: counts per resource and type, quarantine reasons, as JSON + Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from stripe_netsuite.store.engine import session_scope
+from stripe_netsuite.store.pipeline import QuarantineEntry, RunReport
+from stripe_netsuite.validation.paths import reports_root, safe_name
+
+NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
+REPORT_KIND = "stripe_sync"
+
+
+def build_summary(
+    run_id: str,
+    extracts: Sequence[Mapping[str, Any]],
+    validation: Mapping[str, Any],
+    quarantined: Sequence[Mapping[str, str]] = (),
+) -> dict[str, Any]:
+    """Totals and per-resource / per-type counts (pure)."""
+    keys = ("extracted", "inserted", "updated", "unchanged", "refetched", "requests")
+    per_resource = {str(item["resource"]): {key: int(item.get(key, 0)) for key in keys} for item in extracts}
+    per_type = {
+        name: {key: int(counts.get(key, 0)) for key in ("evaluated", "ready", "quarantined")}
+        for name, counts in (validation.get("per_type") or {}).items()
+    }
+    return {
+        "run_id": run_id,
+        "extracted": sum(entry["extracted"] for entry in per_resource.values()),
+        "inserted": sum(entry["inserted"] for entry in per_resource.values()),
+        "updated": sum(entry["updated"] for entry in per_resource.values()),
+        "requests": sum(entry["requests"] for entry in per_resource.values()),
+        "ready": int(validation.get("ready", 0)),
+        "quarantined": int(validation.get("quarantined", 0)),
+        "per_resource": per_resource,
+        "per_type": per_type,
+        "quarantine": list(quarantined),
+        "data_docs": validation.get("data_docs"),
+    }
+
+
+def render_note(summary: Mapping[str, Any], report_path: str | None) -> str:
+    """A short text for the DagRun note (what the grid shows), at most NOTE_LIMIT characters."""
+    per_type = summary["per_type"].items()
+    bad = ", ".join(f"{name} {counts['quarantined']}" for name, counts in per_type if counts["quarantined"])
+    text = (
+        f"stripe_sync: extracted {summary['extracted']} (new {summary['inserted']}, changed "
+        f"{summary['updated']}) in {summary['requests']} requests; ready {summary['ready']}, quarantined "
+        f"{summary['quarantined']}"
+        + (f" ({bad})" if bad else "")
+        + "."
+        + (f" Report: {report_path}" if report_path else "")
+    )
+    return text[:NOTE_LIMIT]
+
+
+def render_markdown(summary: Mapping[str, Any]) -> str:
+    """The report page: tables per resource and per type, then every quarantined row with its reason."""
+    lines = [f"# stripe_sync run {summary['run_id']}", "", render_note(summary, None), ""]
+    lines += [
+        "## Extraction",
+        "",
+        "| resource | extracted | inserted | updated | unchanged | re-fetched | requests |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in summary["per_resource"].items():
+        lines.append(
+            f"| {name} | {row['extracted']} | {row['inserted']} | {row['updated']} | {row['unchanged']} "
+            f"| {row['refetched']} | {row['requests']} |"
+        )
+    lines += ["", "## Validation", "", "| type | evaluated | ready | quarantined |", "|---|---:|---:|---:|"]
+    for name, row in summary["per_type"].items():
+        lines.append(f"| {name} | {row['evaluated']} | {row['ready']} | {row['quarantined']} |")
+    if summary["quarantine"]:
+        lines += ["", "## Quarantined", "", "| type | id | check | reason |", "|---|---|---|---|"]
+        for entry in summary["quarantine"]:
+            reason = entry["reason"].replace("|", "\\|")
+            lines.append(f"| {entry['object_type']} | {entry['object_id']} | {entry['check']} | {reason} |")
+    if summary.get("data_docs"):
+        lines += ["", f"Great Expectations Data Docs: {summary['data_docs']}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_run_report(
+    engine: Engine,
+    dag_id: str,
+    run_id: str,
+    extracts: Sequence[Mapping[str, Any]],
+    validation: Mapping[str, Any],
+    *,
+    now: datetime,
+    reports_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Write <dir>/<run>.json and .md, record a RunReport row; returns the summary with `note` and `path`."""
+    with session_scope(engine) as session:
+        entries = session.scalars(
+            select(QuarantineEntry).where(QuarantineEntry.run_id == run_id).order_by(QuarantineEntry.id)
+        ).all()
+        quarantined = [
+            {"object_type": entry.object_type, "object_id": entry.object_id, "check": entry.check_name,
+             "reason": entry.reason}
+            for entry in entries
+        ]  # fmt: skip
+    summary = build_summary(run_id, extracts, validation, quarantined)
+    base = (reports_dir or reports_root() / "stripe_sync") / safe_name(run_id)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    markdown = base.with_suffix(".md")
+    markdown.write_text(render_markdown(summary), encoding="utf-8")
+    summary["path"] = str(markdown)
+    summary["note"] = render_note(summary, str(markdown))
+    base.with_suffix(".json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    with session_scope(engine) as session:
+        session.add(
+            RunReport(dag_id=dag_id, run_id=run_id, kind=REPORT_KIND, created_at=now, summary=summary,
+                      path=str(markdown))
+        )  # fmt: skip
+    return summary
+
+
+def latest_note(engine: Engine, dag_id: str, run_id: str) -> str | None:
+    """The note of the newest stripe_sync report of a run (what the run-notes listener copies)."""
+    with session_scope(engine) as session:
+        summary = session.scalars(
+            select(RunReport.summary)
+            .where(RunReport.dag_id == dag_id, RunReport.run_id == run_id, RunReport.kind == REPORT_KIND)
+            .order_by(RunReport.id.desc())
+            .limit(1)
+        ).first()
+    return str(summary["note"]) if summary and summary.get("note") else None
