@@ -9,27 +9,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
-
-# The connection form (Airflow 3 reads it from the provider info as `conn-fields`): extras beyond
-# host = REST base URL, login = token id, password = token secret.
-CONN_FIELDS: dict[str, dict[str, Any]] = {
-    "account_id": {"label": "Account ID", "schema": {"type": "string"}},
-    "consumer_key": {"label": "Consumer key", "schema": {"type": ["string", "null"]}},
-    "consumer_secret": {
-        "label": "Consumer secret", "schema": {"type": ["string", "null"], "format": "password"},
-    },
-    "concurrency_limit": {"label": "Account concurrency limit", "schema": {"type": ["integer", "null"]}},
-    "oauth2_client_id": {"label": "OAuth 2.0 client id", "schema": {"type": ["string", "null"]}},
-    "oauth2_certificate_id": {"label": "OAuth 2.0 certificate id", "schema": {"type": ["string", "null"]}},
-    "oauth2_private_key": {
-        "label": "OAuth 2.0 private key (PEM)", "schema": {"type": ["string", "null"], "format": "password"},
-    },
-}
-UI_FIELD_BEHAVIOUR: dict[str, Any] = {
-    "hidden-fields": ["schema", "port"],
-    "relabeling": {"host": "REST base URL", "login": "Token ID", "password": "Token secret"},
-    "placeholders": {"host": "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest"},
-}
+from stripe_netsuite.netsuite.connection import CONN_TYPE, DEFAULT_CONN_ID
 
 
 def settings_from_connection(
@@ -55,8 +35,8 @@ class NetSuiteHook(BaseHook):
     """A thin wrapper around NetSuiteClient; secrets stay in the connection, never in task arguments."""
 
     conn_name_attr = "netsuite_conn_id"
-    default_conn_name = "netsuite_default"
-    conn_type = "netsuite"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = CONN_TYPE
     hook_name = "NetSuite (SuiteTalk REST)"
 
     def __init__(self, netsuite_conn_id: str = default_conn_name) -> None:

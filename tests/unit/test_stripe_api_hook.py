@@ -64,12 +64,14 @@ def test_provider_info_matches_airflows_schema_and_names_the_hook() -> None:
     schema = json.loads((Path(airflow.__file__).parent / "provider_info.schema.json").read_text())
     jsonschema.validate(info, schema)
     assert info["package-name"] == "stripe-netsuite-connector"  # must equal the distribution's name
-    (connection,) = info["connection-types"]
-    module, _, name = connection["hook-class-name"].rpartition(".")
-    hook = getattr(__import__(module), name)
-    assert hook.conn_type == connection["connection-type"] == "stripe"
-    assert connection["ui-field-behaviour"]["hidden-fields"] == ["host", "schema", "login", "port"]
-    assert all("label" in field and "schema" in field for field in connection["conn-fields"].values())
+    by_type = {connection["connection-type"]: connection for connection in info["connection-types"]}
+    assert set(by_type) == {"stripe", "netsuite"}
+    for conn_type, connection in by_type.items():
+        module, _, name = connection["hook-class-name"].rpartition(".")
+        hook = getattr(__import__(module), name)
+        assert hook.conn_type == conn_type
+        assert all("label" in field and "schema" in field for field in connection["conn-fields"].values())
+    assert by_type["stripe"]["ui-field-behaviour"]["hidden-fields"] == ["host", "schema", "login", "port"]
 
 
 PROBE = """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stripe_netsuite.netsuite import connection as netsuite_connection
 from stripe_netsuite.stripe_api.budget import DEFAULT_RATE_BUDGET
 from stripe_netsuite.stripe_api.client import DEFAULT_MAX_NETWORK_RETRIES
 
@@ -66,5 +67,5 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "stripe-netsuite-connector",
         "name": "Stripe <-> NetSuite connector",
         "description": "Connection types of the open-source Stripe <-> NetSuite connector.",
-        "connection-types": [connection_type()],
+        "connection-types": [connection_type(), netsuite_connection.connection_type()],
     }

@@ -1,0 +1,66 @@
+"""NetSuiteHook from an AIRFLOW_CONN_NETSUITE_DEFAULT environment connection, against the NetSuite sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.servers import RunningServer
+
+ROOT = Path(__file__).resolve().parents[2]
+# Importing Airflow creates its home folder: keep it out of the user's ~/airflow when run alone.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+sys.path.insert(0, str(ROOT / "plugins"))
+
+
+def netsuite_connection(env: dict[str, str], **overrides: str) -> str:
+    values = {**env, **overrides}
+    return json.dumps({
+        "conn_type": "netsuite", "host": values["NETSUITE_BASE_URL"], "login": values["NETSUITE_TOKEN_ID"],
+        "password": values["NETSUITE_TOKEN_SECRET"],
+        "extra": {
+            "account_id": values["NETSUITE_ACCOUNT_ID"], "consumer_key": values["NETSUITE_CONSUMER_KEY"],
+            "consumer_secret": values["NETSUITE_CONSUMER_SECRET"], "concurrency_limit": "3",
+        },
+    })
+
+
+def test_hook_reaches_the_sandbox_with_the_connections_credentials(
+    netsuite_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netsuite_hook import NetSuiteHook
+
+    monkeypatch.setenv("AIRFLOW_CONN_NETSUITE_DEFAULT", netsuite_connection(netsuite_env))
+    hook = NetSuiteHook()
+    assert hook.settings.account_id == "1234567_SB1"
+    assert hook.settings.concurrency_limit == 3
+    assert hook.test_connection()[0] is True
+    rows = list(hook.client.suiteql("SELECT id, companyname FROM customer WHERE id = 106"))
+    assert rows == [{"id": "106", "companyname": "Tanaka Trading K.K."}]
+
+
+def test_hook_with_a_wrong_token_secret_is_refused(
+    netsuite_env: dict[str, str], netsuite_sandbox: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netsuite_hook import NetSuiteHook
+
+    from stripe_netsuite.netsuite import NetSuiteAuthError
+
+    bad = netsuite_connection(netsuite_env, NETSUITE_TOKEN_SECRET="not-the-secret")
+    monkeypatch.setenv("AIRFLOW_CONN_NETSUITE_DEFAULT", bad)
+    with pytest.raises(NetSuiteAuthError, match="INVALID_LOGIN"):
+        NetSuiteHook().test_connection()
+
+
+def test_missing_account_id_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netsuite_hook import settings_from_connection
+
+    from stripe_netsuite.netsuite import NetSuiteConfigError
+
+    with pytest.raises(NetSuiteConfigError, match="NETSUITE_ACCOUNT_ID"):
+        settings_from_connection("http://127.0.0.1:1/services/rest", "t", "s", {"consumer_key": "k"})
