@@ -155,3 +155,33 @@ def test_postgres_init_script_creates_both_databases() -> None:
     script = (ROOT / "docker" / "postgres" / "init-databases.sh").read_text()
     assert "CREATE DATABASE airflow" in script
     assert "CREATE DATABASE connector" in script
+
+
+def _interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:?msg}, ${VAR-default} and ${VAR:-default} against `env`."""
+    def one(match: re.Match[str]) -> str:
+        name, op, rest = match.group(1), match.group(2) or "", match.group(3) or ""
+        if name in env and (env[name] or op in ("-", "")):
+            return env[name]
+        if op.endswith("?"):
+            raise KeyError(f"{name}: {rest}")
+        return rest
+    return re.sub(r"\$\{(\w+)(:?[-?])?([^}]*)\}", one, text)
+
+
+@pytest.mark.parametrize(("variable", "conn_type"), [
+    ("AIRFLOW_CONN_STRIPE_DEFAULT", "stripe"), ("AIRFLOW_CONN_NETSUITE_DEFAULT", "netsuite"),
+], ids=["stripe", "netsuite"])
+def test_airflow_connections_are_json_built_from_the_env_file(
+    compose: dict[str, Any], variable: str, conn_type: str
+) -> None:
+    from dotenv import dotenv_values
+
+    env = {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
+    connection = json.loads(_interpolate(compose["x-airflow-common"]["environment"][variable], env))
+    assert connection["conn_type"] == conn_type
+    if conn_type == "netsuite":
+        assert connection["extra"]["account_id"] == env["NETSUITE_ACCOUNT_ID"]
+        assert connection["host"].startswith("http://netsuite-sandbox:12112/")
+    else:
+        assert connection["password"] == env["STRIPE_API_KEY"]
