@@ -209,105 +209,37 @@ def _sync_transaction(
         ),
     )
     lines: list[tuple[Any, ...]] = [
-        (
-            record_id,
-            0,
-            0,
-            "T",
-            "F",
-            None,
-            _rid(doc.get("account")),
-            entity,
-            doc.get("memo"),
-            None,
-            None,
-            _num(total),
-            None,
-            None,
-        ),
+        _line(record_id, 0, mainline=True, account=_rid(doc.get("account")), entity=entity,
+              memo=doc.get("memo"), amount=_num(total)),
     ]
     for number, line in enumerate(doc.get("item") or [], start=1):
-        lines.append(
-            (
-                record_id,
-                number,
-                number,
-                "F",
-                "F",
-                _rid(line.get("item")),
-                None,
-                entity,
-                line.get("description"),
-                _num(line.get("quantity")),
-                _num(line.get("rate")),
-                _num(line.get("amount")),
-                None,
-                None,
-            )
-        )
+        lines.append(_line(
+            record_id, number, item=_rid(line.get("item")), entity=entity, memo=line.get("description"),
+            quantity=_num(line.get("quantity")), rate=_num(line.get("rate")), amount=_num(line.get("amount")),
+        ))
     for number, line in enumerate(doc.get("line") or [], start=1):
-        lines.append(
-            (
-                record_id,
-                number,
-                number,
-                "F",
-                "F",
-                None,
-                _rid(line.get("account")),
-                _rid(line.get("entity")),
-                line.get("memo"),
-                None,
-                None,
-                _num(line.get("debit") or line.get("credit")),
-                _num(line.get("debit")),
-                _num(line.get("credit")),
-            )
-        )
+        lines.append(_line(
+            record_id, number, account=_rid(line.get("account")), entity=_rid(line.get("entity")),
+            memo=line.get("memo"), amount=_num(line.get("debit") or line.get("credit")),
+            debit=_num(line.get("debit")), credit=_num(line.get("credit")),
+        ))
     if record_type == "deposit":
         number = 0
         undeposited = store.get_meta(conn, "undeposited_account")
         for line in extra["payment"]:
             number += 1
-            lines.append(
-                (
-                    record_id,
-                    number,
-                    number,
-                    "F",
-                    "F",
-                    None,
-                    int(undeposited) if undeposited else None,
-                    _rid(line.get("entity")),
-                    line.get("memo"),
-                    None,
-                    None,
-                    _num(line.get("paymentAmount")),
-                    None,
-                    None,
-                )
-            )
+            lines.append(_line(
+                record_id, number, account=int(undeposited) if undeposited else None,
+                entity=_rid(line.get("entity")), memo=line.get("memo"),
+                amount=_num(line.get("paymentAmount")),
+            ))
         for name, sign in (("other", 1), ("cashBack", -1)):
             for line in doc.get(name) or []:
                 number += 1
-                lines.append(
-                    (
-                        record_id,
-                        number,
-                        number,
-                        "F",
-                        "F",
-                        None,
-                        _rid(line.get("account")),
-                        _rid(line.get("entity")),
-                        line.get("memo"),
-                        None,
-                        None,
-                        _num(sign * to_decimal(line["amount"])),
-                        None,
-                        None,
-                    )
-                )
+                lines.append(_line(
+                    record_id, number, account=_rid(line.get("account")), entity=_rid(line.get("entity")),
+                    memo=line.get("memo"), amount=_num(sign * to_decimal(line["amount"])),
+                ))
     conn.executemany("INSERT INTO transactionline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines)
     kinds = {
         "payment": "Payment",
@@ -322,3 +254,13 @@ def _sync_transaction(
             "INSERT INTO nexttransactionlinelink VALUES (?, ?, ?, ?)",
             (row["target"], record_id, kinds[row["kind"]], _num(row["amount"])),
         )
+
+
+def _line(
+    record_id: int, number: int, *, mainline: bool = False, item: Any = None, account: Any = None,
+    entity: Any = None, memo: Any = None, quantity: Any = None, rate: Any = None, amount: Any = None,
+    debit: Any = None, credit: Any = None,
+) -> tuple[Any, ...]:
+    """One `transactionline` row in column order (line id doubles as its sequence number; no tax lines)."""
+    return (record_id, number, number, "T" if mainline else "F", "F", item, account, entity, memo, quantity,
+            rate, amount, debit, credit)
