@@ -100,7 +100,7 @@ def test_columns_from_stripe_maps_typed_fields() -> None:
     assert values["amount"] == 1999
     assert values["customer"] == "cus_1"  # id of the expanded object
     assert values["netsuite_customer_id"] == "42"  # from metadata
-    assert values["netsuite_invoice_id"] == "1001"
+    assert values["netsuite_invoice_ids"] == ["1001"]  # decoded by the metadata contract
     assert values["paid"] is True
 
 

@@ -68,6 +68,10 @@ def columns_from_stripe(model: type[StripeObject], obj: Mapping[str, Any]) -> di
     for column in model.__table__.columns:
         if column.name in COMMON_COLUMNS:
             continue
+        reader = column.info.get("from_stripe")
+        if reader is not None:
+            values[column.name] = reader(obj)
+            continue
         path = column.info.get("stripe", column.name)
         if path is not None:
             values[column.name] = _coerce(_dig(obj, path), column)

@@ -1,8 +1,10 @@
 """Raw Stripe objects, one table per type: typed columns the loaders query plus the full JSON.
 
 A typed column is filled from the Stripe object by `columns_from_stripe`: by default from the field of the
-same name, or from the dotted path in the column's `info["stripe"]` (metadata keys), or not at all when that
-is None (facts the extractor knows but the object does not carry, like a balance transaction's payout).
+same name, or from the dotted path in the column's `info["stripe"]` (metadata keys), or by the function in
+`info["from_stripe"]` (values decoded by the metadata contract, stripe_netsuite.stripe_metadata), or not at
+all when `info["stripe"]` is None (facts the extractor knows but the object does not carry, like a balance
+transaction's payout).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, ClassVar
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Numeric, String, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from stripe_netsuite import stripe_metadata as meta
 from stripe_netsuite.store.base import Base, JSONType, UTCDateTime
 
 VALIDATION_STATUSES = ("pending", "ready", "quarantined")
@@ -40,7 +43,12 @@ def _id(**kwargs: Any) -> Any:
 
 def _meta(key: str, **kwargs: Any) -> Any:
     """A column read from the object's metadata (how NetSuite ids travel on Stripe objects)."""
-    return mapped_column(String(64), info={"stripe": f"metadata.{key}"}, **kwargs)
+    return mapped_column(String(64), info={"stripe": f"metadata.{key}"}, **kwargs)  # ids: 64 is ample
+
+
+def _invoice_ids() -> Any:
+    """The NetSuite invoices a payment settles (a JSON list, in order); NULL for none or malformed metadata."""
+    return mapped_column(JSONType, info={"stripe": None, "from_stripe": meta.invoice_ids_or_none})
 
 
 def _currency() -> Any:
@@ -93,8 +101,8 @@ class Charge(StripeObject):
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(String(1024))
     receipt_email: Mapped[str | None] = mapped_column(String(320))
-    netsuite_customer_id: Mapped[str | None] = _meta("netsuite_customer_id", index=True)
-    netsuite_invoice_id: Mapped[str | None] = _meta("netsuite_invoice_id")
+    netsuite_customer_id: Mapped[str | None] = _meta(meta.NETSUITE_CUSTOMER_ID, index=True)
+    netsuite_invoice_ids: Mapped[list[str] | None] = _invoice_ids()
 
 
 class Refund(StripeObject):
@@ -110,7 +118,7 @@ class Refund(StripeObject):
     payment_intent: Mapped[str | None] = _id(index=True)
     balance_transaction: Mapped[str | None] = _id(index=True)
     failure_balance_transaction: Mapped[str | None] = _id()
-    netsuite_credit_memo_id: Mapped[str | None] = _meta("netsuite_credit_memo_id")
+    netsuite_credit_memo_id: Mapped[str | None] = _meta(meta.NETSUITE_CREDIT_MEMO_ID)
 
 
 class Dispute(StripeObject):
@@ -170,7 +178,7 @@ class Customer(StripeObject):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     name: Mapped[str | None] = mapped_column(String(256))
     currency: Mapped[str | None] = _currency()
-    netsuite_customer_id: Mapped[str | None] = _meta("netsuite_customer_id", index=True)
+    netsuite_customer_id: Mapped[str | None] = _meta(meta.NETSUITE_CUSTOMER_ID, index=True)
 
 
 class PaymentIntent(StripeObject):
@@ -186,9 +194,9 @@ class PaymentIntent(StripeObject):
     payment_method: Mapped[str | None] = _id()
     setup_future_usage: Mapped[str | None] = mapped_column(String(32))
     cancellation_reason: Mapped[str | None] = mapped_column(String(64))
-    netsuite_customer_id: Mapped[str | None] = _meta("netsuite_customer_id", index=True)
-    netsuite_invoice_id: Mapped[str | None] = _meta("netsuite_invoice_id")
-    payment_attempt_id: Mapped[str | None] = _meta("payment_attempt_id", index=True)
+    netsuite_customer_id: Mapped[str | None] = _meta(meta.NETSUITE_CUSTOMER_ID, index=True)
+    netsuite_invoice_ids: Mapped[list[str] | None] = _invoice_ids()
+    payment_attempt_id: Mapped[str | None] = _meta(meta.PAYMENT_ATTEMPT_ID, index=True)
 
 
 class CheckoutSession(StripeObject):
@@ -204,8 +212,9 @@ class CheckoutSession(StripeObject):
     payment_intent: Mapped[str | None] = _id(index=True)
     client_reference_id: Mapped[str | None] = mapped_column(String(200), index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    netsuite_customer_id: Mapped[str | None] = _meta("netsuite_customer_id")
-    payment_attempt_id: Mapped[str | None] = _meta("payment_attempt_id", index=True)
+    netsuite_customer_id: Mapped[str | None] = _meta(meta.NETSUITE_CUSTOMER_ID)
+    netsuite_invoice_ids: Mapped[list[str] | None] = _invoice_ids()
+    payment_attempt_id: Mapped[str | None] = _meta(meta.PAYMENT_ATTEMPT_ID, index=True)
 
 
 STRIPE_MODELS: dict[str, type[StripeObject]] = {
