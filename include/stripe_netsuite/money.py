@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import copy
 import re
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_CEILING,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 
 from babel import Locale, UnknownLocaleError
 
 __all__ = [
+    "MAX_INTEGER_DIGITS",
     "PUBLISHED_MINIMUMS",
     "STRIPE_CURRENCIES",
     "THREE_DECIMAL_CURRENCIES",
@@ -133,6 +143,14 @@ USD_RATES: dict[str, Decimal] = {
 
 _USD_MINIMUM = Decimal("0.50")
 
+# Amounts with more integer digits than this are refused as too large: far beyond any balance (Stripe's
+# amounts are integers of at most 12 digits), and small enough that every step below is exact in _CONTEXT.
+MAX_INTEGER_DIGITS = 30
+# Room for MAX_INTEGER_DIGITS plus three decimals and then some: Python's default 28 digits would make
+# quantize() raise InvalidOperation on a 27-digit amount and silently round scaleb() on longer ones.
+_CONTEXT = Context(prec=MAX_INTEGER_DIGITS + 10, traps=[InvalidOperation, DivisionByZero, Overflow])
+_LONGEST_TYPED_AMOUNT = 64  # characters; anything longer is not an amount a person typed
+
 
 def normalize_currency(currency: str) -> str:
     """Upper-case ISO code of a currency Stripe supports; raises UnsupportedCurrencyError otherwise."""
@@ -177,10 +195,26 @@ def _require_decimal(amount: Decimal | str | int) -> Decimal:
     try:
         value = Decimal(amount) if not isinstance(amount, str) else Decimal(amount.strip())
     except InvalidOperation:
-        raise InvalidAmountError(f"{amount!r} is not a number.") from None
+        raise InvalidAmountError(f"{_short(amount)} is not a number.") from None
     if not value.is_finite():
-        raise InvalidAmountError(f"{amount!r} is not a finite number.")
+        raise InvalidAmountError(f"{_short(amount)} is not a finite number.")
+    if value and value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise InvalidAmountError("That amount is too large.")
     return value
+
+
+def _short(amount: object) -> str:
+    """repr() of a refused amount, cut so that a megabyte of digits never reaches a page or a log."""
+    text = repr(amount)
+    return text if len(text) <= 24 else text[:20] + "...'"
+
+
+def _has_at_most(value: Decimal, places: int) -> bool:
+    """True when `value` has no non-zero digit beyond `places` decimals; exact at any length."""
+    _sign, digits, exp = value.as_tuple()
+    assert isinstance(exp, int)  # finite: _require_decimal refused NaN and infinity
+    extra = -places - exp  # how many trailing digits lie beyond the allowed decimals
+    return extra <= 0 or not any(digits[-extra:])
 
 
 def _decimals_message(code: str) -> str:
@@ -194,10 +228,10 @@ def to_minor(amount: Decimal | str | int, currency: str) -> int:
     """Exact minor units of a major-unit amount, valid for a Stripe charge in that currency."""
     code = normalize_currency(currency)
     value = _require_decimal(amount)
-    scaled = value.scaleb(exponent(code))
-    if scaled != scaled.to_integral_value():
+    if not _has_at_most(value, exponent(code)):
         raise AmountPrecisionError(_decimals_message(code))
-    minor = int(scaled)
+    with localcontext(_CONTEXT):
+        minor = int(value.scaleb(exponent(code)))  # exact: at most MAX_INTEGER_DIGITS + 3 digits
     step = charge_step_minor(code)
     if minor % step:
         if code == "ISK":
@@ -211,20 +245,24 @@ def from_minor(minor: int, currency: str) -> Decimal:
     if isinstance(minor, bool) or not isinstance(minor, int):
         raise TypeError(f"minor amounts must be int, not {type(minor).__name__}")
     digits = exponent(currency)
-    return Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
+    with localcontext(_CONTEXT):
+        value = _require_decimal(Decimal(minor).scaleb(-digits))  # the limit is on major units
+        return value.quantize(Decimal(1).scaleb(-digits))
 
 
 def round_amount(amount: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -> Decimal:
     """Round a major-unit amount to the currency's decimals (e.g. a computed fee or a converted amount)."""
     value = _require_decimal(amount)
-    return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=rounding)
+    with localcontext(_CONTEXT):
+        return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=rounding)
 
 
 def round_minor(amount_minor: Decimal | int, currency: str, rounding: str = ROUND_HALF_UP) -> int:
     """Round a fractional minor-unit amount (fee maths: 2.9% of 1999) to a whole number of minor units."""
     normalize_currency(currency)
     value = _require_decimal(amount_minor)
-    return int(value.quantize(Decimal(1), rounding=rounding))
+    with localcontext(_CONTEXT):
+        return int(value.quantize(Decimal(1), rounding=rounding))
 
 
 def _round_up_to_step(major: Decimal, code: str) -> int:
@@ -264,6 +302,8 @@ def parse_amount(text: str, currency: str) -> Decimal:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     stripped = text.strip()
+    if len(stripped) > _LONGEST_TYPED_AMOUNT:
+        raise InvalidAmountError("That is not an amount; type digits such as 1234.50.")
     # A space (plain, no-break or narrow no-break, as locales print them) may group thousands like a comma.
     cleaned = re.sub(r"[ \u00a0\u202f]", ",", stripped)
     if not cleaned or not _PLAIN.fullmatch(cleaned) or not any(ch.isdigit() for ch in cleaned):

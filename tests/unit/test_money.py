@@ -6,6 +6,8 @@ import re
 from decimal import ROUND_DOWN, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stripe_netsuite import money
 from stripe_netsuite.money import (
@@ -499,3 +501,61 @@ def test_format_money_rejects_float() -> None:
 def test_format_money_unknown_locale() -> None:
     with pytest.raises(MoneyError, match="locale"):
         format_money(100, "USD", "xx_YY")
+
+
+# --- hostile amounts ------------------------------------------------------------------------------
+# A typed amount is input from anyone holding a link: whatever its length, money refuses it with a
+# MoneyError (the page's 422), never a decimal.InvalidOperation or Overflow (a 500).
+
+
+@pytest.mark.parametrize(
+    ("digits", "code"),
+    [(27, "USD"), (26, "KWD"), (29, "JPY"), (30, "USD"), (31, "USD"), (64, "EUR")],
+    ids=["27-usd", "26-kwd", "29-jpy", "30-usd", "31-usd", "64-eur"],
+)
+def test_long_amounts_parse_or_refuse_cleanly(digits: int, code: str) -> None:
+    text = "9" * digits
+    try:
+        value = parse_amount(text, code)
+    except MoneyError:
+        assert digits > money.MAX_INTEGER_DIGITS
+        return
+    assert value == Decimal(text)
+    assert to_minor(value, code) == int(text) * 10 ** exponent(code)
+
+
+def test_a_megabyte_of_digits_is_refused_without_echoing_it() -> None:
+    text = "1" * 1_000_000
+    with pytest.raises(InvalidAmountError) as refused:
+        parse_amount(text, "USD")
+    assert len(str(refused.value)) < 100
+    with pytest.raises(InvalidAmountError, match="too large") as too_large:
+        to_minor(text, "USD")
+    assert len(str(too_large.value)) < 100
+
+
+def test_long_decimals_are_checked_exactly() -> None:
+    # Under Python's default 28-digit context scaleb() rounded this to 100 minor units.
+    with pytest.raises(AmountPrecisionError):
+        to_minor(Decimal("1." + "0" * 40 + "1"), "USD")
+    assert to_minor(Decimal("1." + "0" * 1000), "USD") == 100
+
+
+def test_round_amount_of_29_digits_is_exact() -> None:
+    assert round_amount(Decimal("9" * 29 + ".555"), "USD") == Decimal("9" * 28 + "9.56")
+    assert from_minor(10**29, "USD") == Decimal(10**27)
+
+
+@given(
+    text=st.text(alphabet="0123456789.,- +\u00a0e", max_size=120)
+    | st.from_regex(r"\A[0-9]{20,200}(\.[0-9]{0,60})?\Z"),
+    code=st.sampled_from(["USD", "JPY", "KWD", "ISK"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_parse_amount_never_raises_anything_but_money_errors(text: str, code: str) -> None:
+    try:
+        value = parse_amount(text, code)
+    except MoneyError:
+        return
+    minor = to_minor(value, code)
+    assert from_minor(minor, code) == value
