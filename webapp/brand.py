@@ -1,14 +1,19 @@
-"""Branding: business name and logo for the templates, and the brand colour as a tiny stylesheet.
+"""Branding: business name, logo and support contact for the templates, and the brand colour as a stylesheet.
 
-The colour is served as CSS (not an inline style) so the Content-Security-Policy can forbid inline styles;
-the text colour on it is picked for WCAG contrast.
+By default the name and colour are the Stripe account's public details (what Stripe's Checkout page shows);
+BUSINESS_NAME and BRAND_COLOR override them. The colour is served as CSS (not an inline style) so the
+Content-Security-Policy can forbid inline styles; the text colour on it is picked for WCAG contrast.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app
+import stripe
+from flask import Blueprint, Flask, Response
+
+from stripe_netsuite.payments.merchant import MerchantProfile, page_brand_color, page_business_name
+from webapp.services import get_merchant_profiles, get_settings
 
 __all__ = ["bp", "init_app", "text_color_on"]
 
@@ -32,9 +37,18 @@ def text_color_on(color: str) -> str:
     return "#000000" if (light + 0.05) / 0.05 > 1.05 / (light + 0.05) else "#ffffff"
 
 
+def _profile() -> MerchantProfile | None:
+    """Stripe's account details for display; an error page rendered because Stripe failed must not fail."""
+    profiles = get_merchant_profiles()
+    try:
+        return profiles.get()
+    except stripe.StripeError:
+        return profiles.peek()
+
+
 @bp.get("/brand.css")
 def stylesheet() -> Response:
-    color = current_app.config["SETTINGS"].brand_color or DEFAULT_COLOR
+    color = page_brand_color(get_settings().brand_color, _profile(), DEFAULT_COLOR)
     css = f":root {{ --brand: {color}; --on-brand: {text_color_on(color)}; }}\n"
     return Response(css, mimetype="text/css", headers={"Cache-Control": "public, max-age=300"})
 
@@ -44,5 +58,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def branding() -> dict[str, Any]:
-        settings = app.config["SETTINGS"]
-        return {"business": settings.business_name or "Payments", "logo_url": settings.brand_logo_url}
+        settings = get_settings()
+        profile = _profile()
+        return {
+            "business": page_business_name(settings.business_name, profile),
+            "logo_url": settings.brand_logo_url,
+            "support_email": profile.support_email if profile else None,
+        }

@@ -11,7 +11,7 @@ from flask import Flask, current_app, g, request
 
 from stripe_netsuite.money import format_minor
 
-__all__ = ["current_locale", "init_app", "negotiate_locale"]
+__all__ = ["current_locale", "format_day", "format_money", "init_app", "negotiate_locale"]
 
 
 def negotiate_locale(accepted: list[str], default: str) -> str:
@@ -38,11 +38,13 @@ def current_locale() -> str:
 _CODE_TOUCHING_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 
-def _money(minor: int, currency: str) -> str:
+def format_money(minor: int, currency: str) -> str:
+    """An amount in the customer's locale, e.g. "$1,500.00", "1.500,00 €", "KWD 280.125"."""
     return _CODE_TOUCHING_DIGIT.sub("\u00a0", format_minor(minor, currency, current_locale()))
 
 
-def _date(value: date | None) -> str:
+def format_day(value: date | None) -> str:
+    """A date in the customer's locale ("Nov 1, 2026"); empty for none."""
     return format_date(value, format="medium", locale=current_locale()) if value else ""
 
 
@@ -51,6 +53,6 @@ def _html_lang() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["money"] = _money
-    app.jinja_env.filters["day"] = _date
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["day"] = format_day
     app.jinja_env.globals["html_lang"] = _html_lang

@@ -8,8 +8,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from stripe_netsuite.links import BadLinkError, LinkKind, LinkTarget, qr_svg
-from stripe_netsuite.money import exponent, from_minor, minimum_charge_minor
-from stripe_netsuite.payments.accounts import AccountNotFoundError
+from stripe_netsuite.money import (
+    UnsupportedCurrencyError,
+    exponent,
+    from_minor,
+    minimum_charge_minor,
+    normalize_currency,
+)
+from stripe_netsuite.payments.accounts import AccountNotFoundError, CustomerAccount
 from stripe_netsuite.payments.amounts import AmountError, chargeable_minor
 from stripe_netsuite.payments.consent import consent_text
 from stripe_netsuite.payments.service import (
@@ -22,7 +28,6 @@ from stripe_netsuite.payments.service import (
 )
 from stripe_netsuite.store.payments import PaymentAttempt
 from webapp.i18n import current_locale
-from webapp.security import rate_limit
 from webapp.services import get_links, get_page_settings, get_services, get_settings
 
 __all__ = ["bp", "page_url"]
@@ -41,11 +46,17 @@ def _target(token: str, kind: LinkKind) -> LinkTarget:
         abort(404)
 
 
-def page_url(target: LinkTarget) -> str:
-    """Absolute URL of the payment page of a target (what links and Checkout's cancel page point at)."""
+def page_url(target: LinkTarget, currency: str | None = None) -> str:
+    """Absolute URL of the payment page of a target (what links and Checkout's cancel page point at).
+
+    `currency` opens a customer page on that currency's balance (a payment is in one currency).
+    """
     token = get_links().make_token(target)
-    endpoint = "pay.customer_page" if target.kind == "customer" else "pay.invoice_page"
-    return str(get_settings().payment_link_base_url) + url_for(endpoint, token=token)
+    if target.kind == "customer":
+        return str(get_settings().payment_link_base_url) + url_for(
+            "pay.customer_page", token=token, currency=currency
+        )
+    return str(get_settings().payment_link_base_url) + url_for("pay.invoice_page", token=token)
 
 
 def _return_urls(attempt: PaymentAttempt) -> tuple[str, str]:
@@ -62,7 +73,7 @@ def _plain_amount(minor: int, currency: str) -> str:
     return str(from_minor(minor, currency))
 
 
-def _request(amount: str | None, invoices: list[str]) -> PaymentRequest:
+def _request(amount: str | None, invoices: list[str], currency: str | None = None) -> PaymentRequest:
     return PaymentRequest(
         amount_text=amount,
         invoice_ids=invoices,
@@ -70,31 +81,59 @@ def _request(amount: str | None, invoices: list[str]) -> PaymentRequest:
         ip=request.remote_addr,
         user_agent=request.headers.get("User-Agent"),
         locale=current_locale(),
+        currency=currency,
     )
+
+
+def _chosen_currency() -> str | None:
+    """The customer page's currency from its address (`?currency=EUR`); None = the customer's primary one.
+
+    A payment is in one currency, so each currency the customer owes in has its own view of the page; the
+    service checks the currency is one of the customer's (404 otherwise), so it is never simply trusted.
+    """
+    text = request.args.get("currency")
+    if text is None:
+        return None
+    try:
+        return normalize_currency(text)
+    except UnsupportedCurrencyError:
+        abort(404)
 
 
 # ------------------------------------------------------------------------------------------ customer page
 
 
+def _customer_url(endpoint: str, token: str, account: CustomerAccount, currency: str) -> str:
+    """The customer page (or its form) in `currency`; the primary currency's address has no `?currency=`."""
+    return url_for(endpoint, token=token, currency=None if currency == account.primary_currency else currency)
+
+
 def _render_customer(token: str, status: int = 200, error: str | None = None) -> Any:
     target = _target(token, "customer")
     try:
-        view = customer_view(get_services(), target.netsuite_id, _now())
+        view = customer_view(get_services(), target.netsuite_id, _now(), currency=_chosen_currency())
     except AccountNotFoundError:
         abort(404)
     account = view.account
     business = get_page_settings().business_name
     form = request.form if request.method == "POST" else None
     chosen = set(form.getlist("invoice")) if form else set()
-    default_amount = _plain_amount(chargeable_minor(view.available_minor, account.currency), account.currency)
+    payable = chargeable_minor(view.available_minor, account.currency)
+    default_amount = _plain_amount(payable, account.currency)
     return render_template(
         "customer.html",
         token=token,
         view=view,
         account=account,
+        tabs=[
+            (entry, _customer_url("pay.customer_page", token, account, entry.currency))
+            for entry in account.payable_balances
+        ],
+        action=_customer_url("pay.pay_customer", token, account, account.currency),
         chosen=chosen,
         amount=form.get("amount", default_amount) if form else default_amount,
         default_amount=default_amount,
+        rounding_left=view.available_minor - payable,  # only Stripe's charge step (KWD: 0.010) leaves any
         exponent=exponent(account.currency),
         minimum_minor=minimum_charge_minor(account.currency),
         save_checked=bool(form and form.get("save_payment_method") == "yes"),
@@ -111,8 +150,7 @@ def customer_page(token: str) -> Any:
 @bp.post("/c/<token>")
 def pay_customer(token: str) -> Any:
     target = _target(token, "customer")
-    rate_limit(token)
-    payment = _request(request.form.get("amount"), request.form.getlist("invoice"))
+    payment = _request(request.form.get("amount"), request.form.getlist("invoice"), _chosen_currency())
     try:
         _attempt, url = start_customer_payment(
             get_services(), target.netsuite_id, payment, get_page_settings(), _return_urls, _now()
@@ -167,7 +205,6 @@ def invoice_page(token: str) -> Any:
 @bp.post("/i/<token>")
 def pay_invoice(token: str) -> Any:
     target = _target(token, "invoice")
-    rate_limit(token)
     payment = _request(request.form.get("amount"), [target.netsuite_id])
     try:
         _attempt, url = start_invoice_payment(

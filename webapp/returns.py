@@ -6,22 +6,29 @@ query string is never trusted.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template
+import stripe
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template
 
 from stripe_netsuite.links import LinkTarget
+from stripe_netsuite.payments.cache import TTLCache
+from stripe_netsuite.payments.receipts import PaymentReceipt, card_label, fetch_payment_receipt
 from stripe_netsuite.payments.service import cancel_attempt
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
+from webapp.i18n import format_day, format_money
 from webapp.pay import page_url
-from webapp.services import get_engine_for_app, get_services
+from webapp.services import get_engine_for_app, get_services, get_stripe
 
 __all__ = ["bp"]
 
 bp = Blueprint("returns", __name__, url_prefix="/pay/return")
+
+log = logging.getLogger(__name__)
 
 # What the customer reads for each attempt status, and whether the page should keep checking.
 _STATUS = {
@@ -52,22 +59,68 @@ def _attempt(attempt_id: str) -> PaymentAttempt:
     return attempt
 
 
-def _target_of(attempt: PaymentAttempt) -> LinkTarget:
+def _back_url(attempt: PaymentAttempt) -> str:
+    """The page the payment came from (a customer page on the payment's currency)."""
     if attempt.link_kind == "invoice" and attempt.netsuite_invoice_ids:
-        return LinkTarget("invoice", attempt.netsuite_invoice_ids[0])
-    return LinkTarget("customer", attempt.netsuite_customer_id)
+        return page_url(LinkTarget("invoice", attempt.netsuite_invoice_ids[0]))
+    return page_url(LinkTarget("customer", attempt.netsuite_customer_id), attempt.currency)
+
+
+def _receipt(attempt: PaymentAttempt) -> PaymentReceipt | None:
+    """Stripe's confirmation of a paid attempt (cached: it does not change); None when unavailable."""
+    if attempt.status != "paid" or not attempt.payment_intent_id:
+        return None
+    cache = cast(
+        TTLCache[PaymentReceipt],
+        current_app.extensions.setdefault("payment_receipts", TTLCache(ttl=3600.0, max_items=4096)),
+    )
+    found = cache.get(attempt.id)
+    if found is None:
+        try:
+            found = fetch_payment_receipt(get_stripe(), attempt.payment_intent_id)
+        except stripe.StripeError as error:
+            # The payment is confirmed by the state DB; the details are a courtesy the page can do without.
+            log.warning(
+                "payment details unavailable from Stripe for attempt %s: %s status=%s code=%s request_id=%s",
+                attempt.id,
+                type(error).__name__,
+                error.http_status,
+                error.code,
+                error.request_id,
+            )
+            return None
+        if found is not None:
+            cache.put(attempt.id, found)
+    return found
+
+
+def _receipt_fields(receipt: PaymentReceipt | None) -> dict[str, str | None] | None:
+    """The receipt as the page prints it (the same strings for the page and its poller)."""
+    if receipt is None:
+        return None
+    return {
+        "amount": format_money(receipt.amount_minor, receipt.currency),
+        "date": format_day(receipt.paid_at.date()),
+        "card": card_label(receipt),
+        "receipt_url": receipt.receipt_url,
+    }
 
 
 def _status(attempt: PaymentAttempt) -> dict[str, Any]:
     state, message, final = _STATUS[attempt.status]
-    return {"status": state, "message": message, "final": final}
+    return {
+        "status": state,
+        "message": message,
+        "final": final,
+        "receipt": _receipt_fields(_receipt(attempt)),
+    }
 
 
 @bp.get("/<attempt_id>")
 def result(attempt_id: str) -> Any:
     attempt = _attempt(attempt_id)
     return render_template(
-        "result.html", attempt=attempt, state=_status(attempt), back_url=page_url(_target_of(attempt))
+        "result.html", attempt=attempt, state=_status(attempt), back_url=_back_url(attempt)
     )
 
 
@@ -82,4 +135,4 @@ def cancel(attempt_id: str) -> Any:
     updated = cancel_attempt(get_services(), attempt.id, datetime.now(UTC)) or attempt
     if updated.status == "canceled":
         flash("Payment cancelled. Nothing was charged.")
-    return redirect(page_url(_target_of(updated)), 303)
+    return redirect(_back_url(updated), 303)

@@ -13,6 +13,11 @@ from stripe_netsuite.config import Settings
 from stripe_netsuite.links import LinkKeyRing, key_ring_from_text
 from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings, RetryPolicy
 from stripe_netsuite.payments.airflow import AirflowTrigger
+from stripe_netsuite.payments.merchant import (
+    MerchantProfileCache,
+    fetch_merchant_profile,
+    page_business_name,
+)
 from stripe_netsuite.payments.service import PageSettings, PaymentServices
 from stripe_netsuite.store import get_engine, migrate
 
@@ -20,6 +25,7 @@ __all__ = [
     "get_airflow",
     "get_engine_for_app",
     "get_links",
+    "get_merchant_profiles",
     "get_netsuite",
     "get_page_settings",
     "get_services",
@@ -95,10 +101,22 @@ def get_services() -> PaymentServices:
     )
 
 
+def get_merchant_profiles() -> MerchantProfileCache:
+    """The Stripe account's public details (business name, branding), cached per process."""
+
+    def make() -> MerchantProfileCache:
+        client = get_stripe()
+        return MerchantProfileCache(lambda: fetch_merchant_profile(client))
+
+    return cast(MerchantProfileCache, _cached("merchant_profiles", make))
+
+
 def get_page_settings() -> PageSettings:
     settings = get_settings()
+    # BUSINESS_NAME overrides; by default the pages name whom Stripe's Checkout page names.
+    profile = None if settings.business_name else get_merchant_profiles().get()
     return PageSettings(
-        business_name=settings.business_name or "Payments",
+        business_name=page_business_name(settings.business_name, profile),
         statement_descriptor_suffix=settings.statement_descriptor_suffix,
         stripe_receipts=settings.receipts == "stripe",
         allow_partial_invoice_payment=settings.allow_partial_invoice_payment,

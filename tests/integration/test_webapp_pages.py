@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
 from html import unescape
 from typing import Any
 
@@ -16,7 +19,9 @@ from tests.e2e.webapp_support import (
     consents,
     csrf_of,
     errors_of,
+    event_body,
     page_path,
+    sign,
     state_counts,
     token_for,
 )
@@ -68,7 +73,7 @@ def test_customer_page_shows_name_balance_currency_and_open_invoices(app: Flask)
     assert "USD" in html
     assert "INV1001" in html and "INV1002" in html
     assert "INV1004" not in html  # paid
-    assert "INV1006" not in html  # EUR: not the customer's primary currency
+    assert "INV1006" not in html  # EUR: on the customer's EUR view of the page
     assert 'value="2900.00"' in html  # the amount defaults to the balance
 
 
@@ -444,6 +449,7 @@ def test_return_page_shows_the_state_db_status_not_the_query_string(app: Flask) 
         "status": "processing",
         "message": "We are waiting for confirmation of your payment.",
         "final": False,
+        "receipt": None,
     }
     assert client.get("/pay/return/not-a-uuid").status_code == 404
     assert client.get("/pay/return/00000000-0000-4000-8000-000000000000").status_code == 404
@@ -484,7 +490,7 @@ def test_secure_cookie_when_links_are_https(make_app: Any) -> None:
 
 
 def test_pay_posts_are_rate_limited(make_app: Any) -> None:
-    app = make_app({"PAY_RATE_LIMIT": (3, 60.0)})
+    app = make_app(RATE_LIMIT_PAY="3/minute")
     client = app.test_client()
     path = page_path(app, "customer", "102")
     csrf = open_form(client, path)
@@ -522,3 +528,244 @@ def test_customer_with_nothing_owed_sees_no_form_and_cannot_pay(app: Flask, stri
     assert response.status_code == 422
     assert errors_of(response.get_data(as_text=True)) == ["There is nothing left to pay here."]
     assert session_count(stripe_client) == before and state_counts(app) == (0, 0)
+
+
+# ------------------------------------------------------------------------------- whom the customer pays
+
+
+def account_requests(stripe_sandbox: RunningServer) -> int:
+    log = requests.get(f"{stripe_sandbox.url}/_sandbox/requests", timeout=10).json()["requests"]
+    return sum(1 for entry in log if entry["path"] == "/v1/account")
+
+
+def h1_of(html: str) -> str:
+    found = re.search(r"<h1[^>]*>([^<]*)</h1>", html)
+    assert found, "no h1"
+    return unescape(found.group(1)).strip()
+
+
+@pytest.fixture
+def stripe_named(stripe_sandbox: RunningServer) -> Any:
+    """Give the Stripe sandbox's account a public business name (as a merchant does in Stripe's Dashboard)."""
+
+    def name(business: str) -> str:
+        response = requests.post(
+            f"{stripe_sandbox.url}/_sandbox/config", json={"business_name": business}, timeout=10
+        )
+        response.raise_for_status()
+        return business
+
+    return name
+
+
+def test_pages_name_the_business_stripe_checkout_names(
+    app: Flask, stripe_client: Any, stripe_sandbox: RunningServer, stripe_named: Any
+) -> None:
+    stripe_named("Honeycomb Holdings Inc.")
+    business = stripe_client.v1.accounts.retrieve_current().business_profile.name
+    client = app.test_client()
+    path = page_path(app, "customer", "110")
+    html = client.get(path).get_data(as_text=True)
+    assert h1_of(html) == f"Pay {business}"
+    consent_shown = unescape(re.search(r'<p id="terms"[^>]*>([^<]*)<', html).group(1))  # type: ignore[union-attr]
+    assert consent_shown.startswith(f"I authorise {business} ")
+    response = client.post(
+        path, data={"csrf_token": csrf_of(html), "amount": "10.00", "save_payment_method": "yes"}
+    )
+    assert response.status_code == 303
+    [consent] = consents(app)
+    assert consent.text_shown == consent_shown
+    # Stripe's hosted page names the account's business too: the customer sees one name throughout.
+    hosted = unescape(requests.get(response.headers["Location"], timeout=10).text)
+    assert f"Pay {business}" in hosted and f"allow {business} to charge your card" in hosted
+
+
+def test_the_stripe_account_is_asked_once_per_process(
+    app: Flask, stripe_sandbox: RunningServer, stripe_named: Any
+) -> None:
+    stripe_named("Honeycomb Holdings Inc.")
+    before = account_requests(stripe_sandbox)
+    client = app.test_client()
+    for customer in ("102", "103", "104"):
+        assert client.get(page_path(app, "customer", customer)).status_code == 200
+    assert client.get("/brand.css").status_code == 200
+    assert account_requests(stripe_sandbox) - before == 1
+
+
+def test_business_name_setting_overrides_the_stripe_account(
+    make_app: Any, stripe_sandbox: RunningServer, stripe_named: Any
+) -> None:
+    stripe_named("Honeycomb Holdings Inc.")
+    app = make_app(BUSINESS_NAME="Acme Supplies Inc.")
+    html = app.test_client().get(page_path(app, "customer", "102")).get_data(as_text=True)
+    assert h1_of(html) == "Pay Acme Supplies Inc."
+    assert "Honeycomb" not in html
+
+
+def test_stripe_down_on_a_cold_process_is_an_error_page_not_a_nameless_page(make_app: Any) -> None:
+    app = make_app(STRIPE_API_BASE="http://127.0.0.1:9")
+    client = app.test_client()
+    response = client.get(page_path(app, "customer", "102"))
+    assert response.status_code >= 500
+    html = response.get_data(as_text=True)
+    assert "Traceback" not in html and "127.0.0.1:9" not in html
+
+
+# ---------------------------------------------------------------------------- several currencies (EUR)
+
+
+def test_customer_with_balances_in_two_currencies_sees_both(app: Flask) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    html = client.get(path).get_data(as_text=True)
+    tabs = re.findall(r'<a href="([^"]+)" class="tab[^"]*"', html)
+    assert tabs == [path, f"{path}?currency=EUR"]
+    assert "€1,200.00" in html and 'aria-current="page"' in html
+    eur = client.get(f"{path}?currency=EUR").get_data(as_text=True)
+    assert "INV1006" in eur and "INV1001" not in eur
+    assert 'class="balance">€1,200.00' in eur and 'value="1200.00"' in eur
+    assert "Amount to pay (EUR)" in eur
+    assert f'action="{path}?currency=EUR"' in eur
+
+
+def test_paying_the_eur_balance_is_a_eur_payment_applied_to_the_eur_invoice(
+    app: Flask, stripe_client: Any
+) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    html = client.get(f"{path}?currency=EUR").get_data(as_text=True)
+    too_much = client.post(
+        f"{path}?currency=EUR", data={"csrf_token": csrf_of(html), "amount": "1200.01", "invoice": "1006"}
+    )
+    assert too_much.status_code == 422
+    assert "at most €1,200.00" in errors_of(too_much.get_data(as_text=True))[0]
+    wrong_currency_invoice = client.post(
+        f"{path}?currency=EUR", data={"csrf_token": csrf_of(html), "amount": "100.00", "invoice": "1001"}
+    )
+    assert wrong_currency_invoice.status_code == 422
+    response = client.post(
+        f"{path}?currency=EUR",
+        data={"csrf_token": csrf_of(html), "amount": "1200.00", "invoice": "1006", "currency": "USD"},
+    )
+    assert response.status_code == 303
+    [attempt] = attempts(app)
+    assert (attempt.currency, attempt.amount_minor, attempt.netsuite_invoice_ids) == ("EUR", 120000, ["1006"])
+    session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
+    assert (session.currency, session.amount_total) == ("eur", 120000)
+    # The USD balance is untouched by the EUR payment in flight.
+    usd = client.get(path).get_data(as_text=True)
+    assert 'value="2900.00"' in usd and "Payments in progress" not in usd
+    eur = client.get(f"{path}?currency=EUR").get_data(as_text=True)
+    assert "Payments in progress" in eur
+
+
+@pytest.mark.parametrize(
+    "currency", ["GBP", "XYZ", "eur'--", ""], ids=["not-owed", "unknown", "junk", "empty"]
+)
+def test_a_currency_the_customer_does_not_owe_in_is_not_found(app: Flask, currency: str) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    assert client.get(f"{path}?currency={currency}").status_code == 404
+    csrf = open_form(client, path)
+    response = client.post(f"{path}?currency={currency}", data={"csrf_token": csrf, "amount": "10.00"})
+    assert response.status_code == 404
+    assert state_counts(app) == (0, 0)
+
+
+def test_a_single_currency_customer_sees_no_currency_choice(app: Flask) -> None:
+    html = app.test_client().get(page_path(app, "customer", "104")).get_data(as_text=True)
+    assert 'class="currency-tabs"' not in html
+
+
+# ------------------------------------------------------------------------------------------- KWD steps
+
+
+def test_kwd_customer_page_says_why_the_last_fils_stay_open(app: Flask) -> None:
+    html = app.test_client().get(page_path(app, "customer", "108")).get_data(as_text=True)
+    assert "KWD\xa01,530.875" in html  # the balance as NetSuite has it
+    assert 'value="1530.870"' in html  # the most Stripe can charge
+    hint = re.search(r'id="rounding-hint">([^<]*)<', html)
+    assert hint, "no explanation of the amount that stays open"
+    assert "KWD\xa00.005" in hint.group(1) and "must end in 0" in hint.group(1)
+
+
+# ------------------------------------------------------------------------- errors and the "Paid" page
+
+
+def retry_link(html: str) -> str | None:
+    found = re.search(r'href="([^"]*)" id="retry-link">([^<]*)<', html)
+    return f"{unescape(found.group(1))} {found.group(2)}" if found else None
+
+
+def test_payment_service_error_offers_to_try_again(make_app: Any) -> None:
+    app = make_app(STRIPE_API_BASE="http://127.0.0.1:9", BUSINESS_NAME="Acme Supplies Inc.")
+    client = app.test_client()
+    path = page_path(app, "customer", "104")
+    response = client.post(
+        f"{path}?currency=USD", data={"csrf_token": open_form(client, path), "amount": "10"}
+    )
+    assert response.status_code == 502
+    html = response.get_data(as_text=True)
+    assert retry_link(html) == f"{path}?currency=USD Try again"  # the page again, never the form re-sent
+    assert client.get(path).status_code == 200
+
+
+def test_expired_form_leads_back_to_the_page(app: Flask) -> None:
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    open_form(client, path)
+    response = client.post(path, data={"csrf_token": "forged", "amount": "10"})
+    assert response.status_code == 400
+    assert retry_link(response.get_data(as_text=True)) == f"{path} Back to the payment page"
+
+
+def test_unknown_link_offers_the_business_contact_not_a_retry(app: Flask, stripe_client: Any) -> None:
+    support = stripe_client.v1.accounts.retrieve_current().business_profile.support_email
+    response = app.test_client().get("/pay/c/garbage")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and retry_link(html) is None
+    assert f'href="mailto:{support}"' in html
+
+
+def pay_on_hosted_page(session_url: str, card: str = "4242424242424242") -> None:
+    """What a customer's browser posts on Stripe's hosted Checkout page (the sandbox's)."""
+    form = {
+        "email": "payer@example.com",
+        "cardnumber": card,
+        "exp-date": "12 / 34",
+        "cvc": "123",
+        "name": "Pat Payer",
+    }
+    answer = requests.post(session_url, data=form, allow_redirects=False, timeout=30)
+    assert answer.status_code == 303, answer.text[:300]
+
+
+def test_paid_page_shows_amount_date_card_and_receipt_as_stripe_does(app: Flask, stripe_client: Any) -> None:
+    from babel.dates import format_date
+
+    client = app.test_client()
+    path = page_path(app, "customer", "105")
+    response = client.post(path, data={"csrf_token": open_form(client, path), "amount": "99.95"})
+    pay_on_hosted_page(response.headers["Location"])
+    [attempt] = attempts(app)
+    session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
+    event = event_body("checkout.session.completed", session.to_dict(), "evt_paid_page")
+    assert (
+        client.post("/webhooks/stripe", data=event, headers={"Stripe-Signature": sign(event)}).status_code
+        == 200
+    )
+    intent = stripe_client.v1.payment_intents.retrieve(session.payment_intent, {"expand": ["latest_charge"]})
+    charge = intent.latest_charge
+    card = charge.payment_method_details.card
+    html = unescape(client.get(f"/pay/return/{attempt.id}").get_data(as_text=True))
+    assert 'data-status="paid"' in html
+    assert f"{card.brand.title()} ending in {card.last4}" in html
+    paid_on = format_date(datetime.fromtimestamp(charge.created, UTC).date(), "medium", locale="en_US")
+    assert f'data-field="date">{paid_on}<' in html
+    assert f'data-field="amount">€{Decimal(charge.amount).scaleb(-2):,.2f}<' in html
+    assert f'href="{charge.receipt_url}"' in html
+    receipt = client.get(f"/pay/return/{attempt.id}/status").get_json()["receipt"]
+    assert receipt["card"] == f"{card.brand.title()} ending in {card.last4}"
+    assert receipt["receipt_url"] == charge.receipt_url and receipt["date"] == paid_on
+    # The back link returns to the page in the payment's currency.
+    assert f'href="http://localhost{path}?currency=EUR">Back to the payment page' in html

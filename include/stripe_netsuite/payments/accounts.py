@@ -1,6 +1,7 @@
 """What a payment page shows, read live from NetSuite with ONE SuiteQL query per page.
 
-The customer page needs the customer (name, email, balance, currency) and its open invoices; the invoice page
+The customer page needs the customer (name, email), its balance in each of its currencies and its open
+invoices (NetSuite keeps each invoice in its own currency, and a payment is in one currency); the invoice page
 needs the invoice and its customer's balance in the invoice's currency. Each is one UNION ALL query, extended
 with the customer payments whose external id is one of our recent Stripe payments, so the same round trip
 tells which of our paid attempts NetSuite already shows (and so are already inside the balance).
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -19,6 +20,7 @@ from stripe_netsuite.money import exponent, normalize_currency
 
 __all__ = [
     "AccountNotFoundError",
+    "CurrencyBalance",
     "CustomerAccount",
     "InvoiceAccount",
     "OpenInvoice",
@@ -56,8 +58,21 @@ class OpenInvoice:
 
 
 @dataclass(frozen=True)
+class CurrencyBalance:
+    """What the customer owes in one currency (NetSuite's per-currency balance) and its open invoices."""
+
+    currency: str
+    balance_minor: int
+    invoices: tuple[OpenInvoice, ...]
+
+
+@dataclass(frozen=True)
 class CustomerAccount:
-    """A customer's page data: balance and open invoices in the customer's primary currency."""
+    """A customer's page data in one currency (`currency`), with every currency the customer owes in.
+
+    `currency`, `balance_minor` and `invoices` are those of one entry of `balances`: the primary currency
+    as fetched, another through `in_currency`. A payment is always in that one currency.
+    """
 
     customer_id: str
     name: str
@@ -67,6 +82,28 @@ class CustomerAccount:
     invoices: tuple[OpenInvoice, ...]
     recorded_payment_ids: frozenset[str]
     fetched_at: datetime
+    primary_currency: str = ""
+    balances: tuple[CurrencyBalance, ...] = ()
+
+    def in_currency(self, currency: str | None) -> CustomerAccount:
+        """The same account seen in `currency` (None: unchanged); AccountNotFoundError if it is not one."""
+        if currency is None or currency == self.currency:
+            return self
+        for entry in self.balances:
+            if entry.currency == currency:
+                return replace(
+                    self, currency=currency, balance_minor=entry.balance_minor, invoices=entry.invoices
+                )
+        raise AccountNotFoundError(f"customer {self.customer_id} has no {currency} balance")
+
+    @property
+    def payable_balances(self) -> tuple[CurrencyBalance, ...]:
+        """The currencies a page offers: the primary one always, others while something is owed in them."""
+        return tuple(
+            entry
+            for entry in self.balances
+            if entry.currency == self.primary_currency or entry.balance_minor > 0 or entry.invoices
+        )
 
 
 @dataclass(frozen=True)
@@ -136,10 +173,13 @@ def fetch_customer_account(
         " cur.symbol AS currency, NULL AS trandate, NULL AS duedate, c.isinactive AS status,"
         " c.entityid AS ref"
         f" FROM customer c JOIN currency cur ON cur.id = c.currency WHERE c.id = {entity}"
+        " UNION ALL SELECT 'balance', b.currency, NULL, NULL, b.balance, cur.symbol, NULL, NULL, NULL, NULL"
+        " FROM customercurrencybalance b JOIN currency cur ON cur.id = b.currency"
+        f" WHERE b.customer = {entity}"
         " UNION ALL SELECT 'invoice', t.id, t.tranid, NULL, t.foreignamountremaining, cur.symbol,"
         " TO_CHAR(t.trandate, 'YYYY-MM-DD'), TO_CHAR(t.duedate, 'YYYY-MM-DD'), t.status, NULL"
-        " FROM transaction t JOIN customer c ON c.id = t.entity JOIN currency cur ON cur.id = t.currency"
-        f" WHERE t.entity = {entity} AND t.type = 'CustInvc' AND t.status = 'A' AND t.currency = c.currency"
+        " FROM transaction t JOIN currency cur ON cur.id = t.currency"
+        f" WHERE t.entity = {entity} AND t.type = 'CustInvc' AND t.status = 'A'"
         + _payments_clause(payment_ids, entity)
     )
     rows = list(netsuite.suiteql(query))
@@ -147,20 +187,45 @@ def fetch_customer_account(
     if not customers or customers[0].get("status") == "T":
         raise AccountNotFoundError(customer_id)
     customer = customers[0]
-    currency = normalize_currency(customer["currency"])
-    invoices = sorted(
-        (_invoice(row) for row in rows if row.get("kind") == "invoice"),
-        key=lambda inv: (inv.due_date or date.max, int(inv.id)),
-    )
+    primary = normalize_currency(customer["currency"])
+    balances = _balances(rows, primary, nominal_minor(customer.get("amount"), primary))
     return CustomerAccount(
         customer_id=entity,
         name=customer.get("name") or customer.get("ref") or entity,
         email=customer.get("email") or None,
-        currency=currency,
-        balance_minor=nominal_minor(customer.get("amount"), currency),
-        invoices=tuple(invoices),
+        currency=primary,
+        balance_minor=balances[0].balance_minor,
+        invoices=balances[0].invoices,
         recorded_payment_ids=frozenset(row["name"] for row in rows if row.get("kind") == "payment"),
         fetched_at=now,
+        primary_currency=primary,
+        balances=balances,
+    )
+
+
+def _balances(
+    rows: Sequence[Mapping[str, str]], primary: str, primary_balance_minor: int
+) -> tuple[CurrencyBalance, ...]:
+    """Per-currency balances with their open invoices, the primary currency first, then by code."""
+    owed = {primary: primary_balance_minor}
+    for row in rows:
+        if row.get("kind") == "balance" and row.get("currency"):
+            code = normalize_currency(row["currency"])
+            owed[code] = nominal_minor(row.get("amount"), code)
+    invoices: dict[str, list[OpenInvoice]] = {}
+    for row in rows:
+        if row.get("kind") == "invoice":
+            invoice = _invoice(row)
+            invoices.setdefault(invoice.currency, []).append(invoice)
+            owed.setdefault(invoice.currency, 0)
+    order = [primary, *sorted(code for code in owed if code != primary)]
+    return tuple(
+        CurrencyBalance(
+            code,
+            owed[code],
+            tuple(sorted(invoices.get(code, []), key=lambda inv: (inv.due_date or date.max, int(inv.id)))),
+        )
+        for code in order
     )
 
 

@@ -105,6 +105,7 @@ class PaymentRequest:
     ip: str | None = None
     user_agent: str | None = None
     locale: str = "en_US"
+    currency: str | None = None  # a customer page's currency (one the customer owes in); None = primary
 
 
 @dataclass(frozen=True)
@@ -181,10 +182,15 @@ def _flights(
 
 
 def customer_view(
-    services: PaymentServices, customer_id: str, now: datetime, *, fresh: bool = False
+    services: PaymentServices,
+    customer_id: str,
+    now: datetime,
+    *,
+    fresh: bool = False,
+    currency: str | None = None,
 ) -> CustomerView:
-    """The customer page's numbers (NetSuite data at most 30 s old unless `fresh`)."""
-    account = _customer_account(services, customer_id, now, fresh)
+    """The customer page's numbers in `currency` (None: primary); NetSuite data <= 30 s old unless `fresh`."""
+    account = _customer_account(services, customer_id, now, fresh).in_currency(currency)
     flights = _flights(services, customer_id, account.currency, account.recorded_payment_ids, now)
     return _customer_numbers(account, flights)
 
@@ -333,7 +339,7 @@ def start_customer_payment(
     now: datetime,
 ) -> tuple[PaymentAttempt, str]:
     """Check and start a payment from a customer page; AmountError leaves nothing behind."""
-    account = _customer_account(services, customer_id, now, fresh=True)
+    account = _customer_account(services, customer_id, now, fresh=True).in_currency(request.currency)
     return _start(
         services,
         link_kind="customer",
