@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal
 from typing import Any
@@ -9,13 +10,14 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from . import qfilter, records, seed, suiteql, writes
+from . import jobs, qfilter, records, seed, suiteql, transforms, writes
 from .auth import TbaVerifier
 from .config import OAuth2Client, TbaCredentials
 from .errors import NetSuiteError, error_body, invalid_parameter, nonexistent_id
 from .fields import RECORD_TYPES, Field, RecordType, lookup_type
 from .governance import REST_PREFIX, ConfigValueError, Governance, RestGate, WsgiApp
 from .oauth2 import OAuth2Error, TokenService
+from .parse import NAME_VALIDATION_HEADER, WARNING_HEADER, NameCheck
 from .store import Store, load_record
 
 SINGULAR = "application/vnd.oracle.resource+json; type=singular; charset=UTF-8"
@@ -46,9 +48,13 @@ def create_app(sandbox: Sandbox) -> WsgiApp:
 
     @app.errorhandler(NetSuiteError)
     def _netsuite_error(exc: NetSuiteError) -> Response:
-        return _json(
+        response = _json(
             exc.body(), exc.status, "application/vnd.oracle.resource+json; type=error; charset=UTF-8"
         )
+        if isinstance(exc, jobs.IdempotencyConflict):
+            response.headers["Preference-Applied"] = "respond-async"
+            response.headers["Location"] = jobs.job_location(exc.job_id)
+        return response
 
     @app.errorhandler(404)
     def _not_found(exc: Exception) -> Response:
@@ -60,16 +66,36 @@ def create_app(sandbox: Sandbox) -> WsgiApp:
             error_body(405, "INVALID_PARAMETER", f"{request.method} is not allowed on {request.path}"), 405
         )
 
+    # Async jobs run their request through the app behind the gate: it was authenticated when submitted.
+    app.extensions["netsuite_sandbox_inner"] = app.wsgi_app
     gate = RestGate(app.wsgi_app, sandbox.governance, TbaVerifier(sandbox.tba), sandbox.tokens)
     app.wsgi_app = gate  # type: ignore[method-assign]
     return app
 
 
 @rest.before_request
-def _refuse_async() -> None:
-    """Asynchronous requests are not emulated; say so instead of silently answering synchronously."""
-    if "respond-async" in request.headers.get("Prefer", "").lower():
-        raise invalid_parameter("The sandbox does not emulate asynchronous requests (Prefer: respond-async).")
+def _respond_async() -> Response | None:
+    """Prefer: respond-async on a record or SuiteQL request: run it as a job, answer 202 + its Location."""
+    if "respond-async" not in request.headers.get("Prefer", "").lower():
+        return None
+    if not request.path.startswith((REST_PREFIX + "/record/", REST_PREFIX + "/query/")):
+        return None  # job status routes and the rest answer synchronously
+    environ = dict(request.environ)
+    environ["HTTP_PREFER"] = ",".join(
+        p for p in environ.get("HTTP_PREFER", "").split(",") if p.strip().lower() != "respond-async"
+    )
+    body = request.get_data(cache=True)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    inner = current_app.extensions["netsuite_sandbox_inner"]
+    key = request.headers.get(jobs.IDEMPOTENCY_HEADER) or None
+    job_id = jobs.submit(
+        _sandbox().store, request.method, request.full_path, key, lambda: jobs.run_inner(inner, environ)
+    )
+    response = Response(status=202, content_type="application/json")
+    response.headers["Preference-Applied"] = "respond-async"
+    response.headers["Location"] = jobs.job_location(job_id)
+    return response
 
 
 def _sandbox() -> Sandbox:
@@ -86,9 +112,12 @@ def _base_url() -> str:
     return request.host_url.rstrip("/") + REST_PREFIX
 
 
-def _body() -> Any:
+def _body(empty: Any = None) -> Any:
+    """The JSON body; an empty one is refused unless the route accepts `empty` instead."""
     raw = request.get_data(cache=True)
     if not raw.strip():
+        if empty is not None:
+            return empty
         raise invalid_parameter("The request body is empty; send a JSON object.")
     try:
         return json.loads(raw, parse_float=Decimal)
@@ -107,9 +136,16 @@ def _replace() -> set[str]:
     return {name.strip() for name in request.args.get("replace", "").split(",") if name.strip()}
 
 
-def _no_content(record: RecordType, record_id: int) -> Response:
+def _names() -> NameCheck:
+    return NameCheck.from_header(request.headers.get(NAME_VALIDATION_HEADER))
+
+
+def _no_content(record: RecordType, record_id: int, names: NameCheck | None = None) -> Response:
     response = Response(status=204)
     response.headers["Location"] = records.record_url(_base_url(), record.name, record_id)
+    warning = names.warning() if names is not None else None
+    if warning is not None:
+        response.headers[WARNING_HEADER] = warning
     return response
 
 
@@ -158,6 +194,7 @@ _JSON_TYPES = {
     "ref": "object",
     "enum": "object",
     "sublist": "object",
+    "unsupported": "object",
 }
 
 
@@ -248,10 +285,21 @@ def _filter_view(conn: Any, record: RecordType, record_id: int) -> dict[str, Any
 @rest.post("/record/v1/<name>")
 def create_record(name: str) -> Response:
     record = _record_type(name)
+    names = _names()
     body = _body()
     with _sandbox().store.write() as conn:
-        record_id = writes.create(conn, record, body)
-    return _no_content(record, record_id)
+        record_id = writes.create(conn, record, body, names)
+    return _no_content(record, record_id, names)
+
+
+@rest.post("/record/v1/<name>/<key>/!transform/<target>")
+def transform_record(name: str, key: str, target: str) -> Response:
+    source = _record_type(name)
+    names = _names()
+    body = _body(empty={})
+    with _sandbox().store.write() as conn:
+        made, record_id = transforms.transform(conn, source, key, target, body, _replace(), names)
+    return _no_content(made, record_id, names)
 
 
 @rest.get("/record/v1/<name>/<key>")
@@ -274,7 +322,7 @@ def get_sublist(name: str, key: str, sublist: str) -> Response:
         raise nonexistent_id(record.name, f"{key}/{sublist}")
     with _sandbox().store.read() as conn:
         stored = writes.find_or_404(conn, record, key)
-        view = records.view_of(conn, stored)
+        view = records.view_of(conn, stored, prefill=True)
         href = f"{records.record_url(_base_url(), record.name, stored.id)}/{sublist}"
         body = records.render_lines(conn, spec.sublist, view.get(sublist) or [], _base_url(), href)
     return _json(body, content_type=COLLECTION)
@@ -283,19 +331,21 @@ def get_sublist(name: str, key: str, sublist: str) -> Response:
 @rest.patch("/record/v1/<name>/<key>")
 def patch_record(name: str, key: str) -> Response:
     record = _record_type(name)
+    names = _names()
     body = _body()
     with _sandbox().store.write() as conn:
-        record_id = writes.update(conn, record, key, body, _replace())
-    return _no_content(record, record_id)
+        record_id = writes.update(conn, record, key, body, _replace(), names)
+    return _no_content(record, record_id, names)
 
 
 @rest.put("/record/v1/<name>/<key>")
 def put_record(name: str, key: str) -> Response:
     record = _record_type(name)
+    names = _names()
     body = _body()
     with _sandbox().store.write() as conn:
-        record_id, _created = writes.upsert(conn, record, key, body, _replace())
-    return _no_content(record, record_id)
+        record_id, _created = writes.upsert(conn, record, key, body, _replace(), names)
+    return _no_content(record, record_id, names)
 
 
 @rest.delete("/record/v1/<name>/<key>")
@@ -304,6 +354,52 @@ def delete_record(name: str, key: str) -> Response:
     with _sandbox().store.write() as conn:
         writes.delete(conn, record, key)
     return Response(status=204)
+
+
+# ---------------------------------------------------------------- asynchronous jobs
+
+
+def _job(job_id: int) -> jobs.Job:
+    with _sandbox().store.read() as conn:
+        job = jobs.load(conn, job_id)
+    if job is None:
+        raise NetSuiteError(404, "NONEXISTENT_ID", f"The job {job_id} does not exist.")
+    return job
+
+
+def _task(job_id: int, task_id: int) -> jobs.Job:
+    job = _job(job_id)
+    if task_id != job.id:
+        raise NetSuiteError(404, "NONEXISTENT_ID", f"The task {task_id} of job {job_id} does not exist.")
+    return job
+
+
+@rest.get("/async/v1/job/<int:job_id>")
+def async_job(job_id: int) -> Response:
+    return _json(jobs.job_document(_base_url(), _job(job_id)), content_type=SINGULAR)
+
+
+@rest.get("/async/v1/job/<int:job_id>/task")
+@rest.get("/async/v1/job/<int:job_id>/task/")
+def async_tasks(job_id: int) -> Response:
+    return _json(jobs.tasks_document(_base_url(), _job(job_id)), content_type=COLLECTION)
+
+
+@rest.get("/async/v1/job/<int:job_id>/task/<int:task_id>")
+def async_task(job_id: int, task_id: int) -> Response:
+    return _json(jobs.task_document(_base_url(), _task(job_id, task_id)), content_type=SINGULAR)
+
+
+@rest.get("/async/v1/job/<int:job_id>/task/<int:task_id>/result")
+def async_result(job_id: int, task_id: int) -> Response:
+    """The answer the request would have had synchronously (204 + Location for a write)."""
+    job = _task(job_id, task_id)
+    if job.status is None:
+        raise invalid_parameter(f"The job {job_id} has not completed yet.")
+    response = Response(job.body, status=job.status)
+    for name, value in job.headers:
+        response.headers[name] = value
+    return response
 
 
 # ---------------------------------------------------------------- SuiteQL, governance, OAuth 2.0

@@ -15,13 +15,21 @@ class Sublist:
 
 @dataclass(frozen=True)
 class Field:
-    """One body or line field. kind: string, bool, decimal, integer, date, ref, enum, sublist, datetime."""
+    """One body or line field.
+
+    kind: string, bool, decimal, integer, date, datetime, ref, enum, sublist, or unsupported (a field
+    NetSuite has that the sandbox does not emulate: refused with a clear error rather than ignored).
+    `readonly` fields are ignored on writes; `create_only` ones are ignored (with a warning) on updates.
+    `labels` are the display texts of `choices`, in the same order.
+    """
 
     kind: str
     target: str | None = None
     readonly: bool = False
+    create_only: bool = False
     sublist: Sublist | None = None
     choices: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
     title: str = ""
 
 
@@ -47,11 +55,16 @@ RO_STRING = Field("string", readonly=True)
 RO_DATETIME = Field("datetime", readonly=True)
 
 
-def ref(target: str, readonly: bool = False) -> Field:
-    return Field("ref", target=target, readonly=readonly)
+UNSUPPORTED = Field("unsupported")
+RO_ENUM = Field("enum", readonly=True)
+
+
+def ref(target: str, readonly: bool = False, create_only: bool = False) -> Field:
+    return Field("ref", target=target, readonly=readonly, create_only=create_only)
 
 
 def sublist(key: str | None, **fields: Field) -> Field:
+    """A writable sublist: `key` is the line field NetSuite merges lines by (None = lines are appended)."""
     return Field("sublist", sublist=Sublist(fields, key))
 
 
@@ -80,6 +93,7 @@ ACCOUNT_TYPES = (
 
 _COMMON = {
     "id": RO_STRING,
+    "refName": RO_STRING,
     "externalId": STRING,
     "createdDate": RO_DATETIME,
     "lastModifiedDate": RO_DATETIME,
@@ -97,16 +111,23 @@ _TRANSACTION = {
     "status": Field("enum", readonly=True),
 }
 
+# customerPayment/customerRefund/creditMemo `apply` lines (REST API Browser *-applyElement): keyed by doc;
+# NetSuite pre-fills the list with the customer's open documents at apply: false.
 _APPLY_LINE = {
     "doc": ref("transaction"),
     "apply": BOOL,
     "amount": DECIMAL,
+    "line": Field("integer", readonly=True),
     "total": RO_DECIMAL,
     "due": RO_DECIMAL,
     "refNum": RO_STRING,
     "type": RO_STRING,
     "applyDate": Field("date", readonly=True),
-    "currency": ref("currency", readonly=True),
+    "currency": RO_STRING,  # the currency's name, a plain string in the REST API Browser
+    "createdFrom": RO_STRING,
+    "job": Field("integer", readonly=True),
+    "jobName": RO_STRING,
+    "refName": RO_STRING,
 }
 
 _ITEM_LINE = {
@@ -261,8 +282,10 @@ _register(
             **_TRANSACTION,
             "entity": ref("customer"),
             "account": ref("account"),
+            "autoApply": BOOL,
             "applied": RO_DECIMAL,
             "unapplied": RO_DECIMAL,
+            "amountRemaining": RO_DECIMAL,
             "item": sublist(None, **_ITEM_LINE),
             "apply": sublist("doc", **_APPLY_LINE),
         },
@@ -270,6 +293,8 @@ _register(
         entity_field="entity",
     )
 )
+# undepFunds is an object {id} in the REST API Browser: "T" = Undeposited Funds, "F" = the `account` given.
+_UNDEP_FUNDS = Field("enum", choices=("T", "F"), labels=("Undeposited Funds", "Account"))
 _register(
     RecordType(
         "customerPayment",
@@ -279,14 +304,36 @@ _register(
             **_TRANSACTION,
             "customer": ref("customer"),
             "payment": DECIMAL,
-            "undepFunds": BOOL,
+            "undepFunds": _UNDEP_FUNDS,
             "account": ref("account"),
-            "paymentMethod": ref("paymentMethod"),
-            "checkNum": STRING,
-            "aracct": ref("account"),
+            "arAcct": ref("account"),
+            "autoApply": BOOL,
+            "checkNumber": STRING,
+            # An nsResource naming a payment method (or payment instrument); REST has no `paymentMethod`.
+            "paymentOption": ref("paymentMethod"),
             "applied": RO_DECIMAL,
             "unapplied": RO_DECIMAL,
+            "pending": RO_DECIMAL,
+            "balance": RO_DECIMAL,
             "apply": sublist("doc", **_APPLY_LINE),
+            "credit": UNSUPPORTED,
+            "deposit": Field(
+                "sublist",
+                readonly=True,
+                sublist=Sublist(
+                    {
+                        "doc": ref("transaction", readonly=True),
+                        "apply": Field("bool", readonly=True),
+                        "amount": RO_DECIMAL,
+                        "total": RO_DECIMAL,
+                        "remaining": RO_DECIMAL,
+                        "depositDate": Field("date", readonly=True),
+                        "refNum": RO_STRING,
+                        "currencyName": RO_STRING,
+                    },
+                    "doc",
+                ),
+            ),
         },
         trantype="CustPymt",
         entity_field="customer",
@@ -301,9 +348,12 @@ _register(
             **_TRANSACTION,
             "customer": ref("customer"),
             "account": ref("account"),
-            "paymentMethod": ref("paymentMethod"),
-            "aracct": ref("account"),
+            "arAcct": ref("account"),
+            "checkNumber": STRING,
+            "paymentOption": ref("paymentMethod"),
+            "balance": RO_DECIMAL,
             "apply": sublist("doc", **_APPLY_LINE),
+            "deposit": UNSUPPORTED,
         },
         trantype="CustRfnd",
         entity_field="customer",
@@ -316,18 +366,29 @@ _register(
         "Deposit",
         {
             **_TRANSACTION,
+            # The deposit's currency is its bank account's; its exchange rate is set when it is created.
             "account": ref("account"),
+            "exchangeRate": Field("decimal", create_only=True),
+            "currencyPrecision": Field("integer", readonly=True),
+            # Keyed by the deposited transaction's id and pre-filled with every undeposited payment at
+            # deposit: false; only lines set to deposit: true are deposited.
             "payment": sublist(
                 "id",
                 id=Field("integer"),
                 deposit=BOOL,
-                paymentAmount=RO_DECIMAL,
+                paymentAmount=DECIMAL,  # in the deposit's (bank account's) currency
+                transactionAmount=RO_DECIMAL,  # in the payment's own currency
                 docNumber=RO_STRING,
-                type=RO_STRING,
+                docDate=Field("date", readonly=True),
+                refNum=RO_STRING,
+                lineId=Field("integer", readonly=True),
+                type=RO_ENUM,
                 entity=ref("customer", readonly=True),
                 currency=ref("currency", readonly=True),
-                tranDate=Field("date", readonly=True),
+                paymentMethod=ref("paymentMethod", readonly=True),
+                pmtCurrencyPrecision=RO_STRING,
                 memo=RO_STRING,
+                refName=RO_STRING,
             ),
             "other": sublist(
                 None,
@@ -337,8 +398,13 @@ _register(
                 memo=STRING,
                 paymentMethod=ref("paymentMethod"),
                 refNum=STRING,
+                line=RO_STRING,
+                refName=RO_STRING,
             ),
-            "cashBack": sublist(None, account=ref("account"), amount=DECIMAL, memo=STRING),
+            # Lower-case b, as the REST API Browser spells it.
+            "cashback": sublist(
+                None, account=ref("account"), amount=DECIMAL, memo=STRING, line=RO_STRING, refName=RO_STRING
+            ),
         },
         trantype="Deposit",
     )

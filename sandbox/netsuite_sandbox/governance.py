@@ -206,6 +206,9 @@ class RestGate:
             "path": path,
             "query": environ.get("QUERY_STRING", ""),
             "status": None,
+            # The headers that change how NetSuite treats a write, so tests can see what a client sent.
+            "property_name_validation": environ.get("HTTP_X_NETSUITE_PROPERTYNAMEVALIDATION"),
+            "prefer": environ.get("HTTP_PREFER"),
         }
         gov.count("requests")
         try:

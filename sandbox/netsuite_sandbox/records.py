@@ -1,148 +1,17 @@
-"""REST record documents: parse a request body, merge it into a stored record, render NetSuite's JSON."""
+"""REST record documents: merge a parsed request into a stored record, render NetSuite's JSON."""
 
 from __future__ import annotations
 
 import copy
-import re
 import sqlite3
-from datetime import date
 from typing import Any
 
-from . import rules, store
-from .errors import invalid_parameter, nonexistent_field, user_error
-from .fields import RECORD_TYPES, TRANSACTION_TYPES, Field, RecordType, Sublist
-from .money import to_decimal, to_json_number, to_text
+from . import derived, ledger, store
+from .errors import nonexistent_field
+from .fields import RECORD_TYPES, Field, RecordType, Sublist
+from .money import to_decimal, to_json_number
 
 Doc = dict[str, Any]
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def check_external_id(value: str, path: str = "externalId") -> None:
-    if not EXTERNAL_ID.match(value):
-        raise invalid_parameter(
-            f"Invalid external ID '{value}': use only letters, digits, underscore (_) and hyphen (-).", path
-        )
-
-
-# ---------------------------------------------------------------- parsing
-
-
-def parse_body(conn: sqlite3.Connection, record: RecordType, body: Any) -> Doc:
-    """Validate a request body field by field; read-only fields are ignored, unknown ones refused."""
-    if not isinstance(body, dict):
-        raise invalid_parameter("The request body must be a JSON object.")
-    return _parse_fields(conn, record.fields, body, "")
-
-
-def _parse_fields(conn: sqlite3.Connection, fields: dict[str, Field], body: Doc, prefix: str) -> Doc:
-    out: Doc = {}
-    for name, value in body.items():
-        if name == "links":
-            continue
-        spec = fields.get(name)
-        path = prefix + name
-        if spec is None:
-            raise nonexistent_field(path)
-        if spec.readonly:
-            continue
-        out[name] = _parse_value(conn, spec, value, path)
-    return out
-
-
-def _parse_value(conn: sqlite3.Connection, spec: Field, value: Any, path: str) -> Any:
-    if value is None:
-        return None
-    kind = spec.kind
-    if kind == "string":
-        if not isinstance(value, str):
-            raise invalid_parameter(f"Invalid value for field {path}: expected a string.", path)
-        if path == "externalId":
-            check_external_id(value)
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise invalid_parameter(f"Invalid value for field {path}: expected true or false.", path)
-        return value
-    if kind in ("decimal", "integer"):
-        try:
-            number = to_decimal(value)
-        except ValueError as exc:
-            raise invalid_parameter(f"Invalid value for field {path}: {exc}.", path) from exc
-        if kind == "integer":
-            if number != number.to_integral_value():
-                raise invalid_parameter(f"Invalid value for field {path}: expected an integer.", path)
-            return int(number)
-        return to_text(number)
-    if kind == "date":
-        if not isinstance(value, str) or not _DATE.match(value):
-            raise invalid_parameter(f"Invalid value for field {path}: expected a date YYYY-MM-DD.", path)
-        try:
-            date.fromisoformat(value)
-        except ValueError as exc:
-            raise invalid_parameter(f"Invalid date for field {path}: {value}.", path) from exc
-        return value
-    if kind == "enum":
-        choice = value.get("id") if isinstance(value, dict) else value
-        if not isinstance(choice, str) or (spec.choices and choice not in spec.choices):
-            raise invalid_parameter(
-                f"Invalid value for field {path}. Valid values: {', '.join(spec.choices)}.", path
-            )
-        return choice
-    if kind == "ref":
-        return _parse_ref(conn, spec, value, path)
-    if kind == "sublist":
-        assert spec.sublist is not None
-        return _parse_sublist(conn, spec.sublist, value, path)
-    raise invalid_parameter(f"Field {path} cannot be set.", path)
-
-
-def _parse_ref(conn: sqlite3.Connection, spec: Field, value: Any, path: str) -> Doc:
-    """A reference {"id": ...} or {"externalId": ...}; it must name an existing record."""
-    if not isinstance(value, dict) or (value.get("id") is None and value.get("externalId") is None):
-        raise invalid_parameter(f"Invalid value for field {path}: expected an object with an id.", path)
-    target = spec.target or ""
-    types = list(TRANSACTION_TYPES) if target == "transaction" else [target]
-    marks = ",".join("?" * len(types))
-    if value.get("id") is not None:
-        raw = str(value["id"])
-        row = (
-            conn.execute(
-                f"SELECT id FROM _record WHERE type IN ({marks}) AND id = ?", (*types, int(raw))
-            ).fetchone()
-            if raw.isdigit()
-            else None
-        )
-    else:
-        raw = str(value["externalId"])
-        row = conn.execute(
-            f"SELECT id FROM _record WHERE type IN ({marks}) AND externalid = ?", (*types, raw)
-        ).fetchone()
-    if row is None:
-        raise user_error(
-            f"Error while accessing a resource. You have entered an Invalid Field Value {raw} "
-            f"for the following field: {path.rsplit('.', 1)[-1]}",
-            path,
-        )
-    return {"id": str(row[0])}
-
-
-def _parse_sublist(conn: sqlite3.Connection, sub: Sublist, value: Any, path: str) -> list[Doc]:
-    if not isinstance(value, dict) or not isinstance(value.get("items", []), list):
-        raise invalid_parameter(f'Invalid value for sublist {path}: expected {{"items": [...]}}.', path)
-    for name in value:
-        if name not in ("items", "links"):
-            raise nonexistent_field(f"{path}.{name}")
-    lines = []
-    for index, line in enumerate(value.get("items", [])):
-        line_path = f"{path}.items[{index}]"
-        if not isinstance(line, dict):
-            raise invalid_parameter(f"Invalid line {line_path}: expected an object.", line_path)
-        parsed = _parse_fields(conn, sub.fields, line, line_path + ".")
-        # Remember the line's place in the request so a rule can name it in o:errorPath.
-        parsed["_path"] = index
-        lines.append(parsed)
-    return lines
 
 
 # ---------------------------------------------------------------- merging
@@ -151,7 +20,7 @@ def _parse_sublist(conn: sqlite3.Connection, sub: Sublist, value: Any, path: str
 def _line_key(sub: Sublist, line: Doc) -> Any:
     assert sub.key is not None
     value = line.get(sub.key)
-    return rules.ref_id(value) if isinstance(value, dict) else value
+    return ledger.ref_id(value) if isinstance(value, dict) else value
 
 
 def merge(record: RecordType, old: Doc, patch: Doc, replace: set[str]) -> Doc:
@@ -212,7 +81,7 @@ def _self(href: str) -> list[Doc]:
 
 def ref_name(conn: sqlite3.Connection, record_type: str, record_id: int) -> str | None:
     record = RECORD_TYPES[record_type]
-    doc = rules.load_doc(conn, record.family, record_id)
+    doc = ledger.load_doc(conn, record.family, record_id)
     if doc is None:
         return None
     if record_type == "customer":
@@ -249,7 +118,11 @@ def _render_value(conn: sqlite3.Connection, spec: Field, value: Any, base: str) 
     if spec.kind == "decimal":
         return to_json_number(to_decimal(value))
     if spec.kind == "enum":
-        return value if isinstance(value, dict) else {"id": value, "refName": value}
+        choice = value.get("id") if isinstance(value, dict) else value
+        if isinstance(value, dict) and value.get("refName") is not None:
+            return value
+        label = spec.labels[spec.choices.index(choice)] if spec.labels and choice in spec.choices else choice
+        return {"id": choice, "refName": label}
     return value
 
 
@@ -275,9 +148,10 @@ def render_lines(conn: sqlite3.Connection, sub: Sublist, lines: list[Doc], base:
     }
 
 
-def view_of(conn: sqlite3.Connection, stored: store.StoredRecord) -> Doc:
-    """The stored document with the ledger's read-only values merged in."""
-    view = {**stored.doc, **rules.derived(conn, stored.type, stored.id, stored.doc)}
+def view_of(conn: sqlite3.Connection, stored: store.StoredRecord, prefill: bool = False) -> Doc:
+    """The stored document with the ledger's read-only values (and, with `prefill`, the pre-filled
+    sublist lines NetSuite shows) merged in."""
+    view = {**stored.doc, **derived.derived(conn, stored.type, stored.id, stored.doc, prefill)}
     view.update(id=str(stored.id), createdDate=stored.created, lastModifiedDate=stored.modified)
     return view
 
@@ -291,7 +165,7 @@ def render(
 ) -> Doc:
     record = RECORD_TYPES[stored.type]
     href = record_url(base, stored.type, stored.id)
-    view = view_of(conn, stored)
+    view = view_of(conn, stored, prefill=True)
     if fields is not None:
         for name in fields:
             if name not in record.fields:

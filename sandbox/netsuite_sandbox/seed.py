@@ -9,6 +9,7 @@ from typing import Any
 from . import store as store_module
 from . import writes
 from .fields import RECORD_TYPES
+from .parse import NameCheck
 from .store import Store
 
 # (symbol, name, display symbol, precision, exchange rate to USD); ids 1..6 in this order.
@@ -143,6 +144,7 @@ CUSTOMERS: list[tuple[str, str, str, list[str], list[Invoice]]] = [
     ),
 ]
 START = date(2026, 8, 1)
+UNDEPOSITED = {"id": "T"}  # undepFunds is an object in REST: "T" = Undeposited Funds
 
 
 def _ref(record_id: int) -> dict[str, str]:
@@ -150,7 +152,8 @@ def _ref(record_id: int) -> dict[str, str]:
 
 
 def _create(conn: sqlite3.Connection, type_name: str, body: dict[str, Any]) -> int:
-    return writes.create(conn, RECORD_TYPES[type_name], body)
+    # Error mode: a misspelt field in the seed must fail, not vanish.
+    return writes.create(conn, RECORD_TYPES[type_name], body, NameCheck("Error"))
 
 
 def seed(store: Store) -> bool:
@@ -215,7 +218,7 @@ def seed(store: Store) -> bool:
                 "tranDate": (START + timedelta(days=90)).isoformat(),
                 "memo": "Seeded Stripe payout",
                 "payment": {"items": [{"id": p, "deposit": True} for p in to_deposit]},
-                "cashBack": {
+                "cashback": {
                     "items": [{"account": _ref(STRIPE_FEES), "amount": "42.10", "memo": "Stripe fees"}]
                 },
             },
@@ -268,8 +271,8 @@ def _seed_customers(conn: sqlite3.Connection) -> list[int]:
                 {
                     "customer": _ref(customer),
                     "currency": _ref(CURRENCY_ID[symbol]),
-                    "undepFunds": True,
-                    "paymentMethod": _ref(STRIPE_PAYMENT_METHOD),
+                    "undepFunds": UNDEPOSITED,
+                    "paymentOption": _ref(STRIPE_PAYMENT_METHOD),
                     "tranDate": (tran_date + timedelta(days=10)).isoformat(),
                     "apply": {"items": [apply_line]},
                 },
@@ -295,9 +298,9 @@ def _seed_customers(conn: sqlite3.Connection) -> list[int]:
                 {
                     "customer": _ref(customer),
                     "payment": "200.00",
-                    "undepFunds": True,
+                    "undepFunds": UNDEPOSITED,
                     "memo": "Prepayment",
-                    "paymentMethod": _ref(STRIPE_PAYMENT_METHOD),
+                    "paymentOption": _ref(STRIPE_PAYMENT_METHOD),
                     "tranDate": (START + timedelta(days=70)).isoformat(),
                 },
             )

@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS _link (
 CREATE INDEX IF NOT EXISTS _link_source ON _link (source);
 CREATE INDEX IF NOT EXISTS _link_target ON _link (target);
 CREATE TABLE IF NOT EXISTS _oauth2_token (token TEXT PRIMARY KEY, expires REAL NOT NULL);
+-- Asynchronous requests (Prefer: respond-async): the request and, once run, its answer.
+CREATE TABLE IF NOT EXISTS _async_job (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE, method TEXT NOT NULL,
+    path TEXT NOT NULL, status INTEGER, headers TEXT, body BLOB, started TEXT NOT NULL, ended TEXT
+);
 
 CREATE TABLE IF NOT EXISTS currency (
     id INTEGER PRIMARY KEY, name TEXT, symbol TEXT, displaysymbol TEXT, currencyprecision INTEGER,

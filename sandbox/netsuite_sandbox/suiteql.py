@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
 from .errors import invalid_parameter
-from .rules import STATUSES, TYPE_LABELS
+from .statuses import STATUSES, TYPE_LABELS
 
 MAX_LIMIT = 1000
 MAX_ROWS = 100_000
@@ -48,7 +48,7 @@ _DISPLAY_ALIASES = {
 }
 # NetSuite table/column names that are SQLite keywords.
 _SQLITE_KEYWORDS = {"transaction"}
-_STATUS_DISPLAY = {(t, letter): f"{TYPE_LABELS[t]} : {name}" for (t, letter), (_, name) in STATUSES.items()}
+_STATUS_DISPLAY = {(t, letter): f"{TYPE_LABELS[t]} : {name}" for (t, letter), name in STATUSES.items()}
 
 
 def translate(query: str) -> str:

@@ -6,9 +6,10 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from . import rules, store
+from . import derived, ledger, store
 from .fields import RECORD_TYPES
 from .money import ZERO, to_decimal
+from .statuses import status_letter
 
 _TABLE_OF_FAMILY = {
     "currency": "currency",
@@ -34,7 +35,7 @@ def _num(value: Any) -> float | int | None:
 
 
 def _rid(value: Any) -> int | None:
-    return rules.ref_id(value)
+    return ledger.ref_id(value)
 
 
 def remove(conn: sqlite3.Connection, family: str, record_id: int) -> None:
@@ -127,7 +128,7 @@ def _sync_customer(
     created: str,
     modified: str,
 ) -> None:
-    extra = rules.derived(conn, "customer", record_id, doc)
+    extra = derived.derived(conn, "customer", record_id, doc)
     conn.execute(
         "INSERT INTO customer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -169,9 +170,9 @@ def _sync_transaction(
     modified: str,
 ) -> None:
     trantype = RECORD_TYPES[record_type].trantype
-    txn = rules.summary(conn, record_id)
+    txn = ledger.summary(conn, record_id)
     total = txn.total if txn else ZERO
-    extra = rules.derived(conn, record_type, record_id, doc)
+    extra = derived.derived(conn, record_type, record_id, doc)
     remaining: Decimal | None = None
     used: Decimal | None = None
     unused: Decimal | None = None
@@ -196,14 +197,14 @@ def _sync_transaction(
             _num(remaining),
             _num(used),
             _num(unused),
-            rules.status_letter(conn, record_type, record_id, doc, total),
+            status_letter(conn, record_type, record_id, doc, total),
             doc.get("tranDate"),
             doc.get("dueDate"),
             eid,
             doc.get("memo"),
             doc.get("custbody_stripe_payment_link"),
             _rid(doc.get("subsidiary")),
-            _rid(doc.get("paymentMethod")),
+            _rid(doc.get("paymentOption")),
             created,
             modified,
         ),
@@ -233,7 +234,7 @@ def _sync_transaction(
                 entity=_rid(line.get("entity")), memo=line.get("memo"),
                 amount=_num(line.get("paymentAmount")),
             ))
-        for name, sign in (("other", 1), ("cashBack", -1)):
+        for name, sign in (("other", 1), ("cashback", -1)):
             for line in doc.get(name) or []:
                 number += 1
                 lines.append(_line(

@@ -9,7 +9,8 @@ from . import rules, store, tables
 from .errors import NetSuiteError, invalid_parameter, nonexistent_id, user_error
 from .fields import RecordType
 from .money import to_text
-from .records import check_external_id, merge, parse_body
+from .parse import NameCheck, check_external_id, parse_body
+from .records import merge
 
 
 def find(conn: sqlite3.Connection, record: RecordType, key: str) -> store.StoredRecord | None:
@@ -29,39 +30,64 @@ def find_or_404(conn: sqlite3.Connection, record: RecordType, key: str) -> store
     return found
 
 
-def create(conn: sqlite3.Connection, record: RecordType, body: Any) -> int:
-    patch = parse_body(conn, record, body)
-    return _insert(conn, record, patch)
+def create(conn: sqlite3.Connection, record: RecordType, body: Any, names: NameCheck | None = None) -> int:
+    patch = parse_body(conn, record, body, names or NameCheck())
+    return insert(conn, record, patch)
 
 
-def update(conn: sqlite3.Connection, record: RecordType, key: str, body: Any, replace: set[str]) -> int:
+def update(
+    conn: sqlite3.Connection,
+    record: RecordType,
+    key: str,
+    body: Any,
+    replace: set[str],
+    names: NameCheck | None = None,
+) -> int:
     stored = find_or_404(conn, record, key)
-    patch = parse_body(conn, record, body)
-    _update(conn, record, stored, patch, replace)
+    names = names or NameCheck()
+    patch = parse_body(conn, record, body, names)
+    _update(conn, record, stored, _drop_create_only(record, patch, names), replace)
     return stored.id
 
 
 def upsert(
-    conn: sqlite3.Connection, record: RecordType, key: str, body: Any, replace: set[str]
+    conn: sqlite3.Connection,
+    record: RecordType,
+    key: str,
+    body: Any,
+    replace: set[str],
+    names: NameCheck | None = None,
 ) -> tuple[int, bool]:
     """PUT .../eid:X: create the record with that external id, or update the one that has it.
 
     Returns (internal id, created). An existing record is updated with PATCH semantics, so an
-    unkeyed sublist (invoice items, deposit other/cashBack) is appended unless `replace` names it.
+    unkeyed sublist (invoice items, deposit other/cashback) is appended unless `replace` names it.
     """
     if not key.startswith("eid:"):
         raise invalid_parameter("Upsert (PUT) needs an external id in the URL: .../eid:<externalId>.")
     external_id = key[4:]
     check_external_id(external_id)
-    patch = parse_body(conn, record, body)
+    names = names or NameCheck()
+    patch = parse_body(conn, record, body, names)
     if patch.get("externalId") not in (None, external_id):
         raise invalid_parameter("The body's externalId differs from the one in the URL.", "externalId")
     patch["externalId"] = external_id
     stored = store.load_by_external_id(conn, record.name, external_id)
     if stored is None:
-        return _insert(conn, record, patch), True
-    _update(conn, record, stored, patch, replace)
+        return insert(conn, record, patch), True
+    _update(conn, record, stored, _drop_create_only(record, patch, names), replace)
     return stored.id, False
+
+
+def _drop_create_only(record: RecordType, patch: dict[str, Any], names: NameCheck) -> dict[str, Any]:
+    """Fields NetSuite sets only when a record is created are ignored on an update, and reported."""
+    kept = {}
+    for name, value in patch.items():
+        if record.fields[name].create_only:
+            names.ignored(name, "create-only")
+        else:
+            kept[name] = value
+    return kept
 
 
 def delete(conn: sqlite3.Connection, record: RecordType, key: str) -> None:
@@ -77,9 +103,16 @@ def delete(conn: sqlite3.Connection, record: RecordType, key: str) -> None:
     _refresh(conn, targets, {entity})
 
 
-def _insert(conn: sqlite3.Connection, record: RecordType, patch: dict[str, Any]) -> int:
+def insert(
+    conn: sqlite3.Connection,
+    record: RecordType,
+    patch: dict[str, Any],
+    base: dict[str, Any] | None = None,
+    replace: set[str] | None = None,
+) -> int:
+    """Create a record from a parsed body, over `base` (a transform's pre-filled record) if given."""
     record_id = store.allocate_id(conn, record.family)
-    doc = merge(record, {}, patch, set(record.sublists))
+    doc = merge(record, base or {}, patch, set(record.sublists) if base is None else (replace or set()))
     outcome = rules.validate(conn, record, doc, record_id)
     _save(conn, record, record_id, outcome, set(), None)
     return record_id

@@ -119,8 +119,8 @@ def test_invoice_item_sublist_is_expanded_and_replaced(client: NetSuiteClient) -
 
 def payment(amount: float, invoice: str = "1001") -> dict[str, object]:
     return {
-        "customer": {"id": "102"}, "payment": amount, "currency": {"id": "1"}, "undepFunds": True,
-        "tranDate": "2026-10-01", "paymentMethod": {"id": "1"},
+        "customer": {"id": "102"}, "payment": amount, "currency": {"id": "1"}, "undepFunds": {"id": "T"},
+        "tranDate": "2026-10-01", "paymentOption": {"id": "1"},
         "apply": {"items": [{"doc": {"id": invoice}, "apply": True, "amount": amount}]},
     }
 
@@ -134,8 +134,9 @@ def test_upsert_twice_is_one_record(client: NetSuiteClient) -> None:
         f"SELECT id, memo FROM transaction WHERE externalid = '{external_id}' ORDER BY id"
     ))
     assert rows == [{"id": first, "memo": "second"}]
-    applied = client.get("customerPayment", first, expand_sub_resources=True)["apply"]["items"]
-    assert [(line["doc"]["id"], line["amount"]) for line in applied] == [("1001", 10)]
+    lines = client.get("customerPayment", first, expand_sub_resources=True)["apply"]["items"]
+    # NetSuite lists the customer's other open invoices too, at apply: false.
+    assert [(line["doc"]["id"], line["amount"]) for line in lines if line["apply"]] == [("1001", 10)]
 
 
 def test_over_application_is_a_user_error_with_code_and_path(client: NetSuiteClient) -> None:
@@ -182,17 +183,17 @@ def test_user_error_in_suiteql(client: NetSuiteClient) -> None:
 
 
 def test_deposit_upserted_twice_with_replace_keeps_its_total(client: NetSuiteClient) -> None:
-    # Deposit `other`/`cashBack` lines are unkeyed: a repeated PUT would append them again unless replaced.
+    # Deposit `other`/`cashback` lines are unkeyed: a repeated PUT would append them again unless replaced.
     payment_id = client.upsert("customerPayment", unique("ch"), payment(25))
     deposit = {
         "account": {"id": "1"}, "currency": {"id": "1"}, "tranDate": "2026-10-02",
         "payment": {"items": [{"id": payment_id, "deposit": True}]},
-        "cashBack": {"items": [{"account": {"id": "8"}, "amount": 1.03, "memo": "Stripe fees"}]},
+        "cashback": {"items": [{"account": {"id": "8"}, "amount": 1.03, "memo": "Stripe fees"}]},
     }
     external_id = unique("po")
-    first = client.upsert("deposit", external_id, deposit, replace=["cashBack", "other"])
-    second = client.upsert("deposit", external_id, deposit, replace=["cashBack", "other"])
+    first = client.upsert("deposit", external_id, deposit, replace=["cashback", "other"])
+    second = client.upsert("deposit", external_id, deposit, replace=["cashback", "other"])
     assert first == second
     stored = client.get("deposit", first, expand_sub_resources=True)
     assert stored["total"] == pytest.approx(23.97)
-    assert len(stored["cashBack"]["items"]) == 1
+    assert len(stored["cashback"]["items"]) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integration.conftest import NetSuiteSandboxClient, error_of
 
 
@@ -42,8 +44,19 @@ def test_missing_record_is_404_nonexistent_id(ns: NetSuiteSandboxClient) -> None
         assert error_of(response)["o:errorCode"] == "NONEXISTENT_ID"
 
 
-def test_unknown_field_is_refused_with_its_path(ns: NetSuiteSandboxClient) -> None:
-    response = ns.request("POST", "/record/v1/customer", json={"companyName": "X", "favouriteColour": "blue"})
+def test_unknown_field_is_dropped_with_a_warning_by_default(ns: NetSuiteSandboxClient) -> None:
+    response = ns.request("POST", "/record/v1/customer", json={"companyName": "Warn Co", "favouriteColour": "blue"})
+    assert response.status_code == 204
+    assert response.headers["X-NetSuite-Warning"] == "Ignored property names: favouriteColour"
+    created = ns.get("customer", response.headers["Location"].rsplit("/", 1)[-1])
+    assert created["companyName"] == "Warn Co" and "favouriteColour" not in created
+
+
+def test_unknown_field_is_refused_with_its_path_under_the_error_header(ns: NetSuiteSandboxClient) -> None:
+    strict = {"X-NetSuite-PropertyNameValidation": "Error"}
+    response = ns.request(
+        "POST", "/record/v1/customer", json={"companyName": "X", "favouriteColour": "blue"}, headers=strict
+    )
     assert response.status_code == 400
     detail = error_of(response)
     assert detail["o:errorCode"] == "NONEXISTENT_FIELD"
@@ -55,14 +68,27 @@ def test_unknown_field_is_refused_with_its_path(ns: NetSuiteSandboxClient) -> No
             "entity": {"id": "104"},
             "item": {"items": [{"item": {"id": "1"}, "rate": 5, "colour": "red"}]},
         },
+        headers=strict,
     )
     assert error_of(line)["o:errorPath"] == "item.items[0].colour"
 
 
-def test_reference_to_a_missing_record_is_refused(ns: NetSuiteSandboxClient) -> None:
+def test_unknown_field_is_dropped_silently_under_ignore(ns: NetSuiteSandboxClient) -> None:
+    response = ns.request(
+        "POST",
+        "/record/v1/customer",
+        json={"companyName": "Quiet Co", "favouriteColour": "blue"},
+        headers={"X-NetSuite-PropertyNameValidation": "Ignore"},
+    )
+    assert response.status_code == 204 and "X-NetSuite-Warning" not in response.headers
+
+
+def test_reference_to_a_missing_record_is_invalid_content(ns: NetSuiteSandboxClient) -> None:
     response = ns.request("POST", "/record/v1/invoice", json=_invoice_body("99999", (1, "10.00")))
     assert response.status_code == 400
-    assert error_of(response)["o:errorPath"] == "entity"
+    detail = error_of(response)
+    assert (detail["o:errorCode"], detail["o:errorPath"]) == ("INVALID_CONTENT", "entity")
+    assert "Invalid Field Value 99999 for the following field: entity" in detail["detail"]
 
 
 def test_patch_keeps_omitted_fields_and_null_clears(ns: NetSuiteSandboxClient) -> None:
@@ -111,6 +137,11 @@ def test_unkeyed_sublist_lines_are_appended_and_replace_replaces(ns: NetSuiteSan
     assert record["total"] == 20 and len(record["item"]["items"]) == 1
 
 
+def _applied(record: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(document id, amount) of the lines a record applies; the rest are NetSuite's apply: false pre-fill."""
+    return [(line["doc"]["id"], line["amount"]) for line in record["apply"]["items"] if line["apply"]]
+
+
 def test_keyed_apply_lines_merge_by_document(ns: NetSuiteSandboxClient) -> None:
     invoice = ns.create("invoice", _invoice_body("104", (1, "300.00")))
     payment = ns.create(
@@ -127,7 +158,7 @@ def test_keyed_apply_lines_merge_by_document(ns: NetSuiteSandboxClient) -> None:
         json={"apply": {"items": [{"doc": {"id": invoice}, "apply": True, "amount": 250}]}},
     )
     record = ns.get("customerPayment", payment, expandSubResources="true")
-    assert [(line["doc"]["id"], line["amount"]) for line in record["apply"]["items"]] == [(invoice, 250)]
+    assert _applied(record) == [(invoice, 250)]
     assert record["applied"] == 250 and record["unapplied"] == 50
 
 
@@ -154,8 +185,12 @@ def test_replace_on_a_keyed_sublist_removes_unnamed_lines(ns: NetSuiteSandboxCli
     )
     assert response.status_code == 204
     record = ns.get("customerPayment", payment, expandSubResources="true")
-    assert [(line["doc"]["id"], line["amount"]) for line in record["apply"]["items"]] == [(second, 40)]
+    assert _applied(record) == [(second, 40)]
     assert ns.get("invoice", first)["amountRemaining"] == 40 and record["unapplied"] == 40
+    # The unnamed line went back to NetSuite's pre-filled state: listed, apply false.
+    assert {"doc": first, "apply": False} in [
+        {"doc": line["doc"]["id"], "apply": line["apply"]} for line in record["apply"]["items"]
+    ]
 
 
 def test_upsert_twice_makes_one_record(ns: NetSuiteSandboxClient) -> None:

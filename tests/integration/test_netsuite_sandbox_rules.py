@@ -147,8 +147,8 @@ def test_refund_cannot_exceed_the_unapplied_amount(ns: NetSuiteSandboxClient) ->
 def test_deposit_total_is_computed_and_a_payment_is_deposited_once(ns: NetSuiteSandboxClient) -> None:
     customer = _new_customer(ns)
     first, second = (
-        _pay(ns, customer, "100.00", undepFunds=True),
-        _pay(ns, customer, "55.55", undepFunds=True),
+        _pay(ns, customer, "100.00", undepFunds={"id": "T"}),
+        _pay(ns, customer, "55.55", undepFunds={"id": "T"}),
     )
     deposit = ns.create(
         "deposit",
@@ -157,7 +157,7 @@ def test_deposit_total_is_computed_and_a_payment_is_deposited_once(ns: NetSuiteS
             "currency": {"id": "1"},
             "payment": {"items": [{"id": int(first), "deposit": True}, {"id": int(second), "deposit": True}]},
             "other": {"items": [{"account": {"id": "10"}, "amount": 4.45}]},
-            "cashBack": {"items": [{"account": {"id": "8"}, "amount": 5.00, "memo": "fees"}]},
+            "cashback": {"items": [{"account": {"id": "8"}, "amount": 5.00, "memo": "fees"}]},
         },
     )
     assert ns.get("deposit", deposit)["total"] == 155
@@ -177,7 +177,7 @@ def test_deposit_total_is_computed_and_a_payment_is_deposited_once(ns: NetSuiteS
 
 def test_only_undeposited_payments_can_be_deposited(ns: NetSuiteSandboxClient) -> None:
     customer = _new_customer(ns)
-    direct = _pay(ns, customer, "10.00", undepFunds=False, account={"id": "1"})
+    direct = _pay(ns, customer, "10.00", undepFunds={"id": "F"}, account={"id": "1"})
     response = ns.request(
         "POST",
         "/record/v1/deposit",

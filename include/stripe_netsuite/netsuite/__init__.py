@@ -10,7 +10,7 @@ Clients of one account in one process share a ConcurrencyLimiter (`shared_limite
 """
 
 from stripe_netsuite.netsuite.auth import OAuth2ClientCredentials, TokenBasedAuth
-from stripe_netsuite.netsuite.client import NetSuiteClient
+from stripe_netsuite.netsuite.client import AsyncResult, NetSuiteClient
 from stripe_netsuite.netsuite.errors import (
     NetSuiteAuthError,
     NetSuiteConfigError,
@@ -27,6 +27,7 @@ from stripe_netsuite.netsuite.settings import NetSuiteSettings
 from stripe_netsuite.netsuite.stats import ClientStats
 
 __all__ = [
+    "AsyncResult",
     "ClientStats",
     "ConcurrencyLimiter",
     "NetSuiteAuthError",

@@ -6,8 +6,9 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -24,11 +25,17 @@ from stripe_netsuite.netsuite.retry import RetryPolicy, parse_retry_after
 from stripe_netsuite.netsuite.settings import NetSuiteSettings
 from stripe_netsuite.netsuite.stats import ClientStats, StatsCounter
 
-__all__ = ["NetSuiteClient"]
+__all__ = ["WRITE_HEADERS", "AsyncResult", "NetSuiteClient"]
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 1000
+# NetSuite drops an unknown property name with only a warning unless asked for Error, so a misspelt
+# field would lose money silently; every write asks for Error (DESIGN.md section 6).
+WRITE_HEADERS = {"X-NetSuite-PropertyNameValidation": "Error"}
+_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+WARNING_HEADER = "X-NetSuite-Warning"
+IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
 _RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 # An alias, because inside the class `list` is the method of that name.
@@ -53,6 +60,23 @@ def _external_id(value: str) -> str:
     if not _EXTERNAL_ID.match(value):
         raise ValueError(f"an external id may hold only letters, digits, '_' and '-': {value!r}")
     return value
+
+
+@dataclass(frozen=True)
+class AsyncResult:
+    """What an asynchronous request answered: its status, Location (writes) and JSON body (reads)."""
+
+    status: int
+    location: str | None
+    body: Any
+
+    @property
+    def record_id(self) -> str | None:
+        """The internal id a create/upsert/transform made, from its Location."""
+        if not self.location:
+            return None
+        last = urlsplit(self.location).path.rstrip("/").rsplit("/", 1)[-1]
+        return last if last.isdigit() else None
 
 
 def _page_size(value: int) -> int:
@@ -179,7 +203,7 @@ class NetSuiteClient:
     ) -> str:
         """PUT by external id: creates or updates; returns the internal id.
 
-        On an existing record PUT merges like PATCH, so unkeyed sublists (deposit `other`/`cashBack`,
+        On an existing record PUT merges like PATCH, so unkeyed sublists (deposit `other`/`cashback`,
         invoice `item`) would be appended again on a repeat: name them in `replace` to keep it idempotent.
         """
         params = {"replace": ",".join(replace)} if replace else None
@@ -194,10 +218,76 @@ class NetSuiteClient:
                                 "succeeded but the record cannot be found", request=f"PUT {path}")
         return found
 
+    def transform(
+        self,
+        source_type: str,
+        source_id: str | int,
+        target_type: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        replace: Sequence[str] = (),
+    ) -> str:
+        """POST {source}/{id}/!transform/{target}: a new record pre-filled from the source; returns its id.
+
+        Like create, not retried after an ambiguous failure: give the body an externalId and look it up.
+        """
+        params = {"replace": ",".join(replace)} if replace else None
+        path = (
+            f"/record/v1/{_record_type(source_type)}/{_internal_id(source_id)}"
+            f"/!transform/{_record_type(target_type)}"
+        )
+        response = self._request("POST", path, params=params, json=body or {}, replayable=False)
+        return self._id_from_location(response)
+
     def delete(self, record_type: str, internal_id: str | int) -> None:
         """DELETE a record; a 404 on a retry means an earlier attempt already deleted it."""
         path = f"/record/v1/{_record_type(record_type)}/{_internal_id(internal_id)}"
         self._request("DELETE", path, gone_is_done=True)
+
+    # ------------------------------------------------------------------ asynchronous requests
+
+    def submit_async(
+        self,
+        method: str,
+        record_path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str,
+    ) -> str:
+        """Send `METHOD /record/v1/{record_path}` with `Prefer: respond-async`; returns the job id.
+
+        The idempotency key makes a resend safe: NetSuite answers a reused key with IDEMPOTENCY_ERROR and the
+        earlier job's Location, which this returns as the job.
+        """
+        path = "/record/v1/" + record_path.lstrip("/")
+        headers = {"Prefer": "respond-async", IDEMPOTENCY_HEADER: idempotency_key}
+        response = self._request(method.upper(), path, json=body, headers=headers,
+                                 keep_codes=frozenset({"IDEMPOTENCY_ERROR"}))
+        location = response.headers.get("Location", "")
+        job_id = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+        if not job_id.isdigit():
+            raise NetSuiteError(response.status_code, detail=f"no job id in Location header {location!r}")
+        return job_id
+
+    def async_job(self, job_id: str) -> dict[str, Any]:
+        """The job's status document: {id, completed, progress, ...}."""
+        result: dict[str, Any] = self._request("GET", f"/async/v1/job/{_internal_id(job_id)}").json()
+        return result
+
+    def wait_for_job(self, job_id: str, *, timeout: float = 60.0, poll: float = 0.5) -> AsyncResult:
+        """Poll until the job completes, then return its request's answer (raising its error if it failed)."""
+        deadline = time.monotonic() + timeout
+        while not self.async_job(job_id).get("completed"):
+            if time.monotonic() > deadline:
+                raise NetSuiteError(detail=f"async job {job_id} did not complete within {timeout}s")
+            self.retry.sleep(poll)
+        tasks = self._request("GET", f"/async/v1/job/{_internal_id(job_id)}/task").json()
+        task_id = _internal_id(str(tasks["items"][0]["id"]))
+        response = self._request("GET", f"/async/v1/job/{_internal_id(job_id)}/task/{task_id}/result")
+        location = response.headers.get("Location")
+        body = response.json() if response.content else None
+        absolute = urljoin(self.settings.base_url, location) if location else None
+        return AsyncResult(response.status_code, absolute, body)
 
     # ------------------------------------------------------------------ collections and SuiteQL
 
@@ -272,8 +362,11 @@ class NetSuiteClient:
         headers: Mapping[str, str] | None = None,
         replayable: bool = True,
         gone_is_done: bool = False,
+        keep_codes: frozenset[str] = frozenset(),
     ) -> requests.Response:
         url = self._url(path, params)
+        if method in _WRITE_METHODS:
+            headers = {**WRITE_HEADERS, **(headers or {})}
         label = f"{method} {path}"
         retries = auth_retries = 0
         while True:
@@ -286,10 +379,13 @@ class NetSuiteClient:
                 error = exc
             else:
                 if response.ok:
+                    self._log_warning(response, label)
                     return response
                 if gone_is_done and response.status_code == 404 and attempt > 1:
                     return response
                 error = error_from_response(response.status_code, response.text, label)
+                if error.code in keep_codes:
+                    return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if not self.retry.should_retry(error, retries, auth_retries, replayable):
                 self._stats.failed()
@@ -304,6 +400,13 @@ class NetSuiteClient:
             self._stats.retried()
             retries += 1
             self.retry.sleep(delay)
+
+    @staticmethod
+    def _log_warning(response: requests.Response, label: str) -> None:
+        warning = response.headers.get(WARNING_HEADER)
+        if warning:
+            # E.g. a create-only field sent on an update: NetSuite ignored it, which may not be what we meant.
+            logger.warning("netsuite %s answered with a warning: %s", label, warning[:500])
 
     def _send(
         self, method: str, url: str, json: Any, headers: Mapping[str, str] | None, label: str, attempt: int
