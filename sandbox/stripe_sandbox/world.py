@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -41,19 +41,32 @@ from .world_plan import (
 if TYPE_CHECKING:
     from .state import Sandbox
 
-# The world always ends here, whatever its length, so its dates never depend on when it was seeded. NetSuite's
-# seeded invoices are dated August to October 2026, so a month ending on 1 November pays them after issue.
+# Where the world ends unless told otherwise (`end`, `--end`), so that tests get the same dates on any day.
+# NetSuite's seeded invoices are dated August to October 2026, so a month ending on 1 November pays them after
+# issue. The demo ends the world at today's midnight instead, so that the sandbox clock can then run in real
+# time as Stripe's does, and the same seed and end date give the same world.
 END = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
 SUCCESS_URL = "https://pay.honeycomb.example/paid?session_id={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "https://pay.honeycomb.example/cancelled"
 BUSINESS = {"business_name": "Honeycomb Holdings Inc.", "statement_descriptor": "HONEYCOMB"}
-_CARD_EXPIRY = "12 / 30"
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
 _NETSUITE_KEYS = ("ACCOUNT_ID", "CONSUMER_KEY", "CONSUMER_SECRET", "TOKEN_ID", "TOKEN_SECRET")
 
 
 class WorldError(RuntimeError):
     """The world could not be built; the message says what to fix."""
+
+
+def world_end(value: str | date) -> int:
+    """Midnight UTC that starts `value` ("today" = the UTC date of this machine's clock, or YYYY-MM-DD)."""
+    if isinstance(value, str):
+        try:
+            day = datetime.now(UTC).date() if value == "today" else date.fromisoformat(value)
+        except ValueError:
+            raise WorldError(f"end must be 'today' or a date YYYY-MM-DD, not {value!r}") from None
+    else:
+        day = value
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)
@@ -212,6 +225,7 @@ class StripeWorld:
         self.bulk_charges = 0
         self.bulk_seconds = 0.0
         self._pool: ThreadPoolExecutor | None = None
+        self.card_expiry = "12 / 30"
 
     # -- plumbing
 
@@ -242,6 +256,8 @@ class StripeWorld:
                 )
             self.control("POST", "/reset")
         self.control("POST", "/clock/freeze", {"now": start})
+        # Cards typed on the hosted page expire four years after the world starts, whenever that is.
+        self.card_expiry = f"12 / {(datetime.fromtimestamp(start, UTC).year + 4) % 100:02d}"
         self.control("POST", "/config", BUSINESS)
 
     def now(self) -> int:
@@ -400,7 +416,7 @@ class StripeWorld:
 
     def _submit_card(self, session: Any, card_name: str, holder: str) -> requests.Response:
         card = CARDS[card_name]
-        form = {"cardnumber": card.number, "exp-date": _CARD_EXPIRY, "cvc": card.cvc, "name": holder}
+        form = {"cardnumber": card.number, "exp-date": self.card_expiry, "cvc": card.cvc, "name": holder}
         response = self.http.post(session.url, data=form, allow_redirects=False, timeout=60)
         token = _TOKEN.search(response.text) if response.status_code == 200 else None
         if token is not None:
@@ -535,17 +551,20 @@ def seed_world(
     scale_only_stripe: bool = False,
     threads: int = 4,
     reset: bool = False,
+    end: int = END,
 ) -> WorldSummary:
     """Build the world in a fresh Stripe sandbox, reading the NetSuite sandbox's customers and open invoices.
 
-    `charges` adds that many anonymous card payments spread over the same days; with `scale_only_stripe`
-    they are the whole world and NetSuite is not read. Scale payments run on `threads` concurrent
-    connections, which keeps their content but not their ids deterministic (use threads=1 for that).
+    The world covers the `days` before `end` (a unix time; see `world_end`) and leaves the sandbox clock
+    frozen at `end`. `charges` adds that many anonymous card payments spread over the same days; with
+    `scale_only_stripe` they are the whole world and NetSuite is not read. Scale payments run on
+    `threads` concurrent connections, which keeps their content but not their ids deterministic (use
+    threads=1 for that).
     """
     began = time.perf_counter()
     if days < 1:
         raise WorldError("days must be at least 1")
-    start = END - days * DAY
+    start = end - days * DAY
     actions: list[Action] = []
     if not scale_only_stripe:
         if not netsuite_base_url:
@@ -567,12 +586,12 @@ def seed_world(
     world = StripeWorld(stripe_url, api_key, seed, threads)
     world.prepare(start, reset)
     world.run(actions)
-    world.advance_to(END)
+    world.advance_to(end)
     return WorldSummary(
         seed=seed,
         days=days,
         start=start,
-        end=END,
+        end=end,
         counts=world.count(story=not scale_only_stripe),
         bulk_charges=world.bulk_charges,
         bulk_seconds=round(world.bulk_seconds, 2),
@@ -589,6 +608,7 @@ def seed(
     netsuite_url: str | None = None,
     env: Mapping[str, str] | None = None,
     threads: int = 4,
+    end: int = END,
 ) -> WorldSummary:
     """`python -m stripe_sandbox seed --data DIR`: serve DIR on a private port and seed it over HTTP.
 
@@ -622,6 +642,7 @@ def seed(
             charges=charges,
             scale_only_stripe=not netsuite,
             threads=threads,
+            end=end,
         )
     finally:
         server.shutdown()
@@ -634,6 +655,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--charges", type=int, help="add N anonymous card payments (scale)")
     parser.add_argument("--netsuite-url", help="NetSuite REST base (default $NETSUITE_BASE_URL)")
     parser.add_argument("--threads", type=int, default=4, help="concurrent connections for --charges")
+    default_end = datetime.fromtimestamp(END, UTC).date().isoformat()
+    parser.add_argument(
+        "--end",
+        default=default_end,
+        help=f"the world ends at 00:00 UTC of this date: YYYY-MM-DD or 'today' (default {default_end})",
+    )
 
 
 def options(args: argparse.Namespace) -> dict[str, Any]:
@@ -643,6 +670,7 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
         "charges": args.charges,
         "netsuite_url": args.netsuite_url,
         "threads": args.threads,
+        "end": world_end(args.end),
     }
 
 
@@ -658,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     netsuite = None if args.stripe_only else (args.netsuite_url or os.environ.get("NETSUITE_BASE_URL"))
     try:
+        end = world_end(args.end)
         summary = seed_world(
             args.stripe_url,
             args.api_key,
@@ -669,6 +698,7 @@ def main(argv: list[str] | None = None) -> int:
             scale_only_stripe=netsuite is None,
             threads=args.threads,
             reset=args.reset,
+            end=end,
         )
     except WorldError as exc:
         print(f"stripe_sandbox.world: {exc}", file=sys.stderr)

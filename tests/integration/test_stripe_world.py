@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from stripe_sandbox.world import END, WorldError, WorldSummary, seed_world
+from stripe_sandbox.world import END, WorldError, WorldSummary, seed_world, world_end
 from stripe_sandbox.world_plan import NsCustomer, NsInvoice, plan_world
 from tests.conftest import STRIPE_TEST_KEY
 from tests.integration.conftest import NetSuiteSandboxClient
@@ -33,9 +34,17 @@ LISTED = (
 )
 
 
-def seed_into(stripe_url: str, netsuite_env: dict[str, str], seed: int = SEED) -> WorldSummary:
+def seed_into(
+    stripe_url: str, netsuite_env: dict[str, str], seed: int = SEED, end: int = END
+) -> WorldSummary:
     return seed_world(
-        stripe_url, STRIPE_TEST_KEY, netsuite_env["NETSUITE_BASE_URL"], netsuite_env, days=DAYS, seed=seed
+        stripe_url,
+        STRIPE_TEST_KEY,
+        netsuite_env["NETSUITE_BASE_URL"],
+        netsuite_env,
+        days=DAYS,
+        seed=seed,
+        end=end,
     )
 
 
@@ -208,6 +217,13 @@ def second_sandbox(tmp_path: Path) -> Iterator[RunningServer]:
         yield server
 
 
+@pytest.fixture()
+def third_sandbox(tmp_path: Path) -> Iterator[RunningServer]:
+    args = ("--api-key", STRIPE_TEST_KEY, "--clock", "frozen")
+    with run_sandbox("stripe_sandbox", tmp_path / "third", extra_args=args) as server:
+        yield server
+
+
 def snapshot(url: str) -> dict[str, Any]:
     """Every object the API lists, plus the balance, with the server's own address taken out."""
     listed: dict[str, Any] = {path: fetch_all(url, path) for path in LISTED}
@@ -262,3 +278,34 @@ def test_another_seed_plans_another_world() -> None:
     ]
     assert plan == same
     assert plan != other
+
+
+def test_a_world_anchored_on_another_date_ends_there_and_is_the_same_for_the_same_date(
+    second_sandbox: RunningServer, third_sandbox: RunningServer, netsuite_env: dict[str, str]
+) -> None:
+    # The demo ends its world on the day it is seeded, so that its clock can run on in real time.
+    end = world_end("2031-03-15")
+    assert end == 1_931_299_200  # 2031-03-15T00:00:00Z
+    first = seed_into(second_sandbox.url, netsuite_env, end=end)
+    assert (first.start, first.end) == (end - DAYS * 86_400, end)
+    clock = requests.get(f"{second_sandbox.url}/_sandbox/clock", timeout=30).json()
+    assert (clock["mode"], clock["now"]) == ("frozen", end)
+    for path in ("charges", "payouts", "customers", "events", "checkout/sessions"):
+        objects = fetch_all(second_sandbox.url, path)
+        assert objects, path
+        for obj in objects:
+            assert first.start <= obj["created"] <= end, (path, obj["id"])
+    assert first.counts["charges.invoice_payment"] >= 15 and first.counts["payouts.paid"] >= DAYS // 2
+    again = seed_into(third_sandbox.url, netsuite_env, end=end)
+    assert again.counts == first.counts
+    one, other = snapshot(second_sandbox.url), snapshot(third_sandbox.url)
+    for key in one:
+        assert one[key] == other[key], key
+
+
+def test_the_end_date_is_today_or_an_iso_date() -> None:
+    today = datetime.now(UTC).date()
+    assert world_end("today") == int(datetime(today.year, today.month, today.day, tzinfo=UTC).timestamp())
+    assert world_end("2026-11-01") == END
+    with pytest.raises(WorldError, match="YYYY-MM-DD"):
+        world_end("next tuesday")
