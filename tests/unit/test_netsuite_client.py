@@ -121,6 +121,48 @@ def test_upsert_puts_by_external_id_and_reads_location() -> None:
     assert session.sent[0]["url"] == f"{BASE}/record/v1/customerPayment/eid:ch_3Pz-x_1"
 
 
+def test_every_write_asks_for_property_name_errors_and_reads_do_not() -> None:
+    location = {"Location": f"{BASE}/record/v1/customer/1"}
+    client, session = make_client(
+        response(204, headers=location), response(204), response(204, headers=location), response(204),
+        response(204, headers=location), response(200, {"id": "1"}),
+    )
+    client.create("customer", {"companyName": "A"})
+    client.update("customer", 1, {"companyName": "B"})
+    client.upsert("customer", "c1", {"companyName": "C"})
+    client.delete("customer", 1)
+    client.transform("invoice", 5, "customerPayment")
+    client.get("customer", 1)
+    headers = {sent["method"]: sent["headers"] for sent in session.sent}
+    for method in ("POST", "PATCH", "PUT", "DELETE"):
+        assert headers[method]["X-NetSuite-PropertyNameValidation"] == "Error"
+    assert "X-NetSuite-PropertyNameValidation" not in headers["GET"]
+
+
+def test_transform_posts_to_the_transform_route_and_returns_the_new_id() -> None:
+    client, session = make_client(response(204, headers={"Location": f"{BASE}/record/v1/customerRefund/77"}))
+    assert client.transform("customerPayment", "12", "customerRefund", {"account": {"id": "1"}}) == "77"
+    sent = session.sent[0]
+    assert sent["method"] == "POST"
+    assert sent["url"] == f"{BASE}/record/v1/customerPayment/12/!transform/customerRefund"
+    assert sent["json"] == {"account": {"id": "1"}}
+
+
+def test_async_submit_sends_prefer_and_key_and_a_reused_key_returns_the_earlier_job() -> None:
+    conflict = netsuite_error(400, "IDEMPOTENCY_ERROR")
+    conflict.headers["Location"] = "/services/rest/async/v1/job/41"
+    client, session = make_client(
+        response(202, headers={"Location": "/services/rest/async/v1/job/41"}), conflict
+    )
+    for _ in range(2):
+        job = client.submit_async("PUT", "customerPayment/eid:ch_1", {"payment": 1}, idempotency_key="k1")
+        assert job == "41"
+    sent = session.sent[0]
+    assert sent["headers"]["Prefer"] == "respond-async"
+    assert sent["headers"]["X-NetSuite-Idempotency-Key"] == "k1"
+    assert sent["url"] == f"{BASE}/record/v1/customerPayment/eid:ch_1"
+
+
 def test_upsert_without_location_looks_the_id_up() -> None:
     client, session = make_client(response(204), response(200, {"id": "77", "externalId": "ch_1"}))
     assert client.upsert("customerPayment", "ch_1", {}) == "77"
