@@ -128,8 +128,8 @@ def decode_invoice_ids(metadata: Mapping[str, Any]) -> tuple[str, ...]:
     if single is not None:
         if has_list:
             raise MetadataError(
-                f"metadata has both {NETSUITE_INVOICE_ID} and {NETSUITE_INVOICE_IDS}: which invoices are paid "
-                "is ambiguous"
+                f"metadata has both {NETSUITE_INVOICE_ID} and {NETSUITE_INVOICE_IDS}: which invoices are "
+                "paid is ambiguous"
             )
         if isinstance(single, str) and _ID_LIST.fullmatch(single):
             return _unique(single.split(","), NETSUITE_INVOICE_ID)  # one id, or the pre-contract comma list
@@ -190,14 +190,12 @@ class PaymentMetadata:
         """The metadata to send to Stripe; MetadataTooLarge when it exceeds Stripe's 50 keys."""
         encoded: dict[str, str] = {}
         if self.netsuite_customer_id is not None:
-            if not is_netsuite_id(self.netsuite_customer_id):
-                raise MetadataError(f"customer id {_show(self.netsuite_customer_id)} is not a NetSuite id")
             encoded[NETSUITE_CUSTOMER_ID] = self.netsuite_customer_id
+            _digits(encoded, NETSUITE_CUSTOMER_ID)
         encoded.update(encode_invoice_ids(self.netsuite_invoice_ids))
         if self.payment_attempt_id is not None:
-            if _ATTEMPT_ID.fullmatch(self.payment_attempt_id) is None:
-                raise MetadataError(f"attempt id {_show(self.payment_attempt_id)} is not a payment attempt id")
             encoded[PAYMENT_ATTEMPT_ID] = self.payment_attempt_id
+            decode_attempt_id(encoded)  # the same rule on the way out as on the way in
         if len(encoded) > MAX_KEYS:
             raise MetadataTooLarge(
                 f"{len(self.netsuite_invoice_ids)} invoices need {len(encoded)} metadata keys; Stripe allows "
@@ -213,6 +211,11 @@ class PaymentMetadata:
         )
 
 
+def customer_metadata(netsuite_customer_id: str) -> dict[str, str]:
+    """The metadata of the Stripe Customer that stands for a NetSuite customer."""
+    return PaymentMetadata(netsuite_customer_id).encode()
+
+
 # What each kind of Stripe object may carry, by contract field; validation checks exactly these.
 _READERS = {
     NETSUITE_CUSTOMER_ID: lambda metadata: _digits(metadata, NETSUITE_CUSTOMER_ID),
@@ -224,7 +227,7 @@ PAYMENT_FIELDS = (NETSUITE_CUSTOMER_ID, NETSUITE_INVOICE_IDS, PAYMENT_ATTEMPT_ID
 
 
 def problems(metadata: Mapping[str, Any], fields: Iterable[str]) -> list[str]:
-    """Why the metadata breaks the contract for `fields` (names from PAYMENT_FIELDS etc.); [] when it keeps it."""
+    """Why the metadata breaks the contract for `fields` (PAYMENT_FIELDS, ...); [] when it keeps it."""
     found: list[str] = []
     for field in fields:
         try:

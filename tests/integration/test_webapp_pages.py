@@ -192,11 +192,7 @@ def test_pay_creates_checkout_session_customer_and_attempt(
     customer = stripe_client.v1.customers.retrieve(attempt.stripe_customer_id)
     assert customer.metadata["netsuite_customer_id"] == "104"
     sent = intent_data(stripe_sandbox, session.id)
-    assert sent["metadata"] == {
-        "netsuite_customer_id": "104",
-        "netsuite_invoice_id": "",
-        "payment_attempt_id": attempt.id,
-    }
+    assert sent["metadata"] == {"netsuite_customer_id": "104", "payment_attempt_id": attempt.id}  # no invoice
     assert sent["statement_descriptor_suffix"] == "INVOICES"
     assert sent["receipt_email"] == "ap@initech.example"
     assert sent.get("setup_future_usage") is None
@@ -341,7 +337,8 @@ def test_ticked_invoices_are_applied_and_bound_the_amount(
     [attempt] = attempts(app)
     assert attempt.netsuite_invoice_ids == ["1001", "1002"]
     sent = intent_data(stripe_sandbox, attempt.checkout_session_id or "")
-    assert sent["metadata"]["netsuite_invoice_id"] == "1001,1002"
+    assert sent["metadata"]["netsuite_invoice_ids"] == "1001,1002"  # the contract in stripe_metadata
+    assert sent["metadata"]["netsuite_invoice_count"] == "2"
 
 
 @pytest.mark.parametrize(

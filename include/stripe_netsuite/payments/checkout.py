@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt, StripeCustomerLink
+from stripe_netsuite.stripe_metadata import PaymentMetadata, customer_metadata
 
 __all__ = [
     "SESSION_LIFETIME",
@@ -52,7 +53,7 @@ def ensure_stripe_customer(
     if found:
         return found
     # Plain dicts: stripe-python's TypedDict params add nothing here but casts.
-    params: Any = {"name": name, "metadata": {"netsuite_customer_id": customer_id}}
+    params: Any = {"name": name, "metadata": customer_metadata(customer_id)}
     if email:
         params["email"] = email
     # One key per NetSuite customer: two first payments at once get the same Stripe Customer back.
@@ -78,11 +79,9 @@ def create_checkout_session(
     client: stripe.StripeClient, attempt: PaymentAttempt, options: CheckoutOptions, now: datetime
 ) -> Any:
     """A hosted Checkout Session for exactly the attempt's amount and currency (idempotent per attempt)."""
-    metadata = {
-        "netsuite_customer_id": attempt.netsuite_customer_id,
-        "netsuite_invoice_id": ",".join(attempt.netsuite_invoice_ids or []),
-        "payment_attempt_id": attempt.id,
-    }
+    metadata = PaymentMetadata(
+        attempt.netsuite_customer_id, tuple(attempt.netsuite_invoice_ids or ()), attempt.id
+    ).encode()
     intent_data: dict[str, Any] = {"metadata": metadata, "description": options.description}
     if options.statement_descriptor_suffix:
         intent_data["statement_descriptor_suffix"] = options.statement_descriptor_suffix

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from stripe_netsuite.payments.consent import attach_payment_method
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt, WebhookEvent
+from stripe_netsuite.stripe_metadata import PAYMENT_ATTEMPT_ID, metadata_of
 
 __all__ = ["HANDLED_EVENT_TYPES", "EventOutcome", "dag_for_event", "handle_event"]
 
@@ -82,7 +83,7 @@ def _move(attempt: PaymentAttempt, status: str, now: datetime, message: str | No
 
 
 def _find_attempt(session: Session, obj: Mapping[str, Any]) -> PaymentAttempt | None:
-    attempt_id = (obj.get("metadata") or {}).get("payment_attempt_id") or obj.get("client_reference_id")
+    attempt_id = metadata_of(obj).get(PAYMENT_ATTEMPT_ID) or obj.get("client_reference_id")
     if attempt_id:
         found = session.get(PaymentAttempt, attempt_id)
         if found is not None:

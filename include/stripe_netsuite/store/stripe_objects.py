@@ -47,7 +47,7 @@ def _meta(key: str, **kwargs: Any) -> Any:
 
 
 def _invoice_ids() -> Any:
-    """The NetSuite invoices a payment settles (a JSON list, in order); NULL for none or malformed metadata."""
+    """The NetSuite invoices a payment settles (a JSON list, in order); NULL for none or bad metadata."""
     return mapped_column(JSONType, info={"stripe": None, "from_stripe": meta.invoice_ids_or_none})
 
 

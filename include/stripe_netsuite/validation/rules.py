@@ -9,6 +9,9 @@ Sign rules (integers in minor units, as Stripe sends them):
   free for the rest (adjustments, dispute withdrawals and reinstatements); fee >= 0 except a fee refund
   (reporting_category dispute_reversal, types adjustment/stripe_fee/tax_fee); net == amount - fee.
 - checkout.session: amount_total >= 0 when present; payment_intent.amount_received >= 0.
+
+Metadata: the keys each type may carry follow the contract in stripe_netsuite.stripe_metadata (one invoice or
+a list of them, ids of digits); a row breaking it carries the contract's reason in `metadata_problem`.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stripe_netsuite import stripe_metadata as meta
 from stripe_netsuite.money import STRIPE_CURRENCIES
 
 CURRENCIES: frozenset[str] = frozenset(code.lower() for code in STRIPE_CURRENCIES)
 STRIPE_ID = re.compile(r"^[a-z]+_[A-Za-z0-9_]+$")
-NETSUITE_ID = r"^[0-9]+$"  # NetSuite internal ids are positive integers
 
 STATUSES: dict[str, tuple[str, ...]] = {
     "charge": ("succeeded", "pending", "failed"),
@@ -49,29 +52,30 @@ REFUND_COUNTED_STATUSES = ("pending", "requires_action", "succeeded")
 
 @dataclass(frozen=True)
 class EntityRules:
-    """Fields each object type must carry; amounts map to whether they are required."""
+    """Fields each object type must carry; amounts map to whether they are required.
+
+    `metadata` names the contract fields (stripe_metadata) the type's metadata may carry, each checked
+    when present.
+    """
 
     amounts: Mapping[str, bool]
     currency_required: bool = True
     has_status: bool = True
-    metadata_ids: tuple[str, ...] = ()
+    metadata: tuple[str, ...] = ()
 
 
-NETSUITE_PAYMENT_IDS = ("netsuite_customer_id", "netsuite_invoice_id")
 RULES: dict[str, EntityRules] = {
-    "charge": EntityRules({"amount": True, "amount_refunded": False}, metadata_ids=NETSUITE_PAYMENT_IDS),
-    "refund": EntityRules({"amount": True}, metadata_ids=("netsuite_credit_memo_id",)),
+    "charge": EntityRules({"amount": True, "amount_refunded": False}, metadata=meta.PAYMENT_FIELDS),
+    "refund": EntityRules({"amount": True}, metadata=(meta.NETSUITE_CREDIT_MEMO_ID,)),
     "dispute": EntityRules({"amount": True}),
     "payout": EntityRules({"amount": True}),
     "balance_transaction": EntityRules({"amount": True, "fee": True, "net": True}),
     "customer": EntityRules(
-        {}, currency_required=False, has_status=False, metadata_ids=("netsuite_customer_id",)
+        {}, currency_required=False, has_status=False, metadata=(meta.NETSUITE_CUSTOMER_ID,)
     ),
-    "payment_intent": EntityRules(
-        {"amount": True, "amount_received": False}, metadata_ids=NETSUITE_PAYMENT_IDS
-    ),
+    "payment_intent": EntityRules({"amount": True, "amount_received": False}, metadata=meta.PAYMENT_FIELDS),
     "checkout.session": EntityRules(
-        {"amount_total": False}, currency_required=False, metadata_ids=("netsuite_customer_id",)
+        {"amount_total": False}, currency_required=False, metadata=meta.PAYMENT_FIELDS
     ),
 }
 
@@ -95,11 +99,8 @@ def row_from_raw(object_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
         value = raw.get(name)
         row[f"{name}_kind"] = kind_of(value)
         row[name] = value if row[f"{name}_kind"] == "int" else None
-    found = raw.get("metadata")
-    metadata: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    for key in rules.metadata_ids:
-        # Stripe stores unset metadata as absent; an empty string is how a key is removed.
-        row[key] = metadata.get(key) or None
+    if rules.metadata:
+        row["metadata_problem"] = "; ".join(meta.problems(meta.metadata_of(raw), rules.metadata)) or None
     if object_type == "balance_transaction":
         row["type"] = raw.get("type")
         row["reporting_category"] = raw.get("reporting_category")
