@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -19,6 +20,7 @@ from tests.servers import RunningServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
+DEMO_BUSINESS = {"business_name": "Honeycomb Holdings Inc.", "statement_descriptor": "HONEYCOMB"}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -56,6 +58,8 @@ def live_webapp(
     stripe_client: Any,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveWebapp]:
+    # The merchant's public name lives in its Stripe account, as in the demo; the pages take it from there.
+    requests.post(f"{stripe_sandbox.url}/_sandbox/config", json=DEMO_BUSINESS, timeout=10).raise_for_status()
     late = _Late()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, late, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"

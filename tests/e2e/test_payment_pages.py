@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -38,15 +39,24 @@ def wait_for(condition: Any, timeout: float = 20.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def test_customer_lowers_the_amount_pays_and_sees_paid(page: Any, live_webapp: LiveWebapp, shot: Any) -> None:
+def business_of(stripe_client: Any) -> str:
+    """The public business name of the Stripe account (what Stripe's Checkout page shows)."""
+    return str(stripe_client.v1.accounts.retrieve_current().business_profile.name)
+
+
+def test_customer_lowers_the_amount_pays_and_sees_paid(
+    page: Any, live_webapp: LiveWebapp, stripe_client: Any, shot: Any
+) -> None:
+    business = business_of(stripe_client)
     open_link(page, live_webapp, "customer", "104")
-    assert page.locator("h1").inner_text() == "Pay Honeycomb Holdings"
+    assert page.locator("h1").inner_text() == f"Pay {business}"
     assert page.locator(".balance").inner_text() == "$5,275.24"
     shot(page, "1-customer-page")
     page.fill("#amount", "150.25")
     page.click("button.pay-button")
     page.wait_for_url(re.compile(r".*/c/pay/cs_.*"))
     assert "150.25" in page.locator("[data-testid=total-amount]").inner_text()
+    assert page.locator(".lead").inner_text() == f"Pay {business}"  # the name our page showed
     shot(page, "2-checkout")
     pay_on_checkout(page, "4242 4242 4242 4242")
     page.wait_for_url(re.compile(r".*/pay/return/.*"))
@@ -54,10 +64,22 @@ def test_customer_lowers_the_amount_pays_and_sees_paid(page: Any, live_webapp: L
     page.locator('#payment-status[data-status="paid"]').wait_for(timeout=30_000)
     assert page.locator(".status-label").inner_text() == "Paid"
     assert page.locator("#refresh-hint").is_hidden()
-    shot(page, "4-return-paid")
     attempt = next(a for a in attempts(live_webapp.app) if a.netsuite_customer_id == "104")
     assert (attempt.status, attempt.amount_minor, attempt.currency) == ("paid", 15025, "USD")
     assert attempt.payment_intent_id and attempt.payment_intent_id.startswith("pi_")
+    # What Stripe's own confirmation shows appears once the page learns it is paid, without a reload.
+    charge = stripe_client.v1.payment_intents.retrieve(
+        attempt.payment_intent_id, {"expand": ["latest_charge"]}
+    ).latest_charge
+    card = charge.payment_method_details.card
+    page.locator("#receipt-link").wait_for()
+    assert page.locator('[data-field="card"]').inner_text() == f"{card.brand.title()} ending in {card.last4}"
+    assert page.locator("#receipt-link a").get_attribute("href") == charge.receipt_url
+    assert page.locator('[data-field="amount"]').inner_text() == f"${Decimal(charge.amount).scaleb(-2):,.2f}"
+    assert page.locator('[data-field="date"]').is_visible()
+    shot(page, "4-return-paid")
+    page.reload()
+    assert page.locator('[data-field="card"]').inner_text() == f"{card.brand.title()} ending in {card.last4}"
 
 
 def test_declined_card_is_not_paid_and_back_releases_the_amount(
@@ -126,6 +148,8 @@ def test_saving_the_payment_method_records_consent_and_saves_the_card(
     page.check("#save_payment_method")
     shot(page, "1-save-ticked")
     page.click("button.pay-button")
+    page.wait_for_url(re.compile(r".*/c/pay/cs_.*"))
+    assert business_of(stripe_client) in page.locator("[data-testid=save-agreement]").inner_text()
     pay_on_checkout(page, "4242424242424242")
     page.locator('#payment-status[data-status="paid"]').wait_for(timeout=30_000)
     attempt = next(a for a in attempts(live_webapp.app) if a.netsuite_customer_id == "110")
@@ -135,7 +159,8 @@ def test_saving_the_payment_method_records_consent_and_saves_the_card(
         )
     )
     [consent] = [c for c in consents(live_webapp.app) if c.payment_attempt_id == attempt.id]
-    assert consent.text_shown.startswith("I authorise Honeycomb Holdings") and consent.ip == "127.0.0.1"
+    business = business_of(stripe_client)
+    assert consent.text_shown.startswith(f"I authorise {business} ") and consent.ip == "127.0.0.1"
     assert "Chrome" in (consent.user_agent or "")
     methods = stripe_client.v1.customers.payment_methods.list(attempt.stripe_customer_id)
     assert consent.payment_method_id in [method.id for method in methods.data]
