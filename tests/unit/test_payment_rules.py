@@ -163,7 +163,7 @@ def test_check_selection_refuses_invoices_not_on_the_page(chosen: list[str]) -> 
 
 def test_ttl_cache_expires_and_evicts() -> None:
     now = [0.0]
-    cache: TTLCache[str] = TTLCache(ttl=30, max_items=2, clock=lambda: now[0])
+    cache: TTLCache[str] = TTLCache(ttl=30, max_items=2, clock=lambda: now[0], jitter=0.0)
     cache.put("a", "A")
     now[0] = 30.0
     assert cache.get("a") == "A"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from stripe_netsuite.money import (
     MoneyError,
@@ -32,10 +33,18 @@ class AmountError(ValueError):
 
 @dataclass(frozen=True)
 class InFlight:
-    """A payment that may still arrive: reserved on a page, processing, or paid but not yet in NetSuite."""
+    """A payment that may still arrive: reserved on a page, processing, or paid but not yet in NetSuite.
+
+    `state` is "reserved" (a Checkout Session that may still be paid), "processing" (Stripe has it, the
+    outcome is pending) or "received" (paid at `received_at`, not in NetSuite's balance yet). `link` names
+    the page it was started from (see reservations.link_of); a new payment from that page replaces it.
+    """
 
     amount_minor: int
     invoice_ids: tuple[str, ...] = ()
+    state: str = "reserved"
+    link: str | None = None
+    received_at: datetime | None = None
 
 
 def chargeable_minor(minor: int, currency: str) -> int:

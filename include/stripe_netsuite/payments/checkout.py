@@ -18,6 +18,7 @@ from stripe_netsuite.stripe_metadata import PaymentMetadata, customer_metadata
 __all__ = [
     "SESSION_LIFETIME",
     "CheckoutOptions",
+    "close_checkout_session",
     "create_checkout_session",
     "ensure_stripe_customer",
     "expire_checkout_session",
@@ -119,6 +120,21 @@ def expire_checkout_session(client: stripe.StripeClient, session_id: str) -> Non
     # Already complete or expired: Stripe refuses to expire it again, and the webhook tells the outcome.
     with contextlib.suppress(stripe.InvalidRequestError):
         client.v1.checkout.sessions.expire(session_id)
+
+
+def close_checkout_session(client: stripe.StripeClient, session_id: str) -> tuple[str, str | None]:
+    """Expire a session if it is still open; its status afterwards and its PaymentIntent id.
+
+    "expired": it can no longer be paid. "complete": the customer paid first (or a bank debit is on its
+    way), so the money counts. Stripe expires only open sessions and refuses the others, whose status a
+    retrieve then tells. Other Stripe errors (unreachable, 5xx) are raised: nothing may be assumed.
+    """
+    try:
+        session = client.v1.checkout.sessions.expire(session_id)
+    except stripe.InvalidRequestError:
+        session = client.v1.checkout.sessions.retrieve(session_id)
+    intent = session.payment_intent
+    return str(session.status), intent if isinstance(intent, str) or intent is None else intent.id
 
 
 def session_expiry(session: Any) -> datetime | None:

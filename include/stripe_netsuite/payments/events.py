@@ -136,17 +136,39 @@ def _apply_intent_event(
             attempt.updated_at = now
 
 
+def _note_payment(attempt: PaymentAttempt, kind: str, obj: Mapping[str, Any], paid_at: datetime) -> None:
+    """Keep on a paid attempt what the pages show and look up in NetSuite (they never decode events)."""
+    if attempt.status != "paid":
+        return
+    if kind == "payment_intent.succeeded":
+        attempt.charge_id = _id_of(obj.get("latest_charge")) or attempt.charge_id
+        received = obj.get("amount_received")
+        if isinstance(received, int) and not isinstance(received, bool):
+            attempt.paid_amount_minor = received  # the PaymentIntent's figure wins over the session's
+    elif attempt.paid_amount_minor is None:
+        total = obj.get("amount_total")
+        if isinstance(total, int) and not isinstance(total, bool):
+            attempt.paid_amount_minor = total
+    if attempt.paid_at is None:
+        attempt.paid_at = paid_at
+
+
 def _apply(session: Session, event: Mapping[str, Any], now: datetime) -> None:
     kind = str(event.get("type"))
     obj: Mapping[str, Any] = (event.get("data") or {}).get("object") or {}
+    created = event.get("created")
+    # When Stripe recorded it, not when the (possibly retried) delivery reached us.
+    at = datetime.fromtimestamp(created, UTC) if isinstance(created, int) else now
     if kind.startswith("checkout.session."):
         attempt = _find_attempt(session, obj)
         if attempt is not None:
             _apply_session_event(attempt, kind, obj, now)
+            _note_payment(attempt, kind, obj, at)
     elif kind.startswith("payment_intent."):
         attempt = _find_attempt(session, obj)
         if attempt is not None:
             _apply_intent_event(session, attempt, kind, obj, now)
+            _note_payment(attempt, kind, obj, at)
     # charge.refunded, charge.dispute.*, payout.*: recorded for the DAGs, which re-fetch the objects.
 
 

@@ -4,6 +4,9 @@ Two tabs paying the same balance at once must not together exceed it: the limit 
 attempt inserted inside one transaction that holds a per-customer lock in the state DB (SQLite: BEGIN
 IMMEDIATE, i.e. the database's single write lock; PostgreSQL: a transaction-scoped advisory lock on the
 customer, which needs no row to exist yet). The reservation is the PaymentAttempt row itself.
+
+A new payment from a page first closes (expires at Stripe) that page's unpaid Checkout Session, under the
+same lock, and takes its place: a reservation is never a way to block the payer.
 """
 
 from __future__ import annotations
@@ -15,18 +18,24 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, text
+from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from stripe_netsuite.payments.amounts import InFlight
-from stripe_netsuite.store.payments import PaymentAttempt, WebhookEvent
+from stripe_netsuite.payments.amounts import AmountError, InFlight
+from stripe_netsuite.store.engine import session_scope
+from stripe_netsuite.store.payments import PaymentAttempt
 
 __all__ = [
     "PAID_WATCH_WINDOW",
+    "REPLACED_MESSAGE",
     "RESERVATION_TTL",
     "customer_lock",
     "in_flight",
+    "link_of",
+    "mark_recorded",
+    "others",
     "payment_ids_to_confirm",
+    "record_session",
     "reserve_attempt",
 ]
 
@@ -36,6 +45,9 @@ RESERVATION_TTL = timedelta(minutes=33)
 # A paid attempt counts against the balance until NetSuite shows its payment; after this long a missing
 # payment is an operations problem (see the run reports), not something to block the customer with.
 PAID_WATCH_WINDOW = timedelta(days=30)
+# Reservations: the attempt's Checkout Session may still be paid.
+RESERVED_STATUSES = ("created", "open")
+REPLACED_MESSAGE = "Replaced by a newer payment started from the same page."
 
 
 def _lock_key(customer_id: str) -> int:
@@ -57,38 +69,55 @@ def customer_lock(engine: Engine, customer_id: str) -> Iterator[Session]:
         connection.commit()
 
 
-def _charges_of(session: Session, payment_intent_ids: Sequence[str]) -> dict[str, set[str]]:
-    # The charge id reaches us only inside webhook payloads (PaymentAttempt has no column for it).
-    found: dict[str, set[str]] = {}
-    if not payment_intent_ids:
-        return found
-    rows = session.execute(
-        select(WebhookEvent.object_id, WebhookEvent.payload).where(
-            WebhookEvent.object_id.in_(payment_intent_ids), WebhookEvent.type == "payment_intent.succeeded"
-        )
+def link_of(link_kind: str, customer_id: str, invoice_ids: Sequence[str]) -> str:
+    """The page a payment is started from: a customer's page, or one invoice's page."""
+    if link_kind == "invoice" and invoice_ids:
+        return f"invoice:{invoice_ids[0]}"
+    return f"customer:{customer_id}"
+
+
+def others(flights: Sequence[InFlight], link: str) -> list[InFlight]:
+    """The in-flight payments a new payment from `link` leaves in place (it replaces that page's own).
+
+    Anyone holding a link could otherwise reserve its whole balance and block the payer for the session's
+    life; so a new payment from a page closes that page's unpaid Checkout Session and takes its place.
+    """
+    return [f for f in flights if not (f.state == "reserved" and f.link == link)]
+
+
+def _unrecorded_paid(customer_id: str, now: datetime) -> Any:
+    return (
+        (PaymentAttempt.netsuite_customer_id == customer_id)
+        & (PaymentAttempt.status == "paid")
+        & PaymentAttempt.netsuite_recorded_at.is_(None)
+        & (PaymentAttempt.updated_at > now - PAID_WATCH_WINDOW)
     )
-    for intent_id, payload in rows:
-        charge: Any = ((payload or {}).get("data") or {}).get("object", {}).get("latest_charge")
-        charge_id = charge.get("id") if isinstance(charge, dict) else charge
-        if isinstance(intent_id, str) and isinstance(charge_id, str):
-            found.setdefault(intent_id, set()).add(charge_id)
-    return found
 
 
 def payment_ids_to_confirm(session: Session, customer_id: str, now: datetime) -> list[str]:
-    """Stripe ids (PaymentIntent and charge) of recent paid attempts, to look up in NetSuite."""
-    intents = list(
-        session.scalars(
-            select(PaymentAttempt.payment_intent_id).where(
-                PaymentAttempt.netsuite_customer_id == customer_id,
-                PaymentAttempt.status == "paid",
-                PaymentAttempt.payment_intent_id.is_not(None),
-                PaymentAttempt.updated_at > now - PAID_WATCH_WINDOW,
-            )
+    """Stripe ids (PaymentIntent and charge) of paid attempts NetSuite was not yet seen to show."""
+    rows = session.execute(
+        select(PaymentAttempt.payment_intent_id, PaymentAttempt.charge_id).where(
+            _unrecorded_paid(customer_id, now), PaymentAttempt.payment_intent_id.is_not(None)
         )
     )
-    charges = _charges_of(session, [i for i in intents if i])
-    return sorted({*(i for i in intents if i), *(c for ids in charges.values() for c in ids)})
+    return sorted({found for row in rows for found in row if found})
+
+
+def mark_recorded(engine: Engine, customer_id: str, recorded_ids: frozenset[str], now: datetime) -> None:
+    """Remember which paid attempts NetSuite shows, so no page looks them up (or counts them) again."""
+    if not recorded_ids:
+        return
+    ids = sorted(recorded_ids)
+    with session_scope(engine) as session:
+        session.execute(
+            update(PaymentAttempt)
+            .where(
+                _unrecorded_paid(customer_id, now),
+                or_(PaymentAttempt.payment_intent_id.in_(ids), PaymentAttempt.charge_id.in_(ids)),
+            )
+            .values(netsuite_recorded_at=now)
+        )
 
 
 def in_flight(
@@ -97,31 +126,85 @@ def in_flight(
     """Payments of this customer in this currency that NetSuite's balance does not include yet.
 
     Reserved (created/open, session not expired) and processing attempts always count; paid ones count
-    until NetSuite shows a customer payment whose external id is their PaymentIntent or charge id.
+    until NetSuite shows a customer payment whose external id is their PaymentIntent or charge id. One
+    query on indexed columns, whatever the customer's history: no stored event is read.
     """
-    attempts = list(
-        session.scalars(
-            select(PaymentAttempt).where(
-                PaymentAttempt.netsuite_customer_id == customer_id,
-                PaymentAttempt.currency == currency,
-                or_(
-                    PaymentAttempt.status == "processing",
-                    PaymentAttempt.status.in_(("created", "open"))
-                    & (PaymentAttempt.expires_at.is_(None) | (PaymentAttempt.expires_at > now)),
-                    (PaymentAttempt.status == "paid") & (PaymentAttempt.updated_at > now - PAID_WATCH_WINDOW),
-                ),
-            )
+    rows = session.execute(
+        select(
+            PaymentAttempt.link_kind,
+            PaymentAttempt.netsuite_invoice_ids,
+            PaymentAttempt.amount_minor,
+            PaymentAttempt.status,
+            PaymentAttempt.payment_intent_id,
+            PaymentAttempt.charge_id,
+            PaymentAttempt.paid_amount_minor,
+            PaymentAttempt.paid_at,
+            PaymentAttempt.updated_at,
+        ).where(
+            PaymentAttempt.netsuite_customer_id == customer_id,
+            PaymentAttempt.currency == currency,
+            or_(
+                PaymentAttempt.status == "processing",
+                PaymentAttempt.status.in_(RESERVED_STATUSES)
+                & (PaymentAttempt.expires_at.is_(None) | (PaymentAttempt.expires_at > now)),
+                _unrecorded_paid(customer_id, now),
+            ),
         )
     )
-    charges = _charges_of(session, [a.payment_intent_id for a in attempts if a.payment_intent_id])
     flights: list[InFlight] = []
-    for attempt in attempts:
-        if attempt.status == "paid" and attempt.payment_intent_id:
-            ids = {attempt.payment_intent_id, *charges.get(attempt.payment_intent_id, set())}
-            if ids & recorded_ids:
+    for kind, invoices, amount, status, intent, charge, paid_amount, paid_at, updated in rows:
+        invoice_ids = tuple(invoices or ())
+        if status == "paid":
+            if {intent, charge} & recorded_ids:
                 continue
-        flights.append(InFlight(attempt.amount_minor, tuple(attempt.netsuite_invoice_ids or ())))
+            state, amount, received = "received", paid_amount or amount, paid_at or updated
+        else:
+            state, received = ("processing" if status == "processing" else "reserved"), None
+        link = link_of(kind, customer_id, invoice_ids)
+        flights.append(InFlight(amount, invoice_ids, state, link, received))
     return flights
+
+
+def _replace_reservations(
+    session: Session,
+    customer_id: str,
+    currency: str,
+    link: str,
+    close_session: Callable[[str], tuple[str, str | None]],
+    now: datetime,
+) -> None:
+    """Close the unpaid Checkout Sessions started from `link` (same customer and currency).
+
+    `close_session(id)` expires the session at Stripe and returns its status afterwards with its
+    PaymentIntent: "expired", or "complete" when the customer paid first (then it is money on its way).
+    A reservation whose session is still being created is cancelled here; its request notices (see
+    record_session) and closes the session it gets.
+    """
+    reserved = session.scalars(
+        select(PaymentAttempt).where(
+            PaymentAttempt.netsuite_customer_id == customer_id,
+            PaymentAttempt.currency == currency,
+            PaymentAttempt.status.in_(RESERVED_STATUSES),
+            PaymentAttempt.expires_at.is_(None) | (PaymentAttempt.expires_at > now),
+        )
+    )
+    for attempt in reserved:
+        if link_of(attempt.link_kind, customer_id, attempt.netsuite_invoice_ids or ()) != link:
+            continue
+        if not attempt.checkout_session_id:
+            attempt.status = "canceled"
+        else:
+            status, intent = close_session(attempt.checkout_session_id)
+            if status == "complete":
+                attempt.status = "processing"  # paid (or being paid) first: the webhook tells the outcome
+                attempt.payment_intent_id = attempt.payment_intent_id or intent
+                attempt.updated_at = now
+                continue
+            if status != "expired":
+                continue  # still payable: it keeps counting, and the new amount is checked against it
+            attempt.status = "expired"
+        attempt.failure_message = REPLACED_MESSAGE
+        attempt.updated_at = now
 
 
 def reserve_attempt(
@@ -136,28 +219,59 @@ def reserve_attempt(
     save_payment_method: bool = False,
     receipt_email: str | None = None,
     stripe_customer_id: str | None = None,
+    invoice_ids: Sequence[str] = (),
+    close_session: Callable[[str], tuple[str, str | None]] | None = None,
 ) -> PaymentAttempt:
     """Re-check the amount against in-flight payments and insert the attempt, under the customer's lock.
 
-    `check(in_flight)` returns (amount in minor units, invoice ids) or raises AmountError, which leaves
-    nothing behind.
+    With `close_session`, the unpaid reservations of the same page (`link_kind` and the customer, or its
+    one invoice in `invoice_ids`) are closed first and the new attempt takes their place.
+    `check(in_flight)` returns (amount in minor units, invoice ids) or raises AmountError, which creates
+    nothing (sessions already closed stay closed, and the state DB says so).
     """
+    refused: AmountError | None = None
     with customer_lock(engine, customer_id) as session:
-        amount_minor, invoice_ids = check(in_flight(session, customer_id, currency, recorded_ids, now))
-        attempt = PaymentAttempt(
-            id=str(uuid.uuid4()),
-            link_kind=link_kind,
-            netsuite_customer_id=customer_id,
-            netsuite_invoice_ids=list(invoice_ids),
-            amount_minor=amount_minor,
-            currency=currency,
-            stripe_customer_id=stripe_customer_id,
-            status="created",
-            save_payment_method=save_payment_method,
-            receipt_email=receipt_email,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + RESERVATION_TTL,
-        )
-        session.add(attempt)
+        if close_session is not None:
+            link = link_of(link_kind, customer_id, invoice_ids)
+            _replace_reservations(session, customer_id, currency, link, close_session, now)
+            session.flush()
+        try:
+            amount_minor, chosen = check(in_flight(session, customer_id, currency, recorded_ids, now))
+        except AmountError as error:
+            refused = error
+        else:
+            attempt = PaymentAttempt(
+                id=str(uuid.uuid4()),
+                link_kind=link_kind,
+                netsuite_customer_id=customer_id,
+                netsuite_invoice_ids=list(chosen),
+                amount_minor=amount_minor,
+                currency=currency,
+                stripe_customer_id=stripe_customer_id,
+                status="created",
+                save_payment_method=save_payment_method,
+                receipt_email=receipt_email,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + RESERVATION_TTL,
+            )
+            session.add(attempt)
+    if refused is not None:
+        raise refused
     return attempt
+
+
+def record_session(
+    engine: Engine, attempt_id: str, customer_id: str, checkout_session_id: str, now: datetime
+) -> PaymentAttempt | None:
+    """Store the attempt's new Checkout Session, under the customer's lock; None when a newer payment from
+    the same page replaced the attempt meanwhile (the caller then closes this session and stops)."""
+    with customer_lock(engine, customer_id) as session:
+        stored = session.get(PaymentAttempt, attempt_id)
+        if stored is None or stored.status == "canceled":
+            return None
+        stored.checkout_session_id = checkout_session_id
+        if stored.status == "created":
+            stored.status = "open"
+        stored.updated_at = now
+    return stored

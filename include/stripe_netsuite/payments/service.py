@@ -7,7 +7,7 @@ re-check and reserve under the customer's lock -> Checkout Session -> record ses
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import stripe
@@ -32,12 +32,21 @@ from stripe_netsuite.payments.amounts import (
 from stripe_netsuite.payments.cache import TTLCache
 from stripe_netsuite.payments.checkout import (
     CheckoutOptions,
+    close_checkout_session,
     create_checkout_session,
     ensure_stripe_customer,
     expire_checkout_session,
 )
 from stripe_netsuite.payments.consent import consent_text, record_consent
-from stripe_netsuite.payments.reservations import in_flight, payment_ids_to_confirm, reserve_attempt
+from stripe_netsuite.payments.reservations import (
+    in_flight,
+    link_of,
+    mark_recorded,
+    others,
+    payment_ids_to_confirm,
+    record_session,
+    reserve_attempt,
+)
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
 
@@ -48,6 +57,7 @@ __all__ = [
     "PaymentError",
     "PaymentRequest",
     "PaymentServices",
+    "ReplacedError",
     "cancel_attempt",
     "customer_view",
     "invoice_view",
@@ -60,6 +70,10 @@ class PaymentError(RuntimeError):
     """Stripe refused or could not be reached; the attempt is marked failed and its reservation released."""
 
 
+class ReplacedError(AmountError):
+    """A newer payment from the same page replaced this one while its Checkout Session was being made."""
+
+
 @dataclass
 class PaymentServices:
     """The resources a payment page needs, shared by every request of one process."""
@@ -67,6 +81,7 @@ class PaymentServices:
     netsuite: SuiteQLRunner
     stripe: stripe.StripeClient
     engine: Engine
+    # Display data only (every payment reads NetSuite live): served at once, refreshed in the background.
     pages: TTLCache[CustomerAccount | InvoiceAccount] = field(default_factory=lambda: TTLCache(ttl=30.0))
     # An invoice's customer never changes; knowing it lets the invoice query also look for our payments.
     invoice_customers: TTLCache[str] = field(default_factory=lambda: TTLCache(ttl=86_400.0, max_items=10_000))
@@ -74,21 +89,33 @@ class PaymentServices:
 
 @dataclass(frozen=True)
 class CustomerView:
-    """A customer page: the NetSuite data plus what is still payable after in-flight payments."""
+    """A customer page: the NetSuite data plus what is still payable after in-flight payments.
+
+    `in_flight_minor` counts everything not yet in NetSuite's balance; `received` are the payments among
+    them that Stripe already took (shown as received and being recorded, with amount and date).
+    """
 
     account: CustomerAccount
     available_minor: int
     in_flight_minor: int
     invoice_available: dict[str, int]
+    received: tuple[InFlight, ...] = ()
+    # Payments started but not received yet (reserved from another page, or processing).
+    in_progress_minor: int = 0
+    # Unpaid sessions started from this very page: not counted, as a payment from it replaces them.
+    replaceable: tuple[InFlight, ...] = ()
 
 
 @dataclass(frozen=True)
 class InvoiceView:
-    """An invoice page: the invoice plus what is still payable on it."""
+    """An invoice page: the invoice plus what is still payable on it (`received`: see CustomerView)."""
 
     account: InvoiceAccount
     available_minor: int
     in_flight_minor: int
+    received: tuple[InFlight, ...] = ()
+    in_progress_minor: int = 0
+    replaceable: tuple[InFlight, ...] = ()
 
     @property
     def is_paid(self) -> bool:
@@ -124,7 +151,9 @@ def _customer_account(
     def load() -> CustomerAccount:
         with session_scope(services.engine) as session:
             ids = payment_ids_to_confirm(session, customer_id, now)
-        return fetch_customer_account(services.netsuite, customer_id, ids, now)
+        account = fetch_customer_account(services.netsuite, customer_id, ids, now)
+        mark_recorded(services.engine, customer_id, account.recorded_payment_ids, now)
+        return account
 
     key = ("customer", customer_id)
     if fresh:
@@ -147,6 +176,7 @@ def _invoice_account(
                 ids = payment_ids_to_confirm(session, customer_id, now)
         account = fetch_invoice_account(services.netsuite, invoice_id, customer_id, ids, now)
         services.invoice_customers.put(invoice_id, account.customer_id)
+        mark_recorded(services.engine, account.customer_id, account.recorded_payment_ids, now)
         return account
 
     key = ("invoice", invoice_id)
@@ -159,10 +189,19 @@ def _invoice_account(
     return cached
 
 
+def _received(flights: list[InFlight]) -> tuple[InFlight, ...]:
+    return tuple(f for f in flights if f.state == "received")
+
+
+def _in_progress(flights: list[InFlight]) -> int:
+    return sum(f.amount_minor for f in flights if f.state != "received")
+
+
 def _customer_numbers(account: CustomerAccount, flights: list[InFlight]) -> CustomerView:
     pending = sum(f.amount_minor for f in flights)
     per_invoice = available_per_invoice({i.id: i.remaining_minor for i in account.invoices}, flights)
-    return CustomerView(account, max(0, account.balance_minor - pending), pending, per_invoice)
+    available = max(0, account.balance_minor - pending)
+    return CustomerView(account, available, pending, per_invoice, _received(flights), _in_progress(flights))
 
 
 def _invoice_numbers(account: InvoiceAccount, flights: list[InFlight]) -> InvoiceView:
@@ -171,7 +210,9 @@ def _invoice_numbers(account: InvoiceAccount, flights: list[InFlight]) -> Invoic
     on_invoice = available_per_invoice({invoice.id: invoice.remaining_minor}, flights)[invoice.id]
     # The invoice's own amount due, and the customer's balance in its currency, both bound the payment.
     available = max(0, min(on_invoice, account.balance_minor - pending))
-    return InvoiceView(account, available, pending)
+    # Only payments for this invoice are news on its page; the customer page lists them all.
+    received = tuple(f for f in _received(flights) if invoice.id in f.invoice_ids)
+    return InvoiceView(account, available, pending, received, _in_progress(flights))
 
 
 def _flights(
@@ -192,7 +233,10 @@ def customer_view(
     """The customer page's numbers in `currency` (None: primary); NetSuite data <= 30 s old unless `fresh`."""
     account = _customer_account(services, customer_id, now, fresh).in_currency(currency)
     flights = _flights(services, customer_id, account.currency, account.recorded_payment_ids, now)
-    return _customer_numbers(account, flights)
+    # What this page shows is what a payment from it could take: its own unpaid session would be replaced.
+    kept = others(flights, link_of("customer", customer_id, ()))
+    view = _customer_numbers(account, kept)
+    return replace(view, replaceable=tuple(f for f in flights if f not in kept))
 
 
 def invoice_view(
@@ -203,7 +247,9 @@ def invoice_view(
     flights = _flights(
         services, account.customer_id, account.invoice.currency, account.recorded_payment_ids, now
     )
-    return _invoice_numbers(account, flights)
+    kept = others(flights, link_of("invoice", account.customer_id, (account.invoice.id,)))
+    view = _invoice_numbers(account, kept)
+    return replace(view, replaceable=tuple(f for f in flights if f not in kept))
 
 
 def _customer_check(
@@ -269,15 +315,25 @@ def _start(
     label: str,
     urls_for: Callable[[PaymentAttempt], tuple[str, str]],
     now: datetime,
+    link_invoice_ids: tuple[str, ...] = (),
 ) -> tuple[PaymentAttempt, str]:
+    link = link_of(link_kind, customer_id, link_invoice_ids)
     # First pass without the lock: a wrong amount is refused before anything (even a Stripe Customer) exists.
-    check(_flights(services, customer_id, currency, recorded, now))
+    # This page's own unpaid session does not count: the reservation below replaces it.
+    check(others(_flights(services, customer_id, currency, recorded, now), link))
     try:
         stripe_customer = ensure_stripe_customer(
             services.stripe, services.engine, customer_id, customer_name, email
         )
     except stripe.StripeError as error:
         raise PaymentError(type(error).__name__) from error
+
+    def close_session(session_id: str) -> tuple[str, str | None]:
+        try:
+            return close_checkout_session(services.stripe, session_id)
+        except stripe.StripeError as error:
+            raise PaymentError(type(error).__name__) from error
+
     attempt = reserve_attempt(
         services.engine,
         customer_id=customer_id,
@@ -289,6 +345,8 @@ def _start(
         save_payment_method=request.save_payment_method,
         receipt_email=email if settings.stripe_receipts else None,
         stripe_customer_id=stripe_customer,
+        invoice_ids=link_invoice_ids,
+        close_session=close_session,
     )
     success_url, cancel_url = urls_for(attempt)
     options = CheckoutOptions(
@@ -309,14 +367,15 @@ def _start(
                 stored.failure_message = f"Checkout Session not created: {type(error).__name__}"
                 stored.updated_at = now
         raise PaymentError(type(error).__name__) from error
-    with session_scope(services.engine) as session:
-        stored = session.get(PaymentAttempt, attempt.id)
-        assert stored is not None
-        stored.checkout_session_id = checkout.id
-        if stored.status == "created":
-            stored.status = "open"
-        stored.updated_at = now
-        if request.save_payment_method:
+    stored = record_session(services.engine, attempt.id, customer_id, checkout.id, now)
+    if stored is None:
+        expire_checkout_session(services.stripe, checkout.id)
+        raise ReplacedError(
+            "A newer payment was started from this page, in another window or tab. Continue there, "
+            "or start again here."
+        )
+    if request.save_payment_method:
+        with session_scope(services.engine) as session:
             record_consent(
                 session,
                 stored,
@@ -325,9 +384,8 @@ def _start(
                 ip=request.ip,
                 user_agent=request.user_agent,
             )
-        attempt = stored
-    services.pages.clear()  # the next view shows the new reservation's effect at once
-    return attempt, str(checkout.url)
+    # No cache to clear: in-flight payments are read from the state DB on every view.
+    return stored, str(checkout.url)
 
 
 def start_customer_payment(
@@ -385,6 +443,7 @@ def start_invoice_payment(
         label=f"Invoice {account.invoice.number}",
         urls_for=urls_for,
         now=now,
+        link_invoice_ids=(account.invoice.id,),
     )
 
 
@@ -403,5 +462,4 @@ def cancel_attempt(services: PaymentServices, attempt_id: str, now: datetime) ->
         if attempt.status in ("created", "open"):
             attempt.status = "canceled"
             attempt.updated_at = now
-    services.pages.clear()
     return attempt

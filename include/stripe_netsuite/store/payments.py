@@ -60,6 +60,13 @@ class PaymentAttempt(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failure_message: Mapped[str | None] = mapped_column(Text)
+    # What the payment pages need of a paid attempt, written by the webhook handler so a page view never
+    # decodes stored events: how much Stripe received and when, the charge (NetSuite's external id may be
+    # the charge or the PaymentIntent), and when a page first saw NetSuite show the payment.
+    paid_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    charge_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    netsuite_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Consent(Base):
