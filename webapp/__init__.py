@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; settings come from the environment (or test_config["ENVIRON"]) and fail fast by name."""
+    from webapp.logs import install_redaction
+
+    install_redaction()  # before anything logs: link tokens never reach a log line
     app = Flask(__name__)
     config = dict(test_config or {})
     environ: Mapping[str, str] = config.pop("ENVIRON", None) or os.environ
@@ -41,13 +44,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="pay_session",
         MAX_CONTENT_LENGTH=1024 * 1024,  # forms are tiny; Stripe events stay well below this
-        PAY_RATE_LIMIT=(10, 60.0),  # POSTs per (IP, link) per window in seconds
         AUTO_MIGRATE=True,
     )
     app.config.update(config)
 
-    from webapp import brand, cli, errors, i18n, pay, returns, security, services, webhooks
+    from webapp import brand, cli, errors, i18n, pay, ratelimit, returns, security, services, webhooks
 
+    ratelimit.init_app(app)  # first: its check runs before every other hook (CSRF, body size)
     services.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

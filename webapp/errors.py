@@ -1,15 +1,21 @@
-"""Error pages: plain words, the same 404 for every bad link, never a stack trace in the browser."""
+"""Error pages: plain words, the same 404 for every bad link, never a stack trace in the browser.
+
+A page that fails because Stripe or NetSuite did is logged here, once, with what the service answered (status,
+error code, request id): the one place an operator finds why a customer saw a 502 or 503.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+import stripe
+from flask import Flask, Response, render_template
 from werkzeug.exceptions import HTTPException
 
 from stripe_netsuite.netsuite import NetSuiteError
+from stripe_netsuite.payments.service import PaymentError
 
-__all__ = ["init_app"]
+__all__ = ["describe_upstream_failure", "error_response", "init_app"]
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +49,66 @@ def _page(status: int) -> tuple[str, int]:
     return render_template("error.html", title=title, message=message, status=status), status
 
 
+def _causes(error: BaseException | None) -> list[BaseException]:
+    """The error and what it was raised from or while handling (abort(502) inside `except PaymentError`)."""
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def describe_upstream_failure(error: BaseException) -> str | None:
+    """What Stripe or NetSuite answered, for the log: status, code, request id; None if neither failed."""
+    for cause in _causes(error):
+        if isinstance(cause, stripe.StripeError):
+            details = cause.error
+            message = getattr(details, "message", None) or cause.user_message or ""
+            return (
+                f"Stripe {type(cause).__name__}: status={cause.http_status} "
+                f"code={cause.code or getattr(details, 'code', None)} "
+                f"request_id={cause.request_id} param={getattr(details, 'param', None)} "
+                f"message={message[:300]!r}"
+            )
+        if isinstance(cause, NetSuiteError):
+            # NetSuite's REST errors carry no request id; the failed call ("METHOD /path") identifies it.
+            return (
+                f"NetSuite {type(cause).__name__}: status={cause.status} code={cause.code} "
+                f"request={cause.request} detail={cause.detail[:300]!r}"
+            )
+    return None
+
+
+def _log_upstream(status: int, error: BaseException) -> None:
+    described = describe_upstream_failure(error)
+    if described:
+        # Messages never hold secrets (Stripe masks keys); link tokens are redacted by webapp.logs.
+        log.error("HTTP %s page: %s", status, described)
+
+
+def error_response(app: Flask, status: int) -> Response:
+    """The app's own error page with every header a view's response gets (for errors the server answers)."""
+    with app.test_request_context("/"):
+        response = app.make_response(_page(status))
+        return app.process_response(response)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
-        return _page(error.code or 500)
+        status = error.code or 500
+        if status >= 500:
+            _log_upstream(status, error)
+        return _page(status)
+
+    @app.errorhandler(PaymentError)
+    def payment_failed(error: PaymentError) -> tuple[str, int]:
+        _log_upstream(502, error)
+        return _page(502)
 
     @app.errorhandler(NetSuiteError)
     def netsuite_down(error: NetSuiteError) -> tuple[str, int]:
-        log.warning("NetSuite unavailable for a payment page: %s", type(error).__name__)
+        _log_upstream(503, error)
         return _page(503)
 
     @app.errorhandler(Exception)

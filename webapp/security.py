@@ -1,4 +1,4 @@
-"""CSRF tokens, security headers (a strict Content-Security-Policy) and a small rate limiter.
+"""CSRF tokens, security headers (a strict Content-Security-Policy and friends) and the request body limit.
 
 There is no Flask-WTF here: the CSRF token is a random value kept in the signed session cookie and echoed by
 every form; a POST without the matching value is refused before any view runs.
@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request, session
+from flask import Flask, Response, abort, request, session
 
-__all__ = ["RateLimiter", "csrf_token", "init_app"]
+__all__ = ["csrf_token", "init_app", "security_headers"]
 
 CSRF_FIELD = "csrf_token"
 # Endpoints that receive POSTs from machines, authenticated by their own signature instead.
@@ -60,56 +56,48 @@ def _content_security_policy(app: Flask) -> str:
     )
 
 
-class RateLimiter:
-    """At most `limit` hits per key in any `window` seconds, in this process (sliding window).
+def security_headers(app: Flask) -> dict[str, str]:
+    """The headers every response of the app carries (views, error pages, the server's own errors)."""
+    headers = {
+        "Content-Security-Policy": _content_security_policy(app),
+        "X-Content-Type-Options": "nosniff",
+        # Payment links carry their token in the path: never leak it to Stripe or the logo's host.
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        # Nothing here needs a device API; a script injected despite the CSP gets none of them either.
+        "Permissions-Policy": "camera=(), geolocation=(), microphone=(), payment=(), usb=()",
+        # The page is opened from e-mails and PDFs: no opener may keep a handle on the payment window.
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if urlsplit(str(app.config["SETTINGS"].payment_link_base_url)).scheme == "https":
+        # Only when the public URL is https: HSTS over plain http would be ignored, or lock out a test host.
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
 
-    In-process on purpose: it blunts a script hammering one link from one address. Several gunicorn workers
-    each keep their own count, so the effective limit is limit x workers; a shared store (Redis) would make
-    it exact and is the next step for a large deployment.
+
+def _refuse_oversized_body() -> None:
+    """413 for a body without Content-Length (chunked) that is larger than MAX_CONTENT_LENGTH.
+
+    Werkzeug refuses a declared Content-Length above the limit itself, but it reads a chunked body only up to
+    the limit and parses what it got: the rest of the form would be dropped silently and the cut form
+    processed. Reading it here (cached for the form parser and the webhook) makes the limit one rule.
     """
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._hits: dict[tuple[str, ...], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, *key: str) -> bool:
-        now = self._clock()
-        with self._lock:
-            if len(self._hits) > 10_000:  # forget idle keys so memory stays bounded
-                self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < self.window}
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            return True
-
-
-def rate_limit(key: str) -> None:
-    """Abort with 429 when this client has posted to this link too often."""
-    limiter: RateLimiter = current_app.extensions["rate_limiter"]
-    if not limiter.allow(request.remote_addr or "-", key):
-        abort(429)
+    if request.content_length is not None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    request.get_data(cache=True)  # at most MAX_CONTENT_LENGTH bytes
+    if request.stream.read(1):  # past the limit werkzeug's stream raises 413 itself; this is a backstop
+        abort(413)
 
 
 def init_app(app: Flask) -> None:
-    policy = _content_security_policy(app)
-    limit, window = app.config["PAY_RATE_LIMIT"]
-    app.extensions["rate_limiter"] = RateLimiter(limit, window)
+    headers = security_headers(app)
+    app.before_request(_refuse_oversized_body)
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.after_request
-    def security_headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = policy
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        # Payment links carry their token in the path: never leak it to Stripe or the logo's host.
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
+    def add_security_headers(response: Response) -> Response:
+        response.headers.update(headers)
         if request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -164,6 +164,32 @@ def _count(text: str) -> int:
     return int(text)
 
 
+# Storages of the `limits` library behind Flask-Limiter (limits.readthedocs.io, "Storage backends").
+_RATE_LIMIT_SCHEMES = frozenset(
+    {"memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster", "valkey", "valkeys"}
+    | {"memcached", "mongodb"}
+)
+
+
+def _rate_limit_storage(text: str) -> str:
+    if urlsplit(text).scheme not in _RATE_LIMIT_SCHEMES:
+        raise ValueError("must be memory:// or a shared storage URI such as redis://host:6379/1")
+    return text
+
+
+def _rate(text: str) -> str:
+    # The notation of the `limits` library, restricted to its plain form: "10/minute", "100 per hour".
+    if not re.fullmatch(r"[1-9][0-9]*\s*(/|per)\s*(second|minute|hour|day)", text.strip().lower()):
+        raise ValueError("must be a rate such as 10/minute or 100/hour")
+    return text.strip().lower()
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 def _setting(
     env: str,
     parse: Callable[[str], Any] | None = None,
@@ -199,6 +225,15 @@ class Settings:
     payment_link_base_url: str | None = _setting("PAYMENT_LINK_BASE_URL", _url)
     payment_link_keys: str | None = _setting("PAYMENT_LINK_KEYS", _key_ring, secret=True)
     webapp_trusted_proxies: int = _setting("WEBAPP_TRUSTED_PROXIES", _count, default=0)
+    webapp_workers: int | None = _setting("WEBAPP_WORKERS", _positive)  # None: gunicorn.conf.py decides
+    rate_limit_enabled: bool = _setting("RATE_LIMIT_ENABLED", _bool, default=True)  # false: benchmarks only
+    # memory:// counts in one process only; several workers or hosts need a shared storage (Redis).
+    rate_limit_storage_uri: str = _setting(
+        "RATE_LIMIT_STORAGE_URI", _rate_limit_storage, default="memory://", secret=True
+    )
+    rate_limit_pay: str = _setting("RATE_LIMIT_PAY", _rate, default="10/minute")  # POSTs per IP and link
+    rate_limit_page: str = _setting("RATE_LIMIT_PAGE", _rate, default="60/minute")  # views per IP and link
+    rate_limit_bad_link: str = _setting("RATE_LIMIT_BAD_LINK", _rate, default="20/minute")  # 404s per IP
 
     receipts: str = _setting("RECEIPTS", _choice("stripe", "netsuite"), default="stripe")
     business_name: str | None = _setting("BUSINESS_NAME")

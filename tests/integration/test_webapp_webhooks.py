@@ -259,3 +259,43 @@ def test_airflow_refusing_credentials_does_not_fail_the_webhook(make_app: Any, a
 def test_webhooks_need_no_csrf_token_but_pages_do(app: Flask) -> None:
     body = event_body("payout.paid", {"id": "po_2", "object": "payout"}, "evt_csrf")
     assert post_event(app, body, sign(body, secret=WEBHOOK_SECRET)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"[]", "not an object"),
+        (b'[{"id": "evt_1"}]', "not an object"),
+        (b'"evt_1"', "not an object"),
+        (b'{"type": "payment_intent.succeeded", "data": {"object": {}}}', "'id'"),
+        (b'{"id": "evt_1", "data": {"object": {}}}', "'type'"),
+        (b'{"id": "evt_1", "type": "payment_intent.succeeded"}', "'data.object'"),
+        (b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {}}', "'data.object'"),
+        (b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": []}}', "'data.object'"),
+        (b'{"id": 7, "type": "payment_intent.succeeded", "data": {"object": {}}}', "'id'"),
+        (b'{"id": "evt_1", "type": "x", "created": "soon", "data": {"object": {}}}', "'created'"),
+        (b"\xff\xfe not json", "not JSON"),
+    ],
+    ids=[
+        "array",
+        "array-of-events",
+        "string",
+        "no-id",
+        "no-type",
+        "no-data",
+        "no-object",
+        "object-array",
+        "id-number",
+        "created-text",
+        "not-utf8",
+    ],
+)
+def test_signed_payloads_that_are_not_events_get_a_400_json_error_and_a_log_line(
+    app: Flask, caplog: pytest.LogCaptureFixture, body: bytes, problem: str
+) -> None:
+    with caplog.at_level("WARNING", logger="webapp.webhooks"):
+        response = post_event(app, body, sign(body))
+    assert response.status_code == 400
+    assert response.is_json and "not a Stripe event" in response.get_json()["error"]
+    assert any(problem in record.getMessage() for record in caplog.records), caplog.text
+    assert events_recorded(app) == []
