@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from stripe_netsuite.links import BadLinkError, LinkKind, LinkTarget, qr_svg
 from stripe_netsuite.money import (
     UnsupportedCurrencyError,
+    charge_step_minor,
     exponent,
     from_minor,
     minimum_charge_minor,
@@ -133,8 +134,10 @@ def _render_customer(token: str, status: int = 200, error: str | None = None) ->
         chosen=chosen,
         amount=form.get("amount", default_amount) if form else default_amount,
         default_amount=default_amount,
+        payable_minor=payable,
         rounding_left=view.available_minor - payable,  # only Stripe's charge step (KWD: 0.010) leaves any
         exponent=exponent(account.currency),
+        charge_step=charge_step_minor(account.currency),
         minimum_minor=minimum_charge_minor(account.currency),
         save_checked=bool(form and form.get("save_payment_method") == "yes"),
         terms=consent_text(business, account.name),

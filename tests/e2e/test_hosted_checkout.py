@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.e2e.axe import assert_accessible
 from tests.servers import ROOT, RunningServer
 
 pytestmark = pytest.mark.e2e
@@ -84,9 +85,12 @@ def page(browser: Any, stripe_sandbox: RunningServer) -> Iterator[Any]:
     assert foreign == []
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, *, checkout: bool = True) -> None:
+    """Keep a screenshot of the state, and check a Checkout page's accessibility with axe-core."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if checkout:
+        assert_accessible(page, name)
 
 
 def new_session(client: Any, merchant: str, **overrides: Any) -> Any:
@@ -142,7 +146,7 @@ def test_card_4242_pays_and_lands_on_success_url(page: Any, stripe_client: Any, 
     page.get_by_role("button", name="Pay $1,500.00").click()
     page.wait_for_url(f"{merchant}/paid?session_id={session.id}")
     assert page.locator("#path").inner_text() == f"/paid?session_id={session.id}"
-    shot(page, "checkout-success-redirect")
+    shot(page, "checkout-success-redirect", checkout=False)  # the test's stand-in merchant page
 
     done = stripe_client.v1.checkout.sessions.retrieve(session.id)
     assert (done.status, done.payment_status, done.url) == ("complete", "paid", None)
@@ -322,6 +326,7 @@ def test_back_link_goes_to_cancel_url_and_expired_session_says_so(
     missing = page.goto(session.url.rsplit("/", 1)[0] + "/cs_test_unknown")
     assert missing is not None and missing.status == 404
     assert page.get_by_role("heading", name="Something went wrong").is_visible()
+    shot(page, "checkout-not-found")
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,20 @@ def test_ticking_invoices_sets_the_amount_with_the_keyboard(
     assert page.locator("#amount").input_value() == "2900.00"
 
 
+def test_ticking_a_kwd_invoice_proposes_what_stripe_can_charge(
+    page: Any, live_webapp: LiveWebapp, shot: Any
+) -> None:
+    open_link(page, live_webapp, "customer", "108")
+    assert page.locator("#amount").input_value() == "1530.870"
+    page.check("#inv-1038")  # KWD 280.125 due; Stripe charges three-decimal amounts in steps of 0.010
+    assert page.locator("#amount").input_value() == "280.120"
+    assert "KWD\xa00.005" in page.locator("#rounding-hint").inner_text()
+    shot(page, "kwd-invoice-ticked")
+    page.click("button.pay-button")
+    page.wait_for_url(re.compile(r".*/c/pay/cs_.*"))
+    assert page.locator("[data-testid=total-amount]").inner_text().replace("\xa0", " ") == "KWD 280.120"
+
+
 @pytest.mark.parametrize(
     ("invoice", "due", "payable"),
     [("1026", "¥125,000", "¥125,000"), ("1038", "KWD 280.125", "KWD 280.120")],

@@ -684,6 +684,7 @@ def test_kwd_customer_page_says_why_the_last_fils_stay_open(app: Flask) -> None:
     hint = re.search(r'id="rounding-hint">([^<]*)<', html)
     assert hint, "no explanation of the amount that stays open"
     assert "KWD\xa00.005" in hint.group(1) and "must end in 0" in hint.group(1)
+    assert "Up to KWD\xa01,530.870." in html  # the most it can take, not the balance it cannot reach
 
 
 # ------------------------------------------------------------------------- errors and the "Paid" page

@@ -6,6 +6,8 @@
   if (!form) { return; }
   var amount = document.getElementById("amount");
   var exponent = parseInt(form.getAttribute("data-exponent"), 10) || 0;
+  // Stripe's charge step in minor units (10 for KWD: the last decimal must be 0); the rest stays open.
+  var step = parseInt(form.getAttribute("data-step"), 10) || 1;
   var fallback = form.getAttribute("data-default") || "";
   var boxes = form.querySelectorAll('input[name="invoice"]');
 
@@ -23,7 +25,7 @@
     boxes.forEach(function (box) {
       if (box.checked) { any = true; total += parseInt(box.getAttribute("data-minor"), 10) || 0; }
     });
-    amount.value = any ? plain(total) : fallback;
+    amount.value = any ? plain(total - (total % step)) : fallback;
   }
 
   boxes.forEach(function (box) { box.addEventListener("change", update); });
