@@ -1,38 +1,83 @@
-"""`make demo`: run the whole system on its embedded default until Ctrl-C.
+"""`make demo`: run the whole system on its embedded default until Ctrl-C or SIGTERM.
 
-Starts each service as a child process on 127.0.0.1 with state under var/demo/, waits until it
-answers, prints how to reach it, and stops everything on Ctrl-C (or when one service dies).
+Starts each service as a child process bound to 127.0.0.1 with state under var/demo/ (`--state-dir`), waits
+until it answers, prints how to reach it, and stops everything on Ctrl-C, SIGTERM or SIGHUP (or when one
+service dies). The ports come from the URLs in .env.example (STRIPE_API_BASE, NETSUITE_BASE_URL,
+PAYMENT_LINK_BASE_URL, AIRFLOW_API_URL), which the environment may override.
+
+Start-up order: the sandboxes and Airflow's API server, DAG processor and triggerer; then the payment pages;
+then, on a fresh state directory, the Stripe world (its webhooks reach the pages, which find Airflow up);
+then the Stripe sandbox's clock catches up with this machine's and runs on in real time, as Stripe's does;
+only then Airflow's scheduler, so that the first `stripe_sync` run sees the whole world.
 """
 
 from __future__ import annotations
 
-import contextlib
+import argparse
 import json
 import os
-import signal
-import subprocess
+import secrets
+import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from demo_processes import (  # the sibling module, found through the line above
+    STOPPER,
+    Service,
+    Stop,
+    become_subreaper,
+    reap,
+    run_step,
+    start,
+    stop_all,
+    wait_healthy,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "var" / "demo"
 ENV_EXAMPLE = ROOT / ".env.example"
+WORLD_SEED = 42
+WORLD_DAYS = 30
+SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+BIN = Path(sys.executable).parent
 
 
-@dataclass
-class Service:
-    """One long-running child process of the demo and the URL that proves it is up."""
+@dataclass(frozen=True)
+class Ports:
+    """Where each service listens, always on 127.0.0.1; taken from the URLs the clients use."""
 
-    name: str
-    command: list[str]
-    health_url: str
-    env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
+    stripe: int
+    netsuite: int
+    webapp: int
+    airflow: int
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Ports:
+        return cls(
+            stripe=_local_port(env, "STRIPE_API_BASE"),
+            netsuite=_local_port(env, "NETSUITE_BASE_URL"),
+            webapp=_local_port(env, "PAYMENT_LINK_BASE_URL"),
+            airflow=_local_port(env, "AIRFLOW_API_URL"),
+        )
+
+    def named(self) -> dict[str, int]:
+        return {"Stripe sandbox": self.stripe, "NetSuite sandbox": self.netsuite,
+                "payment pages": self.webapp, "Airflow": self.airflow}
+
+
+def _local_port(env: dict[str, str], name: str) -> int:
+    parts = urlsplit(env.get(name) or "")
+    if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
+        raise SystemExit(f"{name} must be http://127.0.0.1:<port>/... for the demo, not {env.get(name)!r}")
+    return parts.port
 
 
 def load_env_example() -> dict[str, str]:
@@ -46,8 +91,8 @@ def load_env_example() -> dict[str, str]:
     return {**values, **{k: v for k, v in os.environ.items() if k in values}}
 
 
-def sandbox_service(module: str, port: int, env: dict[str, str], *extra: str) -> Service:
-    data = DEMO_DIR / module
+def sandbox_service(module: str, port: int, env: dict[str, str], state: Path, *extra: str) -> Service:
+    data = state / module
     data.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", str(port),
                "--data", str(data), *extra]
@@ -62,22 +107,206 @@ def webapp_service(env: dict[str, str]) -> Service:
     return Service("webapp", command, f"http://127.0.0.1:{port}/brand.css", env)
 
 
-def seed_stripe_world(env: dict[str, str]) -> None:
-    """A deterministic 30-day Stripe history for the seeded NetSuite customers, once; then time runs."""
+# ---- Airflow ------------------------------------------------------------------------------------------
+
+
+def airflow_secrets(home: Path) -> dict[str, str]:
+    """The Fernet key (encrypts connections) and the JWT secret every component must share, made once."""
+    path = home / "demo-secrets.json"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.touch(mode=0o600)
+        path.write_text(json.dumps({"fernet_key": Fernet.generate_key().decode(),
+                                    "jwt_secret": secrets.token_urlsafe(32)}))
+    stored: dict[str, str] = json.loads(path.read_text())
+    return stored
+
+
+def airflow_env(env: dict[str, str], state: Path, ports: Ports) -> dict[str, str]:
+    """Airflow's components under <state>/airflow, reading dags/ and plugins/, serving only on 127.0.0.1."""
+    home = state / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({env["AIRFLOW_API_USER"]: env["AIRFLOW_API_PASSWORD"]}))
+    keys = airflow_secrets(home)
+    api = f"http://127.0.0.1:{ports.airflow}"
+    return {
+        **{k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")},  # connections live in the DB
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{env['AIRFLOW_API_USER']}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+        # A newcomer's DAGs run on their schedules without anyone unpausing them.
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__FERNET_KEY": keys["fernet_key"],
+        "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt_secret"],
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(ports.airflow),
+        "AIRFLOW__API__BASE_URL": api,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
+    }
+
+
+def airflow_services(af_env: dict[str, str], ports: Ports) -> dict[str, Service]:
+    """Airflow standalone's four components, run directly so that each binds only 127.0.0.1.
+
+    `airflow standalone` would start the scheduler's and the triggerer's log servers on every interface
+    (ports 8793 and 8794; their host is not configurable). They only matter when tasks run on other
+    machines: here the API server reads task logs from <state>/airflow/logs, so they are skipped.
+    """
+    airflow = str(BIN / "airflow")
+    health = f"http://127.0.0.1:{ports.airflow}/api/v2/monitor/health"
+    commands = {
+        "airflow-api-server": ["api-server", "--host", "127.0.0.1", "--port", str(ports.airflow)],
+        "airflow-dag-processor": ["dag-processor"],
+        "airflow-triggerer": ["triggerer", "--skip-serve-logs"],
+        "airflow-scheduler": ["scheduler", "--skip-serve-logs"],
+    }
+    return {name: Service(name, [airflow, *args], health, af_env) for name, args in commands.items()}
+
+
+def prepare_airflow(af_env: dict[str, str], env: dict[str, str], logs: Path) -> None:
+    """Migrate Airflow's metadata DB, create the NetSuite pool and the two connections (in the DB, so that
+    they show in Admin > Connections and can be edited and tested there)."""
+    airflow = str(BIN / "airflow")
+    log = logs / "airflow-setup.log"
+    run_step([airflow, "db", "migrate"], ROOT, af_env, log)
+    run_step([airflow, "pools", "set", "netsuite_api", env.get("NETSUITE_CONCURRENCY_LIMIT", "5"),
+              "NetSuite account concurrency limit"], ROOT, af_env, log)
+    connections = {
+        "stripe_default": {
+            "conn_type": "stripe", "description": "Stripe sandbox of the demo",
+            "password": env["STRIPE_API_KEY"], "extra": json.dumps({"api_base": env["STRIPE_API_BASE"]}),
+        },
+        "netsuite_default": {
+            "conn_type": "netsuite", "description": "NetSuite sandbox of the demo (TBA)",
+            "host": env["NETSUITE_BASE_URL"], "login": env["NETSUITE_TOKEN_ID"],
+            "password": env["NETSUITE_TOKEN_SECRET"],
+            "extra": json.dumps({"account_id": env["NETSUITE_ACCOUNT_ID"],
+                                 "consumer_key": env["NETSUITE_CONSUMER_KEY"],
+                                 "consumer_secret": env["NETSUITE_CONSUMER_SECRET"]}),
+        },
+    }
+    file = Path(af_env["AIRFLOW_HOME"]) / "demo-connections.json"
+    file.touch(mode=0o600)
+    try:
+        file.write_text(json.dumps(connections))
+        run_step([airflow, "connections", "import", "--overwrite", str(file)], ROOT, af_env, log)
+    finally:
+        file.unlink(missing_ok=True)  # it holds secrets; the DB keeps them encrypted
+
+
+class AirflowApi:
+    """The few REST calls the demo makes (Airflow 3 public API, JWT from /auth/token)."""
+
+    def __init__(self, port: int, user: str, password: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.http = requests.Session()
+        token = self.http.post(f"{self.base}/auth/token", json={"username": user, "password": password},
+                               timeout=30)
+        token.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
+    def get(self, path: str, **params: str | int) -> dict[str, object]:
+        response = self.http.get(f"{self.base}/api/v2{path}", params=params, timeout=30)
+        response.raise_for_status()
+        body: dict[str, object] = response.json()
+        return body
+
+    def dags(self) -> list[dict[str, object]]:
+        listed = self.get("/dags", limit=100).get("dags")
+        return [dag for dag in listed if isinstance(dag, dict)] if isinstance(listed, list) else []
+
+    def unpause(self, dag_id: str) -> None:
+        self.http.patch(f"{self.base}/api/v2/dags/{dag_id}", json={"is_paused": False},
+                        timeout=30).raise_for_status()
+
+
+def components_healthy(response: requests.Response) -> bool:
+    body = response.json()
+    return all((body.get(part) or {}).get("status") == "healthy"
+               for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
+
+
+def activate_dags(api: AirflowApi, timeout: float = 300.0) -> list[dict[str, object]]:
+    """Wait until every DAG file is parsed, then unpause what an older demo state may hold paused."""
+    files = {p.name for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_")}
+    deadline = time.monotonic() + timeout
+    while True:
+        dags = api.dags()
+        listed = api.get("/importErrors").get("import_errors")
+        errors = [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
+        seen = {Path(str(d.get("fileloc"))).name for d in dags}
+        seen |= {Path(str(e.get("filename"))).name for e in errors}
+        if files <= seen or time.monotonic() > deadline:
+            break
+        STOPPER.sleep(2)
+    for dag in dags:
+        if dag.get("is_paused"):
+            api.unpause(str(dag["dag_id"]))
+            dag["is_paused"] = False
+    if errors:
+        print(f"Airflow could not import some DAG files: see {api.base}/dags (Import errors)", flush=True)
+    return dags
+
+
+# ---- The Stripe world and its clock -------------------------------------------------------------------
+
+
+def ensure_stripe_world(env: dict[str, str], state: Path, logs: Path) -> None:
+    """Seed the world once, ending today (so the sandbox clock can run on in real time from there)."""
+    marker = state / "stripe_sandbox" / "world.json"
+    if marker.exists():
+        print(f"Stripe sandbox keeps its world ({marker.parent})", flush=True)
+        return
     base = env["STRIPE_API_BASE"]
     auth = {"Authorization": f"Bearer {env['STRIPE_API_KEY']}"}
-    if requests.get(f"{base}/v1/charges", params={"limit": 1}, headers=auth, timeout=30).json()["data"]:
-        print("Stripe sandbox already holds a world (var/demo/stripe_sandbox); keeping it", flush=True)
-        return
-    print("seeding a 30-day Stripe world (payments, refunds, disputes, payouts)...", flush=True)
-    subprocess.run([sys.executable, "-m", "stripe_sandbox.world", "--stripe-url", base, "--seed", "42"],
-                   cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+    partial = bool(requests.get(f"{base}/v1/charges", params={"limit": 1}, headers=auth, timeout=30)
+                   .json()["data"])
+    end = datetime.now(UTC).date().isoformat()
+    print(f"seeding a {WORLD_DAYS}-day Stripe world ending {end} (payments, refunds, disputes, payouts)"
+          f"{'; replacing an unfinished one' if partial else ''}...", flush=True)
+    command = [sys.executable, "-m", "stripe_sandbox.world", "--stripe-url", base, "--seed", str(WORLD_SEED),
+               "--days", str(WORLD_DAYS), "--end", end]
+    began = time.monotonic()
+    summary = json.loads(run_step([*command, *(["--reset"] if partial else [])], ROOT, env,
+                                  logs / "stripe-world.log"))
+    counts = summary["counts"]
+    print(f"  {counts.get('objects.charge', 0)} charges, {counts.get('objects.payout', 0)} payouts, "
+          f"{counts.get('objects.event', 0)} events in {time.monotonic() - began:.0f}s", flush=True)
+    marker.write_text(json.dumps({"seed": WORLD_SEED, "days": WORLD_DAYS, "end": end}) + "\n")
+
+
+def run_stripe_clock(env: dict[str, str]) -> None:
+    """Bring the sandbox clock to this machine's time and let it run, as Stripe's runs: Checkout's
+    `expires_at` and every `created` filter then mean the same on both sides."""
+    base = env["STRIPE_API_BASE"]
+    now = int(requests.get(f"{base}/_sandbox/clock", timeout=30).json()["now"])
+    wall = int(time.time())
+    if now > wall + 300:
+        stamp = f"{datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M} UTC"
+        raise SystemExit(f"the Stripe sandbox's clock ({stamp}) is ahead of this machine's; delete its state "
+                         "directory to seed a fresh world")
+    if now < wall - 60:
+        days = (wall - now) / 86_400
+        print(f"Stripe sandbox clock catching up {days:.1f} days to now (what fell due runs)", flush=True)
+        STOPPER.wait_for(lambda: requests.post(f"{base}/_sandbox/clock/advance", json={"to": wall},
+                                               timeout=3600).raise_for_status())
     requests.post(f"{base}/_sandbox/clock/run", timeout=30).raise_for_status()
 
 
-def payment_links(env: dict[str, str]) -> list[tuple[str, str]]:
+# ---- Start-up, banner, stop ---------------------------------------------------------------------------
+
+
+def payment_links(env: dict[str, str], logs: Path) -> list[tuple[str, str]]:
     """Links for a few seeded customers and invoices (ids in sandbox/netsuite_sandbox/SEED.md)."""
-    flask = str(Path(sys.executable).parent / "flask")
     wanted = [
         ("customer 102 Acme Corporation (USD)", "--customer", "102"),
         ("customer 106 Tanaka Trading (JPY)", "--customer", "106"),
@@ -87,148 +316,123 @@ def payment_links(env: dict[str, str]) -> list[tuple[str, str]]:
     ]
     links = []
     for label, flag, record_id in wanted:
-        done = subprocess.run([flask, "--app", "webapp", "links", "create", flag, record_id], cwd=ROOT,
-                              env={**os.environ, **env}, capture_output=True, text=True, check=True)
-        links.append((label, done.stdout.strip().splitlines()[-1]))
+        out = run_step([str(BIN / "flask"), "--app", "webapp", "links", "create", flag, record_id], ROOT, env,
+                       logs / "links.log")
+        links.append((label, out.strip().splitlines()[-1]))
     return links
 
 
-def airflow_env(env: dict[str, str]) -> dict[str, str]:
-    """Airflow standalone under var/demo/airflow, reading this project's dags/ and plugins/."""
-    home = DEMO_DIR / "airflow"
-    home.mkdir(parents=True, exist_ok=True)
-    passwords = home / "passwords.json"
-    passwords.write_text(json.dumps({env["AIRFLOW_API_USER"]: env["AIRFLOW_API_PASSWORD"]}))
-    stripe_conn = {"conn_type": "stripe", "password": env["STRIPE_API_KEY"],
-                   "extra": {"api_base": env["STRIPE_API_BASE"]}}
-    netsuite_conn = {
-        "conn_type": "netsuite", "host": env["NETSUITE_BASE_URL"], "login": env["NETSUITE_TOKEN_ID"],
-        "password": env["NETSUITE_TOKEN_SECRET"],
-        "extra": {"account_id": env["NETSUITE_ACCOUNT_ID"], "consumer_key": env["NETSUITE_CONSUMER_KEY"],
-                  "consumer_secret": env["NETSUITE_CONSUMER_SECRET"]},
-    }
-    return {
-        **env,
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",  # standalone spawns `airflow`
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{env['AIRFLOW_API_USER']}:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        "AIRFLOW__API__PORT": "8080",
-        "AIRFLOW_CONN_STRIPE_DEFAULT": json.dumps(stripe_conn),
-        "AIRFLOW_CONN_NETSUITE_DEFAULT": json.dumps(netsuite_conn),
-    }
+def print_banner(env: dict[str, str], ports: Ports, state: Path, links: list[tuple[str, str]],
+                 dags: list[dict[str, object]]) -> None:
+    password = env["AIRFLOW_API_PASSWORD"]
+    link_lines = "\n".join(f"  {label:<38} {url}" for label, url in links)
+    dag_line = ", ".join(f"{d['dag_id']} ({'paused' if d.get('is_paused') else 'active'})" for d in dags)
+    shown = state.relative_to(ROOT) if state.is_relative_to(ROOT) else state
+    print(f"""
+Payment pages   {env['PAYMENT_LINK_BASE_URL']}  (gunicorn); pay with card 4242 4242 4242 4242, any future
+                expiry and CVC (declined: 4000 0000 0000 0002; 3-D Secure: 4000 0000 0000 3220):
+{link_lines}
+  more:         .venv/bin/flask --app webapp links create --customer <id> | --invoice <id>
+Stripe sandbox  {env['STRIPE_API_BASE']}/v1  (key {env['STRIPE_API_KEY']}); clock, payouts, faults under
+                {env['STRIPE_API_BASE']}/_sandbox/ ; its clock runs in real time; signed webhooks go to
+                {urljoin(env['PAYMENT_LINK_BASE_URL'], '/webhooks/stripe')}
+NetSuite sandbox {env['NETSUITE_BASE_URL']}  (TBA account {env.get('NETSUITE_ACCOUNT_ID')}, credentials
+                in .env.example; seeded ids in sandbox/netsuite_sandbox/SEED.md)
+  try:          set -a; . ./.env.example; set +a
+                .venv/bin/python -m stripe_netsuite.netsuite suiteql "SELECT id, companyname FROM customer"
+Airflow         http://127.0.0.1:{ports.airflow}  (user {env['AIRFLOW_API_USER']}, password {password})
+  DAGs:         {dag_line or 'none parsed yet'}
+  connections:  stripe_default, netsuite_default (Admin > Connections); pool netsuite_api
+
+Ports, all on 127.0.0.1: {', '.join(f'{port} {name}' for name, port in ports.named().items())}.
+State in {shown}/: connector.db (state DB), stripe_sandbox/ and netsuite_sandbox/ (sandbox data),
+  airflow/ (metadata DB airflow.db, task logs), logs/ (one log per service). Delete it for a fresh world.
+Stop with Ctrl-C (or SIGTERM): everything stops.
+""", flush=True)
 
 
-def prepare_airflow(env: dict[str, str]) -> None:
-    """Migrate Airflow's metadata DB and create the shared NetSuite concurrency pool before starting."""
-    airflow = str(Path(sys.executable).parent / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([airflow, "pools", "set", "netsuite_api", env.get("NETSUITE_CONCURRENCY_LIMIT", "5"),
-                    "NetSuite account concurrency limit"], env=env, check=True, stdout=subprocess.DEVNULL)
+def free_ports(ports: Ports) -> list[int]:
+    """The ports still taken after a stop (the demo's own check that it left nothing behind)."""
+    taken = []
+    for port in ports.named().values():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(port)
+    return taken
 
 
-def start(service: Service, log_dir: Path) -> None:
-    log = (log_dir / f"{service.name}.log").open("ab")
-    service.process = subprocess.Popen(
-        service.command, cwd=ROOT, env={**os.environ, **service.env}, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so stopping it also stops what it spawned
-    )
+def start_and_wait(services: list[Service], group: list[Service], log_dir: Path) -> None:
+    for service in group:
+        services.append(service)
+        start(service, ROOT, log_dir)
+    for service in group:
+        wait_healthy(service, log_dir)
 
 
-def wait_healthy(service: Service, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert service.process is not None
-        if service.process.poll() is not None:
-            raise SystemExit(f"{service.name} exited early; see var/demo/logs/{service.name}.log")
-        try:
-            if requests.get(service.health_url, timeout=5).ok:
-                return
-        except requests.RequestException:  # not listening yet, or still booting
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{service.name} did not answer at {service.health_url} within {timeout:.0f}s")
-
-
-def stop_all(services: list[Service]) -> None:
-    """SIGTERM each service's whole process group (Airflow standalone spawns several), SIGKILL stragglers."""
-    started = [s.process for s in services if s.process is not None]
-    for process in started:
-        signal_group(process, signal.SIGTERM)
-    for process in started:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=20)
-        signal_group(process, signal.SIGKILL)
-
-
-def signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
-
-
-def main() -> int:
-    env = load_env_example()
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    if not env.get("CONNECTOR_DATABASE_URL"):
-        env["CONNECTOR_DATABASE_URL"] = f"sqlite:///{DEMO_DIR / 'connector.db'}"
-    # Migrate once, before the webapp's workers and Airflow's tasks open the state DB together.
-    subprocess.run([sys.executable, "-m", "stripe_netsuite.store", "upgrade"], cwd=ROOT,
-                   env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
-    log_dir = DEMO_DIR / "logs"
+def run(env: dict[str, str], state: Path, services: list[Service]) -> int:
+    ports = Ports.from_env(env)
+    log_dir = state / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    af_env = airflow_env(env)
-    services = [
-        sandbox_service("netsuite_sandbox", 12112, env, "--seed"),
-        sandbox_service("stripe_sandbox", 12111, env, "--api-key", env["STRIPE_API_KEY"],
+    # Migrate once, before the webapp's workers and Airflow's tasks open the state DB together.
+    run_step([sys.executable, "-m", "stripe_netsuite.store", "upgrade"], ROOT, env, log_dir / "state-db.log")
+    af_env = airflow_env(env, state, ports)
+    print("preparing Airflow (metadata DB, pool netsuite_api, connections)...", flush=True)
+    prepare_airflow(af_env, env, log_dir)
+    airflow = airflow_services(af_env, ports)
+    print("starting the sandboxes and Airflow...", flush=True)
+    start_and_wait(services, [
+        sandbox_service("netsuite_sandbox", ports.netsuite, env, state, "--seed"),
+        sandbox_service("stripe_sandbox", ports.stripe, env, state, "--api-key", env["STRIPE_API_KEY"],
                         "--webhook", urljoin(env["PAYMENT_LINK_BASE_URL"], "/webhooks/stripe"),
                         "--webhook-secret", env["STRIPE_WEBHOOK_SECRET"]),
-        webapp_service(env),
-        Service("airflow", [str(Path(sys.executable).parent / "airflow"), "standalone"],
-                "http://127.0.0.1:8080/api/v2/monitor/health", af_env),
-    ]
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        airflow["airflow-api-server"], airflow["airflow-dag-processor"], airflow["airflow-triggerer"],
+    ], log_dir)
+    start_and_wait(services, [webapp_service(env)], log_dir)
+    ensure_stripe_world(env, state, log_dir)  # its webhooks reach the pages, which find Airflow up
+    run_stripe_clock(env)
+    print("starting Airflow's scheduler...", flush=True)
+    start_and_wait(services, [airflow["airflow-scheduler"]], log_dir)
+    wait_healthy(airflow["airflow-scheduler"], log_dir, ready=components_healthy)
+    dags = activate_dags(AirflowApi(ports.airflow, env["AIRFLOW_API_USER"], env["AIRFLOW_API_PASSWORD"]))
+    print_banner(env, ports, state, payment_links(env, log_dir), dags)
+    while all(s.running for s in services):
+        reap()
+        STOPPER.sleep(1)
+    stopped = ", ".join(s.name for s in services if not s.running)
+    print(f"a demo service stopped ({stopped}); see {log_dir}/", file=sys.stderr, flush=True)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="demo.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--state-dir", type=Path, default=DEMO_DIR, help="state and logs (default var/demo)")
+    args = parser.parse_args(argv)
+    state: Path = args.state_dir.resolve()
+    env = load_env_example()
+    state.mkdir(parents=True, exist_ok=True)
+    if not env.get("CONNECTOR_DATABASE_URL"):
+        env["CONNECTOR_DATABASE_URL"] = f"sqlite:///{state / 'connector.db'}"
+    STOPPER.install()
+    become_subreaper()
+    services: list[Service] = []
     try:
-        print("preparing Airflow (metadata DB, pool netsuite_api)...", flush=True)
-        prepare_airflow(af_env)
-        for service in services:
-            start(service, log_dir)
-            wait_healthy(service)
-            if service.name == "webapp":  # webhooks of the seeded history reach the running webapp
-                seed_stripe_world(env)
-        print_banner(env, payment_links(env))
-        while all(s.process is not None and s.process.poll() is None for s in services):
-            time.sleep(1)
-        print("a demo service stopped; see var/demo/logs/", file=sys.stderr)
+        code = run(env, state, services)
+    except Stop as stop:
+        print(f"\n{stop}: stopping the demo...", flush=True)
+        code = 0
+    except SystemExit as failed:  # a service or a step failed to start; the message says where to look
+        print(failed, file=sys.stderr, flush=True)
+        code = 1
+    stop_all(services, STOPPER.hurry)
+    taken = free_ports(Ports.from_env(env))
+    if taken:
+        print(f"ports still in use after the stop: {taken}", file=sys.stderr, flush=True)
         return 1
-    except KeyboardInterrupt:
-        print("\nstopping the demo")
-        return 0
-    finally:
-        stop_all(services)
-
-
-def print_banner(env: dict[str, str], links: list[tuple[str, str]]) -> None:
-    link_lines = "\n".join(f"  {label:<40} {url}" for label, url in links)
-    print(f"""
-Payment pages ({env['PAYMENT_LINK_BASE_URL']}); pay with card 4242 4242 4242 4242, any future date and CVC:
-{link_lines}
-  more:       .venv/bin/flask --app webapp links create --customer <id> | --invoice <id>
-Stripe sandbox: {env['STRIPE_API_BASE']}/v1  (key {env['STRIPE_API_KEY']})
-              test clock and controls under /_sandbox/; signed webhooks go to the webapp
-
-NetSuite sandbox (seeded; ids in sandbox/netsuite_sandbox/SEED.md)
-  REST base:  http://127.0.0.1:12112/services/rest   (TBA account {env.get('NETSUITE_ACCOUNT_ID')},
-              credentials from .env.example)
-  controls:   http://127.0.0.1:12112/_sandbox/stats
-  try:        set -a; . ./.env.example; set +a
-              .venv/bin/python -m stripe_netsuite.netsuite suiteql "SELECT id, companyname FROM customer"
-Airflow:    http://127.0.0.1:8080  (user {env.get('AIRFLOW_API_USER')},
-            password {env.get('AIRFLOW_API_PASSWORD')})
-Logs and state: var/demo/   Stop with Ctrl-C.
-""", flush=True)
+    print("the demo has stopped; every port is free", flush=True)
+    return code
 
 
 if __name__ == "__main__":
