@@ -102,8 +102,9 @@ def sandbox_service(module: str, port: int, env: dict[str, str], state: Path, *e
 def webapp_service(env: dict[str, str]) -> Service:
     """The payment pages under gunicorn, as in production, on PAYMENT_LINK_BASE_URL's port."""
     port = urlsplit(env["PAYMENT_LINK_BASE_URL"]).port or 8000
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "--access-logfile", "-", "webapp:create_app()"]
+    # Workers, limits and logging (tokens redacted) live in webapp/gunicorn.conf.py, as in docker-compose.
+    command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "webapp" / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{port}", "webapp:create_app()"]
     return Service("webapp", command, f"http://127.0.0.1:{port}/brand.css", env)
 
 

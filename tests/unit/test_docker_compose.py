@@ -108,7 +108,14 @@ def test_webapp_runs_under_gunicorn(services: dict[str, dict[str, Any]]) -> None
     command = services["webapp"]["command"]
     assert command[:3] == ["python", "-m", "gunicorn"]
     assert command[-1] == "webapp:create_app()"
+    assert "--config=webapp/gunicorn.conf.py" in command  # workers, limits and log redaction live there
     assert "8000:8000" in services["webapp"]["ports"]
+
+
+def test_webapp_workers_share_one_rate_limit_in_redis(services: dict[str, dict[str, Any]]) -> None:
+    environment = services["webapp"]["environment"]
+    assert environment["RATE_LIMIT_STORAGE_URI"] == "redis://redis:6379/1"
+    assert "redis" in services["webapp"]["depends_on"]
 
 
 def test_connector_uses_postgresql_everywhere(services: dict[str, dict[str, Any]]) -> None:
