@@ -45,7 +45,8 @@ def test_missing_record_is_404_nonexistent_id(ns: NetSuiteSandboxClient) -> None
 
 
 def test_unknown_field_is_dropped_with_a_warning_by_default(ns: NetSuiteSandboxClient) -> None:
-    response = ns.request("POST", "/record/v1/customer", json={"companyName": "Warn Co", "favouriteColour": "blue"})
+    body = {"companyName": "Warn Co", "favouriteColour": "blue"}
+    response = ns.request("POST", "/record/v1/customer", json=body)
     assert response.status_code == 204
     assert response.headers["X-NetSuite-Warning"] == "Ignored property names: favouriteColour"
     created = ns.get("customer", response.headers["Location"].rsplit("/", 1)[-1])
