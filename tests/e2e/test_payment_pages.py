@@ -128,10 +128,7 @@ def test_ticking_a_kwd_invoice_proposes_what_stripe_can_charge(
     page.check("#inv-1038")  # KWD 280.125 due; Stripe charges three-decimal amounts in steps of 0.010
     assert page.locator("#amount").input_value() == "280.120"
     assert "KWD\xa00.005" in page.locator("#rounding-hint").inner_text()
-    shot(page, "kwd-invoice-ticked")
-    page.click("button.pay-button")
-    page.wait_for_url(re.compile(r".*/c/pay/cs_.*"))
-    assert page.locator("[data-testid=total-amount]").inner_text().replace("\xa0", " ") == "KWD 280.120"
+    shot(page, "kwd-invoice-ticked")  # not paid here: test_invoice_links_render_exact_amounts pays INV1038
 
 
 @pytest.mark.parametrize(

@@ -458,7 +458,8 @@ def test_cancel_expires_the_session_and_releases_the_reservation(app: Flask, str
     client.post(path, data={"csrf_token": open_form(client, path), "amount": "2900.00"})
     [attempt] = attempts(app)
     response = client.get(f"/pay/return/{attempt.id}/cancel")
-    assert response.status_code == 303 and response.headers["Location"].endswith(path)
+    # Back on the page in the payment's currency.
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{path}?currency=USD")
     assert stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id).status == "expired"
     assert attempts(app)[0].status == "canceled"
     html = client.get(path).get_data(as_text=True)
