@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,6 +31,7 @@ class Config:
     fault_kinds: list[str] = field(default_factory=lambda: ["500"])
     fault_seed: int | None = None
     business_name: str = "Sandbox Company"
+    brand_color: str = ""  # settings.branding.primary_color (#rrggbb; "" = none); Checkout uses it
     statement_descriptor: str = "SANDBOX CO"
     country: str = "US"
     email: str = "finance@sandbox.example"
@@ -73,6 +75,10 @@ def _checked(key: str, value: Any, old: Any) -> Any:
         return str(number)
     if key == "settlement_currency":
         return str(value).lower()
+    if key == "brand_color":
+        if not isinstance(value, str) or not (value == "" or re.fullmatch(r"#[0-9a-fA-F]{6}", value)):
+            raise errors.invalid("brand_color must be a #rrggbb colour (or empty for none)", key)
+        return value.lower()
     if key == "fault_kinds":
         if not isinstance(value, list) or any(kind not in FAULT_KINDS for kind in value):
             raise errors.invalid(f"fault_kinds must be a list of {', '.join(FAULT_KINDS)}", key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from html import unescape
@@ -543,17 +544,18 @@ def h1_of(html: str) -> str:
 
 
 @pytest.fixture
-def stripe_named(stripe_sandbox: RunningServer) -> Any:
-    """Give the Stripe sandbox's account a public business name (as a merchant does in Stripe's Dashboard)."""
+def stripe_named(stripe_sandbox: RunningServer) -> Iterator[Any]:
+    """Set the sandbox account's public details (as a merchant does in Stripe's Dashboard); restored after."""
+    url = f"{stripe_sandbox.url}/_sandbox/config"
+    before = requests.get(url, timeout=10).json()
 
-    def name(business: str) -> str:
-        response = requests.post(
-            f"{stripe_sandbox.url}/_sandbox/config", json={"business_name": business}, timeout=10
-        )
-        response.raise_for_status()
+    def name(business: str, **more: str) -> str:
+        requests.post(url, json={"business_name": business, **more}, timeout=10).raise_for_status()
         return business
 
-    return name
+    yield name
+    restore = {key: before[key] for key in ("business_name", "brand_color") if key in before}
+    requests.post(url, json=restore, timeout=10).raise_for_status()
 
 
 def test_pages_name_the_business_stripe_checkout_names(
@@ -598,6 +600,20 @@ def test_business_name_setting_overrides_the_stripe_account(
     html = app.test_client().get(page_path(app, "customer", "102")).get_data(as_text=True)
     assert h1_of(html) == "Pay Acme Supplies Inc."
     assert "Honeycomb" not in html
+
+
+def test_brand_colour_comes_from_the_stripe_accounts_checkout_branding(
+    make_app: Any, stripe_client: Any, stripe_sandbox: RunningServer, stripe_named: Any
+) -> None:
+    stripe_named("Honeycomb Holdings Inc.", brand_color="#0a5bd3")
+    color = stripe_client.v1.accounts.retrieve_current().settings.branding.primary_color
+    assert color == "#0a5bd3"
+    ours = make_app().test_client().get("/brand.css").get_data(as_text=True)
+    assert f"--brand: {color};" in ours and "--on-brand: #ffffff;" in ours
+    checkout = requests.get(f"{stripe_sandbox.url}/c/brand.css", timeout=10).text
+    assert f"--accent: {color};" in checkout  # Stripe's page wears the same colour
+    overridden = make_app(BRAND_COLOR="#635bff").test_client().get("/brand.css").get_data(as_text=True)
+    assert "--brand: #635bff;" in overridden
 
 
 def test_stripe_down_on_a_cold_process_is_an_error_page_not_a_nameless_page(make_app: Any) -> None:

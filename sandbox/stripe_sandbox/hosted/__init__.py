@@ -106,6 +106,17 @@ def read_card_form(view: CheckoutView) -> tuple[CardForm | None, str | None, str
     return CardForm(number, expiry[0], expiry[1], cvc, name, email, save), None, None
 
 
+def _ink_on(color: str) -> str:
+    """Black or white text, whichever contrasts more with `color` (#rrggbb), by WCAG relative luminance."""
+
+    def channel(pair: str) -> float:
+        value = int(pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    light = 0.2126 * channel(color[1:3]) + 0.7152 * channel(color[3:5]) + 0.0722 * channel(color[5:7])
+    return "#000000" if (light + 0.05) / 0.05 > 1.05 / (light + 0.05) else "#ffffff"
+
+
 def _page(template: str, status: int, **context: object) -> Response:
     response = Response(render_template(template, **context), status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = _CSP
@@ -172,6 +183,13 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
         if outcome.error_code in _AUTH_FAILURES:
             message = _AUTH_FAILED  # Checkout's wording, not the API's
         return form_page(fresh, 402, message, field)
+
+    @bp.get("/c/brand.css")
+    def brand() -> Response:
+        """The account's branding colour (settings.branding.primary_color) on the buttons, as Checkout."""
+        color = sandbox.config.brand_color
+        css = f":root {{ --accent: {color}; --accent-ink: {_ink_on(color)}; }}\n" if color else ""
+        return Response(css, mimetype="text/css", headers={"Cache-Control": "no-cache"})
 
     @bp.get("/c/pay/<session_id>")
     def show(session_id: str) -> Response:

@@ -81,7 +81,12 @@ def account_object(ctx: Ctx) -> dict[str, Any]:
         "requirements": dict(_EMPTY_REQUIREMENTS),
         "settings": {
             "bacs_debit_payments": {"display_name": None, "service_user_number": None},
-            "branding": {"icon": None, "logo": None, "primary_color": None, "secondary_color": None},
+            "branding": {
+                "icon": None,
+                "logo": None,
+                "primary_color": config.brand_color or None,
+                "secondary_color": None,
+            },
             "card_issuing": {"tos_acceptance": {"date": None, "ip": None}},
             "card_payments": {
                 "decline_on": {"avs_failure": False, "cvc_failure": True},
