@@ -15,7 +15,7 @@ from . import ledger, store
 from .checks import NO_LINES, Outcome, amount, check_bank, defaults, line_path
 from .errors import user_error
 from .ledger import Doc, TxnSummary, ref_id
-from .money import ZERO, quantize, to_decimal, to_text
+from .money import ZERO, to_decimal, to_text
 
 
 def validate_deposit(conn: sqlite3.Connection, doc: Doc, record_id: int) -> Outcome:
@@ -101,5 +101,4 @@ def _payment_amount(
         return payment.total
     if given is not None:
         return amount(given, precision, path + ".paymentAmount")
-    payment_rate = to_decimal(payment.doc.get("exchangeRate") or "1")
-    return quantize(payment.total * payment_rate / rate, precision)
+    return ledger.converted_total(payment, rate, precision)

@@ -6,7 +6,7 @@ import sqlite3
 
 from . import ledger
 from .ledger import Doc, TxnSummary, ref_id
-from .money import ZERO
+from .money import ZERO, to_decimal
 from .statuses import TYPE_LABELS, status_letter, status_text, trantype
 
 # Which documents NetSuite pre-fills into a record's keyed `apply` list (at apply: false).
@@ -89,19 +89,25 @@ def _apply_extras(conn: sqlite3.Connection, record_type: str, line: Doc) -> Doc:
 
 
 def _deposit_lines(conn: sqlite3.Connection, doc: Doc, prefill: bool) -> list[Doc]:
-    lines = [_deposit_extras(conn, line) for line in doc.get("payment") or []]
+    lines = [_deposit_extras(conn, doc, line) for line in doc.get("payment") or []]
     if prefill:
         for payment in ledger.undeposited_payments(conn):
-            lines.append(_deposit_extras(conn, {"id": payment.id, "deposit": False}))
+            lines.append(_deposit_extras(conn, doc, {"id": payment.id, "deposit": False}))
     return lines
 
 
-def _deposit_extras(conn: sqlite3.Connection, line: Doc) -> Doc:
+def _deposit_extras(conn: sqlite3.Connection, deposit: Doc, line: Doc) -> Doc:
+    """A payment line; `paymentAmount` is in the deposit's currency (a pre-filled foreign one converted)."""
     payment = ledger.summary(conn, int(line["id"]))
     if payment is None:
         return line
+    currency = ref_id(deposit.get("currency"))
+    amount = payment.total
+    if payment.currency != currency:
+        rate = to_decimal(deposit.get("exchangeRate") or "1")
+        amount = ledger.converted_total(payment, rate, ledger.precision_of(conn, currency))
     return {
-        "paymentAmount": payment.total,
+        "paymentAmount": amount,
         **line,
         "transactionAmount": payment.total,
         "docNumber": payment.doc.get("tranId"),

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import store
-from .money import ZERO, to_decimal
+from .money import ZERO, quantize, to_decimal
 
 Doc = dict[str, Any]
 UNDEPOSITED = "T"  # undepFunds {"id": "T"}: the payment sits in Undeposited Funds
@@ -80,6 +80,12 @@ def currency_name(conn: sqlite3.Connection, currency_id: int | None) -> str | No
 def base_currency(conn: sqlite3.Connection) -> int | None:
     value = store.get_meta(conn, "base_currency")
     return int(value) if value else None
+
+
+def converted_total(payment: TxnSummary, to_rate: Decimal, precision: int) -> Decimal:
+    """A transaction's total in another currency, at the two currencies' exchange rates to the base."""
+    from_rate = to_decimal(payment.doc.get("exchangeRate") or "1")
+    return quantize(payment.total * from_rate / to_rate, precision)
 
 
 def links_to(
