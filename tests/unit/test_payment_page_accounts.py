@@ -17,6 +17,7 @@ from stripe_netsuite.payments.merchant import (
     page_brand_color,
     page_business_name,
 )
+from stripe_netsuite.payments.receipts import PaymentReceipt, card_label
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -173,3 +174,21 @@ def test_a_due_profile_is_served_at_once_and_refreshed_in_the_background() -> No
     while cache.peek() != renamed and time.monotonic() < deadline:
         time.sleep(0.01)
     assert cache.peek() == renamed and fetch.calls == 2
+
+
+# ------------------------------------------------------------------------------------------ "Paid" page
+
+
+@pytest.mark.parametrize(
+    ("brand", "last4", "expected"),
+    [
+        ("visa", "4242", "Visa ending in 4242"),
+        ("amex", "8431", "American Express ending in 8431"),
+        ("link_pay", "0005", "Link Pay ending in 0005"),  # a brand Stripe adds later still reads sensibly
+        (None, None, None),  # a bank debit: no card to name
+    ],
+    ids=["visa", "amex", "unknown-brand", "no-card"],
+)
+def test_card_label(brand: str | None, last4: str | None, expected: str | None) -> None:
+    receipt = PaymentReceipt(1000, "USD", NOW, brand, last4, None)
+    assert card_label(receipt) == expected
