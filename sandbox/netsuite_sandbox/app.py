@@ -89,8 +89,10 @@ def _respond_async() -> Response | None:
     environ["CONTENT_LENGTH"] = str(len(body))
     inner = current_app.extensions["netsuite_sandbox_inner"]
     key = request.headers.get(jobs.IDEMPOTENCY_HEADER) or None
+    sandbox = _sandbox()
+    delay = sandbox.governance.config.async_delay_ms / 1000
     job_id = jobs.submit(
-        _sandbox().store, request.method, request.full_path, key, lambda: jobs.run_inner(inner, environ)
+        sandbox.store, request.method, request.full_path, key, lambda: jobs.run_inner(inner, environ), delay
     )
     response = Response(status=202, content_type="application/json")
     response.headers["Preference-Applied"] = "respond-async"

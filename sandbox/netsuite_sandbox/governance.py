@@ -44,6 +44,8 @@ class GateConfig:
     fault_kinds: list[str] = field(default_factory=lambda: ["500"])
     fault_phase: str = "before"
     fault_seed: int | None = None
+    # How long an asynchronous job stays "pending" before it runs (0 = it runs when accepted).
+    async_delay_ms: int = 0
 
 
 class ConfigValueError(ValueError):
@@ -98,13 +100,14 @@ class Governance:
                 fault_kinds=[str(k) for k in merged["fault_kinds"]],
                 fault_phase=str(merged["fault_phase"]),
                 fault_seed=None if merged["fault_seed"] is None else int(merged["fault_seed"]),
+                async_delay_ms=int(merged["async_delay_ms"]),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigValueError(str(exc)) from exc
         if new.concurrency_limit < 1:
             raise ConfigValueError("concurrency_limit must be at least 1")
-        if new.latency_ms < 0 or new.jitter_ms < 0:
-            raise ConfigValueError("latency_ms and jitter_ms must not be negative")
+        if new.latency_ms < 0 or new.jitter_ms < 0 or new.async_delay_ms < 0:
+            raise ConfigValueError("latency_ms, jitter_ms and async_delay_ms must not be negative")
         if not 0 <= new.fault_rate <= 1:
             raise ConfigValueError("fault_rate must be between 0 and 1")
         if not new.fault_kinds or set(new.fault_kinds) - set(FAULT_KINDS):

@@ -5,13 +5,15 @@ respond-async` and `Location: /services/rest/async/v1/job/{id}`. The job's statu
 `/async/v1/job/{id}`, its one task at `/job/{id}/task/{id}` and the request's own answer at
 `/job/{id}/task/{id}/result`. An `X-NetSuite-Idempotency-Key` already used by an earlier async request is
 refused with 400 "Conflict" IDEMPOTENCY_ERROR and that job's Location; on synchronous requests the key
-is ignored. The sandbox runs a job as soon as it is accepted, so a job is complete when the 202 arrives.
+is ignored. The sandbox runs a job as soon as it is accepted, unless the control setting `async_delay_ms`
+keeps it pending that long first (so clients' polling is exercised).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -76,8 +78,10 @@ def submit(
     path: str,
     key: str | None,
     run: Callable[[], tuple[int, list[tuple[str, str]], bytes]],
+    delay: float = 0.0,
 ) -> int:
-    """Record the job (refusing a reused key), run the request, keep its answer; returns the job id."""
+    """Record the job (refusing a reused key) and run the request now, or after `delay` seconds on a
+    thread (the job is "pending" meanwhile); returns the job id."""
     with store.write() as conn:
         if key is not None:
             row = conn.execute("SELECT id FROM _async_job WHERE idempotency_key = ?", (key,)).fetchone()
@@ -88,6 +92,16 @@ def submit(
             (key, method, path, now_iso()),
         )
         job_id = int(cursor.lastrowid or 0)
+    if delay > 0:
+        timer = threading.Timer(delay, _finish, (store, job_id, run))
+        timer.daemon = True
+        timer.start()
+    else:
+        _finish(store, job_id, run)
+    return job_id
+
+
+def _finish(store: Store, job_id: int, run: Callable[[], tuple[int, list[tuple[str, str]], bytes]]) -> None:
     status, headers, body = run()
     kept = [(name, value) for name, value in headers if name in _KEPT_HEADERS]
     with store.write() as conn:
@@ -95,7 +109,6 @@ def submit(
             "UPDATE _async_job SET status = ?, headers = ?, body = ?, ended = ? WHERE id = ?",
             (status, json.dumps(kept), body, now_iso(), job_id),
         )
-    return job_id
 
 
 def load(conn: sqlite3.Connection, job_id: int) -> Job | None:

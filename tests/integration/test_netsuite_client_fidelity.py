@@ -175,6 +175,20 @@ def test_async_upsert_with_an_idempotency_key_runs_once(client: NetSuiteClient) 
     assert "memo" not in client.get("customerPayment", result.record_id or "0")
 
 
+def test_wait_for_job_polls_a_pending_job(client: NetSuiteClient, netsuite_sandbox: RunningServer) -> None:
+    requests.post(f"{netsuite_sandbox.url}/_sandbox/config", json={"async_delay_ms": 300}, timeout=10)
+    try:
+        job = client.submit_async(
+            "POST", "customer", {"companyName": "Polled Co"}, idempotency_key=unique("k")
+        )
+        assert client.async_job(job)["progress"] == "pending"
+        result = client.wait_for_job(job, poll=0.05)
+        assert result.status == 204 and result.record_id is not None
+        assert client.get("customer", result.record_id)["companyName"] == "Polled Co"
+    finally:
+        requests.post(f"{netsuite_sandbox.url}/_sandbox/config", json={"async_delay_ms": 0}, timeout=10)
+
+
 def test_status_is_text_on_rest_reads_and_a_letter_in_suiteql(client: NetSuiteClient) -> None:
     assert client.get("customerPayment", 1044)["status"] == {"id": "Deposited", "refName": "Deposited"}
     assert list(client.suiteql("SELECT status FROM transaction WHERE id = 1044")) == [{"status": "C"}]

@@ -6,6 +6,7 @@ transforms, asynchronous jobs with idempotency keys, status text and bad referen
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -492,6 +493,30 @@ def test_failed_async_job_keeps_the_error_and_sync_requests_ignore_the_key(ns: N
             headers={"X-NetSuite-Idempotency-Key": "key-sync"},
         )
         assert response.status_code == 204
+
+
+def test_a_job_stays_pending_until_it_has_run(ns: NetSuiteSandboxClient) -> None:
+    ns.control("POST", "/config", {"async_delay_ms": 400})
+    try:
+        accepted = ns.request(
+            "POST",
+            "/record/v1/customer",
+            json={"companyName": "Later Co"},
+            headers={"Prefer": "respond-async"},
+        )
+        job_id = accepted.headers["Location"].rsplit("/", 1)[-1]
+        pending = ns.request("GET", f"/async/v1/job/{job_id}").json()
+        assert (pending["completed"], pending["progress"]) == (False, "pending")
+        assert "endTime" not in ns.request("GET", f"/async/v1/job/{job_id}/task/{job_id}").json()
+        assert ns.request("GET", f"/async/v1/job/{job_id}/task/{job_id}/result").status_code == 400
+        deadline = time.monotonic() + 10
+        while not ns.request("GET", f"/async/v1/job/{job_id}").json()["completed"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        result = ns.request("GET", f"/async/v1/job/{job_id}/task/{job_id}/result")
+        assert result.status_code == 204 and "/record/v1/customer/" in result.headers["Location"]
+    finally:
+        ns.control("POST", "/config", {"async_delay_ms": 0})
 
 
 # ---------------------------------------------------------------------------------------- status, references
