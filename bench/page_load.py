@@ -5,10 +5,13 @@
 
 What it sets up, all on 127.0.0.1 in a temporary directory, stopped at the end:
   * the NetSuite sandbox (seeded), answering every REST/SuiteQL request after `--latency-ms` (its
-    POST /_sandbox/config route), as a real account far away would;
+    POST /_sandbox/config route), as a real account far away would; the Stripe sandbox (each process reads
+    the account's public details once, for the page's branding);
   * a state DB (SQLite, migrated) holding `--history` paid payment attempts for each of customers 104 and 109,
     recorded through the webhook handler (`handle_event`) exactly as Stripe's events would record them;
-  * `gunicorn --workers 2 webapp:create_app()`, as `make demo` and docker-compose run the pages.
+  * `gunicorn --config webapp/gunicorn.conf.py --workers 2 webapp:create_app()`, as `make demo` and
+    docker-compose run the pages (a checkout without that file: gunicorn's defaults, one thread a worker),
+    with RATE_LIMIT_ENABLED=false: every request comes from Locust's one address.
 Each client is a person opening payment pages (the 9 customer links and 9 invoice links of the seed, chosen at
 random) and reading each for `--think` seconds. For every client count it measures twice, on a new gunicorn:
   cold  the clients arrive at once on workers that have never read NetSuite (`--cold-duration` seconds);
@@ -16,8 +19,8 @@ random) and reading each for `--think` seconds. For every client count it measur
 Only GET page views are measured: a payment (POST) always reads NetSuite live (DESIGN §6), by design.
 Prints p50/p95/p99/max in ms per run; `--json FILE` writes them too.
 
-This file is also the locustfile: Locust imports it under its own module name, and only then is the user
-class defined (the driver process must not import Locust, which patches the standard library with gevent).
+This file is also the locustfile: the user class is defined only when Locust (already loaded) imports it,
+never in the driver process, which must not import Locust (it patches the standard library with gevent).
 """
 
 from __future__ import annotations
@@ -50,12 +53,13 @@ NETSUITE_ENV = {
     "NETSUITE_TOKEN_SECRET": "ts-bench-66554433221100",
 }
 SECRET_KEY = "page-load-bench-secret-key-0123456789"
+STRIPE_KEY = "sk_test_bench_0000000000"
 CUSTOMERS = ("102", "103", "104", "105", "106", "107", "108", "109", "110")
 INVOICES = ("1001", "1002", "1007", "1013", "1016", "1026", "1031", "1037", "1042")
 HISTORY_CUSTOMERS = ("104", "109")  # both USD with large balances (SEED.md)
 
 
-if __name__ != "__main__":  # imported by Locust as the locustfile
+if "locust" in sys.modules:  # imported by Locust as the locustfile
     from locust import HttpUser, between, task
 
     _PATHS: list[str] = json.loads(os.environ.get("PAGE_LOAD_PATHS", "[]"))
@@ -80,13 +84,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def netsuite_sandbox(data_dir: Path, latency_ms: int) -> Iterator[str]:
-    """The seeded NetSuite sandbox on a free port, answering after `latency_ms`."""
-    import requests
-
+def sandbox(module: str, data_dir: Path, *args: str) -> Iterator[str]:
+    """`python -m <module> serve` on a free port until the block ends; yields its URL."""
     command = [
-        sys.executable, "-m", "netsuite_sandbox", "serve", "--host", "127.0.0.1", "--port", "0",
-        "--data", str(data_dir), "--seed", "--exit-with-parent",
+        sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", "0",
+        "--data", str(data_dir), "--exit-with-parent", *args,
     ]  # fmt: skip
     env = {**os.environ, **NETSUITE_ENV}
     process = subprocess.Popen(
@@ -97,26 +99,33 @@ def netsuite_sandbox(data_dir: Path, latency_ms: int) -> Iterator[str]:
         for line in process.stdout:
             found = LISTENING.search(line)
             if found:
-                url = found.group(1)
-                break
-        else:
-            raise RuntimeError("the NetSuite sandbox did not start")
-        response = requests.post(f"{url}/_sandbox/config", json={"latency_ms": latency_ms}, timeout=30)
-        response.raise_for_status()
-        yield url
+                yield found.group(1)
+                return
+        raise RuntimeError(f"{module} did not start")
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def webapp_env(netsuite_url: str, database_url: str, base_url: str) -> dict[str, str]:
+@contextmanager
+def netsuite_sandbox(data_dir: Path, latency_ms: int) -> Iterator[str]:
+    """The seeded NetSuite sandbox, answering every request after `latency_ms`."""
+    import requests
+
+    with sandbox("netsuite_sandbox", data_dir, "--seed") as url:
+        response = requests.post(f"{url}/_sandbox/config", json={"latency_ms": latency_ms}, timeout=30)
+        response.raise_for_status()
+        yield url
+
+
+def webapp_env(netsuite_url: str, stripe_url: str, database_url: str, base_url: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": os.environ.get("PYTHONPATH", ""),  # lets an older checkout be measured with this venv
         **NETSUITE_ENV,
         "NETSUITE_BASE_URL": netsuite_url + "/services/rest",
-        "STRIPE_API_KEY": "sk_test_bench_0000000000",
-        "STRIPE_API_BASE": "http://127.0.0.1:9",  # page views never call Stripe
+        "STRIPE_API_KEY": STRIPE_KEY,
+        "STRIPE_API_BASE": stripe_url,  # a page view asks only for the account's public details, once
         "STRIPE_WEBHOOK_SECRET": "whsec_bench_0123456789",
         "WEBAPP_SECRET_KEY": SECRET_KEY,
         "PAYMENT_LINK_BASE_URL": base_url,
@@ -124,6 +133,7 @@ def webapp_env(netsuite_url: str, database_url: str, base_url: str) -> dict[str,
         "BUSINESS_NAME": "Honeycomb Holdings",
         # One address (Locust's) makes every request here: a per-address limit would measure itself.
         "RATE_LIMIT_ENABLED": "false",
+        "WEBAPP_WORKERS": "2",
     }
 
 
@@ -184,9 +194,10 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
     """`gunicorn --workers 2 webapp:create_app()` as deployed, until the block ends (whole process group)."""
     import requests
 
+    config = ROOT / "webapp" / "gunicorn.conf.py"  # the deployed settings (worker class, threads, limits)
     command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-        "webapp:create_app()",
+        sys.executable, "-m", "gunicorn", *(["--config", str(config)] if config.exists() else []),
+        "--bind", f"127.0.0.1:{port}", "--workers", "2", "webapp:create_app()",
     ]  # fmt: skip
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -215,7 +226,7 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
 
 
 def warm_up(url: str, paths: list[str]) -> None:
-    """Read every page often enough, from parallel connections, that both workers have it."""
+    """Read every page often enough, from parallel connections, that both workers surely have it."""
     from concurrent.futures import ThreadPoolExecutor
 
     import requests
@@ -224,7 +235,7 @@ def warm_up(url: str, paths: list[str]) -> None:
         requests.get(url + path, timeout=60).raise_for_status()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(get, paths * 6))
+        list(pool.map(get, paths * 12))  # a worker misses a page with probability ~2**-12
 
 
 def run_locust(
@@ -271,11 +282,15 @@ def main(argv: list[str] | None = None) -> int:
         database_url = f"sqlite:///{work / 'state.db'}"
         seed_history(database_url, args.history)
         paths = page_paths()
-        with netsuite_sandbox(work / "netsuite", args.latency_ms) as netsuite_url:
+        stripe_args = ("--api-key", STRIPE_KEY, "--clock", "frozen")
+        with (
+            netsuite_sandbox(work / "netsuite", args.latency_ms) as netsuite_url,
+            sandbox("stripe_sandbox", work / "stripe", *stripe_args) as stripe_url,
+        ):
             for clients in (int(c) for c in args.clients.split(",")):
                 for mode in args.modes.split(","):
                     port = free_port()
-                    env = webapp_env(netsuite_url, database_url, f"http://127.0.0.1:{port}")
+                    env = webapp_env(netsuite_url, stripe_url, database_url, f"http://127.0.0.1:{port}")
                     with gunicorn(env, port, work / "gunicorn.log") as url:
                         if mode == "warm":
                             warm_up(url, paths)

@@ -14,7 +14,8 @@ from stripe_netsuite.config import ConfigError, Settings
 from webapp import serving
 
 _settings = Settings.from_env()
-_per_process_limits = _settings.rate_limit_storage_uri.startswith("memory://")
+# With limits off (load benchmarks only) there is no count to share between workers.
+_per_process_limits = _settings.rate_limit_enabled and _settings.rate_limit_storage_uri.startswith("memory://")
 
 # Workers: threads serve the pages' slow calls (NetSuite, Stripe) concurrently inside each process.
 workers = _settings.webapp_workers or (1 if _per_process_limits else 2)

@@ -181,6 +181,44 @@ def test_checkout_session_expires_on_request_and_on_the_clock(
     assert types == ["checkout.session.expired"] * 2
 
 
+def test_only_open_sessions_can_be_expired_and_an_expired_one_cannot_be_paid(
+    client: stripe.StripeClient, inprocess: InProcess
+) -> None:
+    """POST /v1/checkout/sessions/{id}/expire as Stripe documents it (what a new payment from a page uses)."""
+    paid = new_session(client)
+    assert complete_checkout_session(
+        inprocess.sandbox, paid.id, "4242424242424242", 12, 2030, "123", "P", False
+    ).ok
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.checkout.sessions.expire(paid.id)
+    assert refused.value.http_status == 400
+    assert 'status in ["open"]' in str(refused.value.user_message) and '"complete"' in str(
+        refused.value.user_message
+    )
+    assert client.v1.checkout.sessions.retrieve(paid.id).status == "complete"
+
+    open_session = new_session(client)
+    expired = client.v1.checkout.sessions.expire(open_session.id, {"expand": ["line_items"]})
+    assert (expired.status, expired.url, expired.payment_status) == ("expired", None, "unpaid")
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.expire(open_session.id)  # once only
+    events = client.v1.events.list(params={"type": "checkout.session.expired", "limit": 100}).data
+    assert [e.data.object["id"] for e in events].count(open_session.id) == 1
+    assert all(e.data.object["id"] != paid.id for e in events)
+    # The hosted page says so and takes no card.
+    page = requests.get(f"{inprocess.url}/c/pay/{open_session.id}", timeout=30)
+    assert page.status_code == 410
+    form = {"email": "a@example.com", "cardnumber": "4242424242424242", "exp-date": "12 / 30", "cvc": "123"}
+    submitted = requests.post(
+        f"{inprocess.url}/c/pay/{open_session.id}",
+        data={**form, "name": "P"},
+        timeout=30,
+        allow_redirects=False,
+    )
+    assert submitted.status_code == 410
+    assert client.v1.checkout.sessions.retrieve(open_session.id).payment_intent is None
+
+
 def test_checkout_setup_mode_saves_the_card(client: stripe.StripeClient, inprocess: InProcess) -> None:
     customer = client.v1.customers.create(params={"email": "setup@example.com"})
     session = client.v1.checkout.sessions.create(

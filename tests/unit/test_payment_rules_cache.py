@@ -126,3 +126,49 @@ def test_a_failed_first_load_reaches_every_waiting_request() -> None:
     with pytest.raises(LookupError):
         cache.get_or_load("customer-999", load)
     assert cache.get("customer-999") is None
+
+
+class Shared:
+    """The shared level as a dict of (value, age)."""
+
+    def __init__(self) -> None:
+        self.items: dict[object, tuple[str, float]] = {}
+
+    def get(self, key: object) -> tuple[str, float] | None:
+        return self.items.get(key)
+
+    def put(self, key: object, value: str) -> None:
+        self.items[key] = (value, 0.0)
+
+
+def test_a_process_without_a_copy_takes_the_shared_one_and_refreshes_it_if_stale() -> None:
+    clock, jobs, shared = Clock(), Jobs(), Shared()
+    cache: TTLCache[str] = TTLCache(ttl=30, clock=clock, jitter=0.0, run_in_background=jobs, shared=shared)
+    shared.items["fresh"] = ("F", 10.0)
+    shared.items["stale"] = ("S", 45.0)
+    loads: list[str] = []
+
+    def load() -> str:
+        loads.append("load")
+        return "NEW"
+
+    assert cache.get_or_load("fresh", load) == "F" and not jobs.queued
+    assert cache.get_or_load("stale", load) == "S" and len(jobs.queued) == 1 and loads == []
+    jobs.run_all()
+    assert cache.get_or_load("stale", load) == "NEW" and shared.items["stale"] == ("NEW", 0.0)
+    assert cache.get_or_load("missing", load) == "NEW" and shared.items["missing"] == ("NEW", 0.0)
+
+
+def test_a_stale_copy_is_replaced_by_a_fresher_shared_one_before_netsuite_is_asked() -> None:
+    clock, jobs, shared = Clock(), Jobs(), Shared()
+    cache: TTLCache[str] = TTLCache(ttl=30, clock=clock, jitter=0.0, run_in_background=jobs, shared=shared)
+    cache.put("page", "mine")
+    clock.now = 31.0
+    shared.items["page"] = ("sibling's", 2.0)  # another worker read NetSuite 2 s ago
+
+    def load() -> str:
+        raise AssertionError("NetSuite must not be asked")
+
+    assert cache.get_or_load("page", load) == "mine"
+    jobs.run_all()
+    assert cache.get_or_load("page", load) == "sibling's" and not jobs.queued

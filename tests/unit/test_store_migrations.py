@@ -40,6 +40,7 @@ EXPECTED_TABLES = {
     "payment_attempts",
     "consents",
     "webhook_events",
+    "page_snapshots",
     "sync_records",
     "run_reports",
 }

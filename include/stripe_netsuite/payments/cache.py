@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = ["TTLCache"]
 
@@ -29,6 +29,15 @@ log = logging.getLogger(__name__)
 V = TypeVar("V")
 
 Runner = Callable[[Callable[[], None]], None]
+
+
+class SharedStore(Protocol):
+    """The level below a process's cache, shared by every process (payments/snapshots.py)."""
+
+    def get(self, key: Any) -> tuple[Any, float] | None:
+        """(value, age in seconds), or None."""
+
+    def put(self, key: Any, value: Any) -> None: ...
 
 
 @dataclass
@@ -60,6 +69,8 @@ class TTLCache(Generic[V]):
     """At most `max_items` entries (least recently stored evicted first); see the module docstring.
 
     `run_in_background(job)` runs refreshes (default: a pool of 2 threads); `random` draws the jitter.
+    With `shared`, a page this process has no copy of is first looked for there, a stale copy is replaced by
+    a fresh one found there before NetSuite is asked, and every value loaded is stored there too.
     """
 
     def __init__(
@@ -72,6 +83,7 @@ class TTLCache(Generic[V]):
         jitter: float = 0.2,
         run_in_background: Runner | None = None,
         random: Callable[[], float] = random.random,
+        shared: SharedStore | None = None,
     ):
         self.ttl = ttl
         self.max_items = max_items
@@ -80,6 +92,7 @@ class TTLCache(Generic[V]):
         self._clock = clock
         self._random = random
         self._run = run_in_background or _BackgroundRunner(2)
+        self._shared = shared
         self._items: OrderedDict[Hashable, _Entry[V]] = OrderedDict()
         self._loading: dict[Hashable, Future[V]] = {}
         self._refreshing: set[Hashable] = set()
@@ -97,13 +110,28 @@ class TTLCache(Generic[V]):
         with self._lock:
             self._store(key, value)
 
-    def _store(self, key: Hashable, value: V) -> None:
-        now = self._clock()
+    def _store(self, key: Hashable, value: V, age: float = 0.0) -> _Entry[V]:
+        stored_at = self._clock() - age
         fresh_for = self.ttl * (1.0 - self.jitter * self._random())
-        self._items[key] = _Entry(value, now, now + fresh_for)
+        entry = self._items[key] = _Entry(value, stored_at, stored_at + fresh_for)
         self._items.move_to_end(key)
         while len(self._items) > self.max_items:
             self._items.popitem(last=False)
+        return entry
+
+    def _from_shared(self, key: Hashable, younger_than: float) -> _Entry[V] | None:
+        """The shared copy of `key` stored here, if there is one younger than `younger_than` seconds."""
+        found = self._shared.get(key) if self._shared is not None else None
+        if found is None or found[1] >= younger_than:
+            return None
+        with self._lock:
+            return self._store(key, found[0], found[1])
+
+    def _load(self, key: Hashable, load: Callable[[], V]) -> V:
+        value = load()
+        if self._shared is not None:
+            self._shared.put(key, value)
+        return value
 
     def get_or_load(self, key: Hashable, load: Callable[[], V]) -> V:
         """The cached value (refreshed in the background once stale), or `load()`'s when there is none."""
@@ -129,7 +157,14 @@ class TTLCache(Generic[V]):
         if pending is not None:
             return pending.result()  # another request is loading this very page: share its answer
         try:
-            value = load()
+            shared = self._from_shared(key, younger_than=self.max_stale)
+            if shared is not None and self._clock() > shared.fresh_until:
+                with self._lock:
+                    refresh = key not in self._refreshing
+                    self._refreshing.add(key)
+                if refresh:
+                    self._run(lambda: self._refresh(key, load))
+            value = shared.value if shared is not None else self._load(key, load)
         except BaseException as error:
             mine.set_exception(error)
             raise
@@ -138,12 +173,16 @@ class TTLCache(Generic[V]):
         finally:
             with self._lock:
                 self._loading.pop(key, None)
-        self.put(key, value)
+        if shared is None:
+            self.put(key, value)
         return value
 
     def _refresh(self, key: Hashable, load: Callable[[], V]) -> None:
         try:
-            value = load()
+            # Another process may have read NetSuite for this page a moment ago.
+            if self._from_shared(key, younger_than=self.ttl * (1.0 - self.jitter)) is not None:
+                return
+            value = self._load(key, load)
         except Exception:
             # The stale copy stays (until max_stale); try again after a share of the ttl, not every view.
             log.warning("refreshing page data failed; the cached copy is served meanwhile", exc_info=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import stripe
 from sqlalchemy import Engine
@@ -47,6 +48,7 @@ from stripe_netsuite.payments.reservations import (
     record_session,
     reserve_attempt,
 )
+from stripe_netsuite.payments.snapshots import PageSnapshots
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
 
@@ -81,10 +83,16 @@ class PaymentServices:
     netsuite: SuiteQLRunner
     stripe: stripe.StripeClient
     engine: Engine
-    # Display data only (every payment reads NetSuite live): served at once, refreshed in the background.
-    pages: TTLCache[CustomerAccount | InvoiceAccount] = field(default_factory=lambda: TTLCache(ttl=30.0))
+    # Display data only (every payment reads NetSuite live): served at once, refreshed in the background,
+    # shared with the other processes through the state DB.
+    pages: TTLCache[CustomerAccount | InvoiceAccount] = field(init=False)
     # An invoice's customer never changes; knowing it lets the invoice query also look for our payments.
     invoice_customers: TTLCache[str] = field(default_factory=lambda: TTLCache(ttl=86_400.0, max_items=10_000))
+
+    def __post_init__(self) -> None:
+        kinds: dict[str, type[Any]] = {"customer": CustomerAccount, "invoice": InvoiceAccount}
+        snapshots = PageSnapshots(self.engine, kinds, clock=lambda: datetime.now(UTC))
+        self.pages = TTLCache(ttl=30.0, shared=snapshots)
 
 
 @dataclass(frozen=True)

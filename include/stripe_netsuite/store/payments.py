@@ -101,3 +101,14 @@ class WebhookEvent(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     object_id: Mapped[str | None] = mapped_column(String(255), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class PageSnapshot(Base):
+    """A payment page's NetSuite data as some webapp process last read it: display only, shared by the
+    processes so that a new one does not make visitors wait (see payments/snapshots.py)."""
+
+    __tablename__ = "page_snapshots"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)  # "customer:102", "invoice:1001"
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())

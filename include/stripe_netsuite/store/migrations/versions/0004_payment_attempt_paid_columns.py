@@ -1,10 +1,13 @@
-"""Payment attempts: what a page needs of a paid attempt, in columns instead of stored webhook events.
+"""Payment pages: a paid attempt's page data in columns instead of stored events; page data shared by workers.
 
 Every page view used to load and decode the `payment_intent.succeeded` event of each paid attempt of the
 customer to learn its charge id, so its cost grew with the customer's history. The webhook handler now
 writes `paid_amount_minor`, `paid_at` and `charge_id`; `netsuite_recorded_at` marks the attempts a page has
 seen in NetSuite, which then stop being looked up at all. Existing paid attempts are filled from their
 stored events once, here (the decoding is a frozen copy: a migration must not change with the code).
+
+`page_snapshots` keeps each payment page's NetSuite data as last read by any webapp process, so a process
+that starts (or a sibling worker) shows a page at once and refreshes it in the background.
 
 Revision ID: 0004
 Revises: 0003
@@ -37,6 +40,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("charge_id", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column("netsuite_recorded_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_index(batch.f("ix_payment_attempts_charge_id"), ["charge_id"], unique=False)
+    op.create_table(
+        "page_snapshots",
+        sa.Column("key", sa.String(length=96), nullable=False),
+        sa.Column("payload", JSON, nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_page_snapshots")),
+    )
     if not context.is_offline_mode():  # the backfill decodes JSON in Python, so it needs a connection
         _backfill(op.get_bind())
 
@@ -95,6 +105,7 @@ def _backfill(connection: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("page_snapshots")
     with op.batch_alter_table("payment_attempts") as batch:
         batch.drop_index(batch.f("ix_payment_attempts_charge_id"))
         batch.drop_column("netsuite_recorded_at")
