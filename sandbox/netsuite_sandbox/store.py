@@ -126,6 +126,7 @@ class Store:
         self._conn.executescript(SCHEMA)
         if self._conn.execute("SELECT COUNT(*) FROM dual").fetchone()[0] == 0:
             self._conn.execute("INSERT INTO dual VALUES ('X')")
+        _rename_legacy_fields(self._conn)
         self._local = threading.local()
 
     @contextmanager
@@ -173,6 +174,39 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+# Field names earlier versions of the sandbox stored, before they followed the REST API Browser.
+_LEGACY_NAMES = (
+    ("customerPayment", "paymentMethod", "paymentOption"),
+    ("customerPayment", "checkNum", "checkNumber"),
+    ("customerPayment", "aracct", "arAcct"),
+    ("customerRefund", "paymentMethod", "paymentOption"),
+    ("customerRefund", "aracct", "arAcct"),
+    ("deposit", "cashBack", "cashback"),
+)
+
+
+def _rename_legacy_fields(conn: sqlite3.Connection) -> None:
+    """Bring a data directory written by an older sandbox to today's names (a no-op on current data)."""
+    with conn:
+        for record_type, old, new in _LEGACY_NAMES:
+            # json_extract gives objects and arrays as JSON text (re-read with json()), strings as text.
+            value = (
+                f"CASE WHEN json_type(doc, '$.{old}') IN ('object', 'array') "
+                f"THEN json(json_extract(doc, '$.{old}')) ELSE json_extract(doc, '$.{old}') END"
+            )
+            conn.execute(
+                f"UPDATE _record SET doc = json_remove(json_set(doc, '$.{new}', {value}), '$.{old}') "
+                f"WHERE type = ? AND json_type(doc, '$.{old}') IS NOT NULL",
+                (record_type,),
+            )
+        # undepFunds was a boolean; REST has an object {"id": "T"|"F"}.
+        conn.execute(
+            "UPDATE _record SET doc = json_set(doc, '$.undepFunds', json_object('id', "
+            "CASE WHEN json_type(doc, '$.undepFunds') = 'true' THEN 'T' ELSE 'F' END)) "
+            "WHERE type = 'customerPayment' AND json_type(doc, '$.undepFunds') IN ('true', 'false')"
+        )
 
 
 # ---- record rows (all functions take a connection already inside Store.write/read) ----

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from netsuite_sandbox.checks import is_unapplied
 from netsuite_sandbox.errors import NetSuiteError
 from netsuite_sandbox.fields import RECORD_TYPES
 from netsuite_sandbox.parse import NameCheck
+from netsuite_sandbox.store import Store, load_record
 
 
 @pytest.mark.parametrize(
@@ -66,3 +69,30 @@ def test_field_lists_use_the_rest_api_browser_names() -> None:
     assert deposit["payment"].sublist is not None and deposit["payment"].sublist.key == "id"
     assert "custentity_stripe_payment_link" in RECORD_TYPES["customer"].fields
     assert "custbody_stripe_payment_link" in RECORD_TYPES["invoice"].fields
+
+
+def test_a_data_directory_with_the_old_names_is_upgraded_when_opened(tmp_path: Path) -> None:
+    legacy = {"undepFunds": True, "paymentMethod": {"id": "1"}, "checkNum": "7", "customer": {"id": "5"}}
+    store = Store(tmp_path)
+    with store.write() as conn:
+        for record_id, record_type, doc in (
+            (1, "customerPayment", legacy),
+            (2, "deposit", {"cashBack": [{"amount": "1"}]}),
+        ):
+            conn.execute(
+                "INSERT INTO _record (type, id, family, doc, created, modified) VALUES (?, ?, ?, ?, '', '')",
+                (record_type, record_id, "transaction", json.dumps(doc)),
+            )
+    store.close()
+    reopened = Store(tmp_path)
+    with reopened.read() as conn:
+        payment, deposit = (load_record(conn, "transaction", record_id) for record_id in (1, 2))
+    reopened.close()
+    assert payment is not None and deposit is not None
+    assert payment.doc == {
+        "undepFunds": {"id": "T"},
+        "paymentOption": {"id": "1"},
+        "checkNumber": "7",
+        "customer": {"id": "5"},
+    }
+    assert deposit.doc == {"cashback": [{"amount": "1"}]}
