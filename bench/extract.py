@@ -200,7 +200,13 @@ def summarise_requests(log: list[dict[str, Any]]) -> dict[str, int]:
 def phase_main(phase: str, url: str, db: str, extra: dict[str, Any]) -> dict[str, Any]:
     """The body of one measured phase (runs in the child process)."""
     from stripe_netsuite.store import get_engine, migrate
-    from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource
+    from stripe_netsuite.stripe_api import (
+        ITEMISATION,
+        RESOURCES,
+        StripeSettings,
+        extract_resource,
+        itemise_paid_payouts,
+    )
 
     engine = get_engine(db)
     if phase in ("full", "incremental"):
@@ -210,6 +216,7 @@ def phase_main(phase: str, url: str, db: str, extra: dict[str, Any]) -> dict[str
         results = {
             name: extract_resource(settings, name, engine, now=now, run_id=phase) for name in RESOURCES
         }
+        results[ITEMISATION] = itemise_paid_payouts(settings, engine, run_id=phase)  # as the DAG, after all
         return {
             "resources": {
                 name: {k: v for k, v in r.items() if k != "accounts"} for name, r in results.items()

@@ -2,11 +2,14 @@
 ### stripe_sync: Stripe -> state DB, validated
 
 Every 15 minutes, for each Stripe resource (one mapped `extract` task each): new objects by `created` windows
-(10-minute overlap, pages of 100), then changes from `/v1/events`, each changed object re-fetched in full.
+(10-minute overlap, pages of 100), then changes from `/v1/events`, each changed object re-fetched in full;
+the grid labels each mapped `extract` with its resource. `itemise_payouts` then lists the balance
+transactions of each newly paid automatic payout (after both are extracted, so counts are exact).
 `validate` runs the Great Expectations suites on every pending row: good rows become `ready`, bad rows are
 quarantined with a reason. `publish_ready` updates the Asset `stripe_netsuite://state/stripe_ready` (which
 starts `netsuite_payments`) only when rows became ready. `write_report` writes
-`var/reports/stripe_sync/<run>.md` and `.json`; its summary becomes the run's note.
+`<reports>/stripe_sync/<run>.md` and `.json` (`<reports>`: `$CONNECTOR_REPORTS_DIR`, default `reports/` beside
+a SQLite state DB); its summary becomes the run's note. Data Docs: `<reports>/data_docs/<run>/index.html`.
 
 **Params**: `full_rescan` (re-list everything and restart the events cursor; needed when a run fails saying
 the events cursor is older than 29 days), `resources` (a subset to extract).
@@ -64,7 +67,11 @@ def stripe_sync() -> None:
         wanted = set((params or {}).get("resources") or RESOURCES)
         return [name for name in RESOURCES if name in wanted]
 
-    @task(max_active_tis_per_dagrun=EXTRACT_PARALLELISM, execution_timeout=timedelta(hours=2))
+    @task(
+        max_active_tis_per_dagrun=EXTRACT_PARALLELISM,
+        execution_timeout=timedelta(hours=2),
+        map_index_template="{{ task.op_kwargs['resource'] }}",  # "charges", not "0", in the grid
+    )
     def extract(
         resource: str, params: dict[str, Any] | None = None, run_id: str | None = None
     ) -> dict[str, Any]:
@@ -82,6 +89,15 @@ def stripe_sync() -> None:
             )  # fmt: skip
         except StaleEventsCursorError as error:  # retrying cannot help: a person must choose a re-scan
             raise AirflowFailException(str(error)) from error
+
+    @task(execution_timeout=timedelta(hours=1))
+    def itemise_payouts(run_id: str | None = None) -> dict[str, Any]:
+        from stripe_hook import StripeHook
+
+        from stripe_netsuite.store import get_engine
+        from stripe_netsuite.stripe_api import itemise_paid_payouts
+
+        return itemise_paid_payouts(StripeHook().settings, get_engine(), run_id=run_id)
 
     @task
     def validate(run_id: str | None = None) -> dict[str, Any]:
@@ -101,21 +117,26 @@ def stripe_sync() -> None:
 
     @task
     def write_report(
-        extracts: list[dict[str, Any]], validation: dict[str, Any], run_id: str | None = None
+        extracts: list[dict[str, Any]],
+        itemised: dict[str, Any],
+        validation: dict[str, Any],
+        run_id: str | None = None,
     ) -> str:
         from stripe_netsuite.store import get_engine
         from stripe_netsuite.validation.report import write_run_report
 
         run, now = run_id or "manual", datetime.now(UTC)
         results = [extracts[index] for index in range(len(extracts))]  # list() would probe past the end
+        results.append(itemised)
         summary = write_run_report(get_engine(), "stripe_sync", run, results, validation, now=now)
         return str(summary["note"])
 
     extracted = extract.expand(resource=plan_resources())
+    itemised = itemise_payouts()
     validated = validate()
-    migrate_state_db() >> extracted >> validated
+    migrate_state_db() >> extracted >> itemised >> validated
     publish_ready(validated)
-    write_report(extracted, validated)
+    write_report(extracted, itemised, validated)
 
 
 stripe_sync_dag = stripe_sync()

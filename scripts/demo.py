@@ -416,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     state.mkdir(parents=True, exist_ok=True)
     if not env.get("CONNECTOR_DATABASE_URL"):
         env["CONNECTOR_DATABASE_URL"] = f"sqlite:///{state / 'connector.db'}"
+    if not env.get("CONNECTOR_REPORTS_DIR"):  # beside the state: deleting var/demo/ deletes its reports
+        env["CONNECTOR_REPORTS_DIR"] = str(state / "reports")
     STOPPER.install()
     become_subreaper()
     services: list[Service] = []

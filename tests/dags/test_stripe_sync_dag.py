@@ -9,11 +9,14 @@ import pytest
 import requests
 import stripe
 
+from stripe_netsuite.stripe_api.resources import RESOURCES
+from stripe_netsuite.validation.docs_assets import external_resources
 from tests.dags.conftest import ROOT
 from tests.servers import RunningServer
 
 EXPECTED_TASKS = {
-    "migrate_state_db", "plan_resources", "extract", "validate", "publish_ready", "write_report",
+    "migrate_state_db", "plan_resources", "extract", "itemise_payouts", "validate", "publish_ready",
+    "write_report",
 }  # fmt: skip
 
 
@@ -79,16 +82,21 @@ def test_dag_test_run_syncs_the_sandbox_and_publishes_ready_rows(
     assert run.state == DagRunState.SUCCESS
     with create_session() as session:
         stored = session.query(DagRun).filter(DagRun.run_id == run.run_id).one()
-        states = {ti.task_id: ti.state for ti in stored.get_task_instances(session=session)}
+        instances = stored.get_task_instances(session=session)
+        states = {ti.task_id: ti.state for ti in instances}
+        labels = sorted(ti.rendered_map_index for ti in instances if ti.task_id == "extract")
         note = stored.note
     assert states["publish_ready"] == "success"
     with create_session() as session:
         events = session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id).all()
         assert [event.extra["ready"] > 0 for event in events] == [True]
     assert note and note.startswith("stripe_sync: extracted")
-    reports = list((tmp_path / "var" / "reports" / "stripe_sync").glob("*.md"))
+    assert labels == sorted(RESOURCES)  # the grid names each mapped extract by its resource, not 0-7
+    # Reports live beside the state DB (state_db: tmp_path/connector.db), not under the project's var/.
+    reports = list((tmp_path / "reports" / "stripe_sync").glob("*.md"))
     assert len(reports) == 1 and "| charges | 3 |" in reports[0].read_text()
-    assert list((tmp_path / "var" / "reports" / "data_docs").glob("*/index.html"))
+    [docs] = list((tmp_path / "reports" / "data_docs").glob("*/index.html"))
+    assert external_resources(docs.read_text()) == []  # Data Docs load nothing from CDNs
 
     quiet = stripe_sync_dag.test()  # nothing new: no asset event, so netsuite_payments is not started
     assert quiet.state == DagRunState.SUCCESS

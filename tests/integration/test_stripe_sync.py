@@ -21,8 +21,21 @@ import stripe
 from sqlalchemy import Engine, select
 
 from stripe_netsuite.store import dispose_engines, get_engine, migrate, session_scope
-from stripe_netsuite.store.stripe_objects import STRIPE_MODELS, Charge, Dispute, Payout, Refund
-from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource
+from stripe_netsuite.store.stripe_objects import (
+    STRIPE_MODELS,
+    BalanceTransaction,
+    Charge,
+    Dispute,
+    Payout,
+    Refund,
+)
+from stripe_netsuite.stripe_api import (
+    ITEMISATION,
+    RESOURCES,
+    StripeSettings,
+    extract_resource,
+    itemise_paid_payouts,
+)
 from stripe_netsuite.validation import validate_pending
 from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
 from tests.servers import RunningServer
@@ -72,6 +85,7 @@ def sync(server: RunningServer, engine: Engine, run_id: str) -> SyncRun:
     settings = StripeSettings(STRIPE_TEST_KEY, server.url)
     now = datetime.now(UTC)
     results = {name: extract_resource(settings, name, engine, now=now, run_id=run_id) for name in RESOURCES}
+    results[ITEMISATION] = itemise_paid_payouts(settings, engine, run_id=run_id)  # as the DAG: after extract
     return SyncRun(results, request_log(server, before))
 
 
@@ -119,9 +133,29 @@ def test_full_sync_stores_exactly_the_sandbox_objects_each_once(
             stored = session.scalars(select(model.id).where(model.account == "")).all()
         assert len(stored) == len(set(stored))
         assert set(stored) == expected.get(object_type, set()), object_type
-    for name, result in full_sync.results.items():
-        assert result["listed"] == len(expected.get(RESOURCES[name].object_type, ())), name
+    for name in RESOURCES:
+        assert full_sync.results[name]["listed"] == len(expected.get(RESOURCES[name].object_type, ())), name
     assert retrieved_ids(full_sync) == []  # a full sync lists; it never fetches one by one
+
+
+def test_first_run_counts_what_was_listed_and_written(
+    world: RunningServer, engine: Engine, full_sync: SyncRun
+) -> None:
+    expected = sandbox_ids(world)
+    results = full_sync.results
+    # Each resource's line counts its own objects: every one new on a first run, none "unchanged".
+    for name, resource in RESOURCES.items():
+        count = len(expected.get(resource.object_type, ()))
+        assert (results[name]["extracted"], results[name]["inserted"]) == (count, count), name
+        assert results[name]["updated"] == results[name]["unchanged"] == 0, name
+    # Itemisation lists the transactions of paid automatic payouts, all already stored: it stamps them.
+    with session_scope(engine) as session:
+        stamped = session.scalars(
+            select(BalanceTransaction.id).where(BalanceTransaction.payout.is_not(None))
+        ).all()
+    itemised = results[ITEMISATION]
+    assert itemised["extracted"] == itemised["itemised"] == itemised["updated"] == len(stamped) > 0
+    assert itemised["inserted"] == itemised["unchanged"] == 0
 
 
 def test_full_sync_list_requests_are_within_ten_percent_of_objects_over_100(

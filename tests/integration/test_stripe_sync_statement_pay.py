@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 
 from stripe_netsuite.store import get_engine, migrate, session_scope
 from stripe_netsuite.store.stripe_objects import Charge, CheckoutSession, PaymentIntent
-from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource
+from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource, itemise_paid_payouts
 from stripe_netsuite.validation import validate_pending
 from tests.conftest import STRIPE_TEST_KEY
 from tests.e2e import webapp_support
@@ -71,6 +71,7 @@ def sync_and_validate(app: Flask, stripe_sandbox: RunningServer, run_id: str) ->
     now = datetime.now(UTC)
     for name in RESOURCES:
         extract_resource(settings, name, engine, now=now, run_id=run_id)
+    itemise_paid_payouts(settings, engine, run_id=run_id)  # as the DAG does, before validation
     validate_pending(engine, run_id, now=now)
     return engine
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from stripe_netsuite.store import dispose_engines, get_engine, migrate, session_scope
 from stripe_netsuite.store.pipeline import QuarantineEntry
 from stripe_netsuite.store.stripe_objects import STRIPE_MODELS, BalanceTransaction, Charge
-from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource
+from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource, itemise_paid_payouts
 from stripe_netsuite.validation import validate_pending
 from tests.conftest import STRIPE_TEST_KEY
 from tests.servers import RunningServer
@@ -40,6 +40,7 @@ def sync_and_validate(server: RunningServer, engine: Engine, run_id: str) -> dic
     now = datetime.now(UTC)
     for name in RESOURCES:
         extract_resource(settings, name, engine, now=now, run_id=run_id)
+    itemise_paid_payouts(settings, engine, run_id=run_id)  # as the DAG does, before validation
     return validate_pending(engine, run_id, now=now)
 
 

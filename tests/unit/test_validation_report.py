@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from stripe_netsuite.validation.report import NOTE_LIMIT, build_summary, render_markdown, render_note
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.validation.paths import docs_dir_for, reports_root
+from stripe_netsuite.validation.report import (
+    NOTE_LIMIT,
+    build_summary,
+    render_markdown,
+    render_note,
+    write_run_report,
+)
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 EXTRACTS = [
     {"resource": "charges", "extracted": 120, "inserted": 100, "updated": 15, "unchanged": 5, "refetched": 15,
@@ -57,3 +72,43 @@ def test_markdown_lists_every_quarantined_row_with_escaped_reasons() -> None:
     assert "| charge | ch_1 | c(currency) | currency is missing |" in page
     assert "a \\| b" in page
     assert "Data Docs: var/reports/data_docs/run/index.html" in page
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"CONNECTOR_REPORTS_DIR": "/srv/reports", "CONNECTOR_DATABASE_URL": "sqlite:////x/y.db"},
+         "/srv/reports"),
+        ({"CONNECTOR_DATABASE_URL": "sqlite:////srv/demo/connector.db"}, "/srv/demo/reports"),
+        ({"CONNECTOR_DATABASE_URL": "postgresql+psycopg://u:p@db/connector", "CONNECTOR_HOME": "/opt/c"},
+         "/opt/c/var/reports"),
+        ({"CONNECTOR_HOME": "/opt/c"}, "/opt/c/var/reports"),  # the embedded default DB is var/connector.db
+    ],
+    ids=["explicit", "beside-sqlite", "postgresql-under-home", "embedded-default"],
+)  # fmt: skip
+def test_reports_follow_the_state_db(environ: dict[str, str], expected: str) -> None:
+    assert reports_root(environ) == Path(expected)
+
+
+def test_the_run_report_is_written_beside_the_state_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo keeps its state in var/demo/: deleting that folder must take the reports with it.
+    url = f"sqlite:///{tmp_path / 'demo' / 'connector.db'}"
+    monkeypatch.setenv("CONNECTOR_DATABASE_URL", url)
+    monkeypatch.delenv("CONNECTOR_REPORTS_DIR", raising=False)
+    migrate(url)
+    try:
+        summary = write_run_report(get_engine(url), "stripe_sync", "run_1", EXTRACTS, VALIDATION, now=NOW)
+    finally:
+        dispose_engines()
+    assert Path(summary["path"]) == tmp_path / "demo" / "reports" / "stripe_sync" / "run_1.md"
+    assert docs_dir_for("run:1") == tmp_path / "demo" / "reports" / "data_docs" / "run_1"
+
+
+def test_the_itemisation_step_has_its_own_line() -> None:
+    itemised = {"resource": "payout_itemisation", "extracted": 64, "inserted": 0, "updated": 64,
+                "unchanged": 0, "refetched": 0, "requests": 22}  # fmt: skip
+    summary = build_summary("run_1", [*EXTRACTS, itemised], VALIDATION)
+    assert summary["per_resource"]["payouts"]["extracted"] == 3  # payouts only, not their transactions
+    assert "| payout_itemisation | 64 | 0 | 64 | 0 | 0 | 22 |" in render_markdown(summary)

@@ -1,6 +1,7 @@
 """Stripe extraction: client factory, rate budget, created windows + events re-fetch, state DB upsert.
 
-Imports no Airflow: the DAG's tasks and the benchmarks call `extract_resource` (or `sync_resource`).
+Imports no Airflow: the DAG's tasks and the benchmarks call `extract_resource` (or `sync_resource`) for
+each resource, then `itemise_paid_payouts`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from stripe_netsuite.stripe_api.budget import DEFAULT_RATE_BUDGET, Backoff, Toke
 from stripe_netsuite.stripe_api.client import RequestCounter, StripeSettings, make_client
 from stripe_netsuite.stripe_api.extract import ExtractStats, itemise_payouts, sync_resource
 from stripe_netsuite.stripe_api.resources import RESOURCES, Resource, get_resource
-from stripe_netsuite.stripe_api.run import extract_resource
+from stripe_netsuite.stripe_api.run import ITEMISATION, extract_resource, itemise_paid_payouts
 from stripe_netsuite.stripe_api.windows import (
     DEFAULT_OVERLAP,
     EVENTS_MAX_AGE,
@@ -23,6 +24,7 @@ __all__ = [
     "DEFAULT_OVERLAP",
     "DEFAULT_RATE_BUDGET",
     "EVENTS_MAX_AGE",
+    "ITEMISATION",
     "RESOURCES",
     "Backoff",
     "CallCounts",
@@ -36,6 +38,7 @@ __all__ = [
     "Window",
     "extract_resource",
     "get_resource",
+    "itemise_paid_payouts",
     "itemise_payouts",
     "make_client",
     "plan_windows",

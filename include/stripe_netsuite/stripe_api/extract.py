@@ -4,8 +4,12 @@
    created cursor advances only when a window is complete, so a failure mid-window repeats that window.
 2. events pass: /v1/events of the resource's types after the last event read, de-duplicated by object id;
    each changed object is RE-FETCHED in full (an event's data.object is a snapshot in an old API version).
-3. payouts only: a paid automatic payout's balance transactions are listed with ?payout= and stamped with
-   the payout (what deposits and the payout-sum check need).
+
+`itemise_payouts` is a step of its own, run after every resource is extracted: a paid automatic payout's
+balance transactions are listed with ?payout= and stamped with the payout (what deposits and the payout-sum
+check need). Run inside the payouts extraction it raced the balance transactions' own extraction, and each
+counted the other's rows (a first run reported payouts' transactions as payouts, and transactions it had
+just written as "unchanged").
 """
 
 from __future__ import annotations
@@ -160,7 +164,11 @@ def _events_pass(
 
 
 def itemise_payouts(engine: Engine, api: StripeApi, stats: ExtractStats, run_id: str | None = None) -> None:
-    """List the balance transactions of each paid automatic payout not itemised yet, stamped with it."""
+    """List the balance transactions of each paid automatic payout not itemised yet, stamped with it.
+
+    Run after payouts and balance transactions are extracted; `stats.itemised` counts the transactions
+    listed, `stats.rows` what storing them changed (stamping an already stored transaction is an update).
+    """
     with session_scope(engine) as session:
         itemised = exists().where(
             BalanceTransaction.payout == Payout.id, BalanceTransaction.account == Payout.account
@@ -218,8 +226,6 @@ def sync_resource(
     )
     if has_events:
         _events_pass(engine, api, resource, after_id, probe_id, listed, now, stats, run_id)
-    if resource.name == "payouts":
-        itemise_payouts(engine, api, stats, run_id)
     stats.calls = api.counts.since(calls_before)
     stats.http_requests = (transport.counter.total if transport else 0) - sent_before
     return stats

@@ -10,9 +10,11 @@ from sqlalchemy import Engine
 from stripe_netsuite.stripe_api.api import StripeApi
 from stripe_netsuite.stripe_api.budget import TokenBucket
 from stripe_netsuite.stripe_api.client import RequestCounter, StripeSettings, make_client
-from stripe_netsuite.stripe_api.extract import ExtractStats, sync_resource
+from stripe_netsuite.stripe_api.extract import ExtractStats, itemise_payouts, sync_resource
 from stripe_netsuite.stripe_api.resources import get_resource
 from stripe_netsuite.stripe_api.windows import DEFAULT_OVERLAP
+
+ITEMISATION = "payout_itemisation"  # the report line of itemise_paid_payouts
 
 
 def extract_resource(
@@ -51,6 +53,23 @@ def extract_resource(
             )
         )
     return summarise(resource_name, per_account, counter.total, bucket.waited)
+
+
+def itemise_paid_payouts(
+    settings: StripeSettings, engine: Engine, *, run_id: str | None = None
+) -> dict[str, Any]:
+    """After extraction: the balance transactions of each newly paid automatic payout, for every account."""
+    bucket = TokenBucket(settings.rate_budget)
+    counter = RequestCounter()
+    client = make_client(settings, bucket, counter)
+    per_account: list[ExtractStats] = []
+    for account in settings.accounts:
+        stats = ExtractStats(ITEMISATION, account)
+        api = StripeApi(client, account)
+        itemise_payouts(engine, api, stats, run_id)
+        stats.calls = api.counts
+        per_account.append(stats)
+    return summarise(ITEMISATION, per_account, counter.total, bucket.waited)
 
 
 def summarise(

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
-from stripe_netsuite.config import project_root
+from sqlalchemy.engine import make_url
+
+from stripe_netsuite.config import database_url, project_root
+
+REPORTS_DIR_VARIABLE = "CONNECTOR_REPORTS_DIR"
 
 
-def reports_root() -> Path:
-    """var/reports under the project root ($CONNECTOR_HOME in a deployment)."""
-    return project_root() / "var" / "reports"
+def reports_root(environ: Mapping[str, str] | None = None) -> Path:
+    """$CONNECTOR_REPORTS_DIR, else `reports/` beside a SQLite state DB, else <project root>/var/reports.
+
+    Reports describe the rows of one state DB, so by default they live beside it: deleting a demo's state
+    directory deletes its reports too, and two state DBs never share a report directory.
+    """
+    env = os.environ if environ is None else environ
+    chosen = env.get(REPORTS_DIR_VARIABLE, "").strip()
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    url = make_url(database_url(env))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve().parent / "reports"
+    return project_root(env) / "var" / "reports"
 
 
 def safe_name(run_id: str) -> str:
@@ -19,5 +36,5 @@ def safe_name(run_id: str) -> str:
 
 
 def docs_dir_for(run_id: str, base: Path | None = None) -> Path:
-    """var/reports/data_docs/<run> (or <base>/<run>): one Data Docs site per run."""
+    """<reports>/data_docs/<run> (or <base>/<run>): one Data Docs site per run."""
     return (base or reports_root() / "data_docs") / safe_name(run_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +14,11 @@ from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.pipeline import ValidationRun
 from stripe_netsuite.store.stripe_objects import STRIPE_MODELS
 from stripe_netsuite.validation.checkpoint import Validator
+from stripe_netsuite.validation.docs_assets import localize_data_docs
 from stripe_netsuite.validation.frames import load_pending
 from stripe_netsuite.validation.quarantine import apply_results
+
+log = logging.getLogger(__name__)
 
 
 def validate_pending(
@@ -51,6 +55,10 @@ def validate_pending(
             )
         per_type[object_type] = {**counts, "failures": failures}
     index = validator.docs_index()
+    if docs_dir is not None and index is not None:
+        remaining = localize_data_docs(docs_dir)
+        if remaining:
+            log.warning("Data Docs in %s still load %s from the network", docs_dir, ", ".join(remaining))
     return {
         "run_id": run_id,
         "ready": sum(entry["ready"] for entry in per_type.values()),
