@@ -15,7 +15,14 @@ from sqlalchemy import Engine, select
 from stripe_netsuite.store import dispose_engines, get_engine, migrate, session_scope
 from stripe_netsuite.store.pipeline import ExtractionCursor, QuarantineEntry
 from stripe_netsuite.store.stripe_objects import BalanceTransaction, Charge, Customer
-from stripe_netsuite.stripe_api import RESOURCES, StaleEventsCursorError, StripeApi, sync_resource
+from stripe_netsuite.stripe_api import (
+    RESOURCES,
+    ExtractStats,
+    StaleEventsCursorError,
+    StripeApi,
+    itemise_payouts,
+    sync_resource,
+)
 
 T0 = 1_790_000_000
 NOW = datetime.fromtimestamp(T0 + 86_400, UTC)
@@ -190,10 +197,16 @@ def test_paid_automatic_payouts_are_itemised_once(engine: Engine) -> None:
     ]  # fmt: skip
     api = fake(objects={"/v1/payouts": [payout], "/v1/balance_transactions": txns})
     stats = sync_resource(engine, api, RESOURCES["payouts"], now=NOW)
-    assert (stats.itemised, stats.calls.itemise) == (3, 1)
+    # The payouts' own count is payouts; their transactions are listed by the itemisation step after it.
+    assert (stats.extracted, stats.itemised, stats.calls.itemise) == (1, 0, 0)
+    itemised = ExtractStats("payout_itemisation", "")
+    itemise_payouts(engine, api, itemised)
+    assert (itemised.itemised, itemised.rows.inserted, api.counts.itemise) == (3, 3, 1)
     with session_scope(engine) as session:
         assert set(session.scalars(select(BalanceTransaction.payout))) == {"po_1"}
-    assert sync_resource(engine, api, RESOURCES["payouts"], now=NOW).calls.itemise == 0
+    again = ExtractStats("payout_itemisation", "")
+    itemise_payouts(engine, api, again)
+    assert (again.itemised, api.counts.itemise) == (0, 1)  # itemised once: no call the second time
 
 
 def test_an_interrupted_full_scan_is_redone_in_full(engine: Engine) -> None:
