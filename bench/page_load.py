@@ -1,6 +1,6 @@
 """Payment-page load benchmark: Locust (headless) against the webapp under gunicorn, NetSuite slowed down.
 
-    .venv/bin/python bench/page_load.py                       # 50 and 200 clients, warm and cold
+    .venv/bin/python bench/page_load.py                       # 50 and 200 clients: cold, warm, restart
     .venv/bin/python bench/page_load.py --clients 50 --duration 30 --history 200
 
 What it sets up, all on 127.0.0.1 in a temporary directory, stopped at the end:
@@ -13,9 +13,12 @@ What it sets up, all on 127.0.0.1 in a temporary directory, stopped at the end:
     docker-compose run the pages (a checkout without that file: gunicorn's defaults, one thread a worker),
     with RATE_LIMIT_ENABLED=false: every request comes from Locust's one address.
 Each client is a person opening payment pages (the 9 customer links and 9 invoice links of the seed, chosen at
-random) and reading each for `--think` seconds. For every client count it measures twice, on a new gunicorn:
-  cold  the clients arrive at once on workers that have never read NetSuite (`--cold-duration` seconds);
-  warm  every page was read a few times first, then `--duration` seconds of steady load.
+random) and reading each for `--think` seconds. For every client count it measures, each on a new gunicorn:
+  cold     the clients arrive at once on workers, and a state DB, that never read NetSuite for these pages
+           (`--cold-duration` seconds): a first start;
+  warm     every page was read a few times first, then `--duration` seconds of steady load;
+  restart  as cold, but on the state DB the warm run left: a restart or deploy (where the code shares page
+           data between processes, `page_snapshots`, the new workers have it; elsewhere it is a cold start).
 Only GET page views are measured: a payment (POST) always reads NetSuite live (DESIGN §6), by design.
 Prints p50/p95/p99/max in ms per run; `--json FILE` writes them too.
 
@@ -180,6 +183,17 @@ def seed_history(database_url: str, per_customer: int) -> None:
                 handle_event(engine, event, now)
 
 
+def forget_shared_pages(database_url: str) -> None:
+    """Empty the page data the processes share (a first start), where the checkout has that table."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        if sa.inspect(connection).has_table("page_snapshots"):
+            connection.execute(sa.text("DELETE FROM page_snapshots"))
+    engine.dispose()
+
+
 def page_paths() -> list[str]:
     from stripe_netsuite.links import LinkTarget, key_ring_from_text
 
@@ -205,13 +219,13 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
-                if requests.get(f"{url}/brand.css", timeout=5).ok:
+                if requests.get(f"{url}/brand.css", timeout=10).ok:
                     break
-            except requests.ConnectionError:
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or a worker still starting on a busy machine
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"gunicorn did not start; see {log}")
             time.sleep(0.2)
@@ -273,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, default=300, help="NetSuite latency per request")
     parser.add_argument("--history", type=int, default=100, help="paid attempts of customers 104 and 109")
     parser.add_argument("--think", default="1,3", help="seconds a client reads a page: min,max")
-    parser.add_argument("--modes", default="cold,warm", help="which runs: cold, warm or both (default)")
+    parser.add_argument("--modes", default="cold,warm,restart", help="runs per client count, in order")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     results: list[dict[str, Any]] = []
@@ -291,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                 for mode in args.modes.split(","):
                     port = free_port()
                     env = webapp_env(netsuite_url, stripe_url, database_url, f"http://127.0.0.1:{port}")
+                    if mode == "cold":
+                        forget_shared_pages(database_url)
                     with gunicorn(env, port, work / "gunicorn.log") as url:
                         if mode == "warm":
                             warm_up(url, paths)
@@ -299,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                     result = {"clients": clients, "mode": mode, "seconds": seconds, **figures}
                     results.append(result)
                     print(
-                        f"{clients:>4} clients {mode:<4} {seconds:>3}s: {figures['requests']:>6} requests "
+                        f"{clients:>4} clients {mode:<7} {seconds:>3}s: {figures['requests']:>6} requests "
                         f"({figures['rps']}/s, {figures['failures']} failed)  p50 {figures['p50']:.0f} ms  "
                         f"p95 {figures['p95']:.0f} ms  p99 {figures['p99']:.0f} ms  max {figures['max']} ms",
                         flush=True,
