@@ -231,14 +231,14 @@ def test_two_workers_share_one_rate_limit_and_say_when_to_retry(
     qr = link(environ, "customer", "102") + "/qr.svg"
     log = tmp_path / "gunicorn.log"
     with run_gunicorn(environ, log, "--access-logformat", "pid=%(p)s %(s)s", workers=2) as server:
-        with ThreadPoolExecutor(max_workers=4) as pool:  # parallel connections reach both workers
-            statuses = sorted(status for status, _, _ in pool.map(lambda _: server.get(qr), range(8)))
+        with ThreadPoolExecutor(max_workers=6) as pool:  # parallel connections reach both workers
+            statuses = sorted(status for status, _, _ in pool.map(lambda _: server.get(qr), range(12)))
         status, headers, html = server.get(qr)
-    assert statuses == [200] * 6 + [429] * 2  # 6 per minute in all, not 6 per worker
+    assert statuses == [200] * 6 + [429] * 6  # 6 per minute in all, not 6 per worker
     assert status == 429 and "Too many attempts" in html
     assert 0 < int(headers["Retry-After"]) <= 60
-    served_by = set(re.findall(r"pid=<(\d+)> 200", log.read_text()))
-    assert len(served_by) == 2, log.read_text()  # both workers counted into the same limit
+    # Both workers answered: a worker that refused had counted its sibling's hits (or shared its 6).
+    assert len(set(re.findall(r"pid=<(\d+)> (?:200|429)", log.read_text()))) == 2, log.read_text()
 
 
 def test_memory_storage_with_several_workers_is_refused_at_start(
