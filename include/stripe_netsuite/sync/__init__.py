@@ -1,1 +1,8 @@
+"""The ledger: Stripe payments, refunds, disputes and failed bank debits as NetSuite records.
 
+Pure mappings, data in and records out (no network, no clock, no database): `payments` (charge ->
+customerPayment), `applications` (which invoices), `customers` (whose payment), `reversals` + `refunds`
+(refund, dispute withdrawal, failed bank debit -> credit memo and customer refund), `external_ids` (the one
+derivation of every externalId), `records` (typed records rendering the REST bodies), `settings`
+(LedgerSettings). The loader that writes these records through the NetSuite client builds on them.
+"""
