@@ -62,13 +62,14 @@ def describe_upstream_failure(error: BaseException) -> str | None:
     """What Stripe or NetSuite answered, for the log: status, code, request id; None if neither failed."""
     for cause in _causes(error):
         if isinstance(cause, stripe.StripeError):
+            # stripe-python sets some fields only on the exception, others only on its error object.
             details = cause.error
+            code = cause.code or getattr(details, "code", None)
+            param = getattr(cause, "param", None) or getattr(details, "param", None)
             message = getattr(details, "message", None) or cause.user_message or ""
             return (
-                f"Stripe {type(cause).__name__}: status={cause.http_status} "
-                f"code={cause.code or getattr(details, 'code', None)} "
-                f"request_id={cause.request_id} param={getattr(details, 'param', None)} "
-                f"message={message[:300]!r}"
+                f"Stripe {type(cause).__name__}: status={cause.http_status} code={code} "
+                f"request_id={cause.request_id} param={param} message={message[:300]!r}"
             )
         if isinstance(cause, NetSuiteError):
             # NetSuite's REST errors carry no request id; the failed call ("METHOD /path") identifies it.
@@ -102,7 +103,8 @@ def init_app(app: Flask) -> None:
         return _page(status)
 
     @app.errorhandler(PaymentError)
-    def payment_failed(error: PaymentError) -> tuple[str, int]:
+    @app.errorhandler(stripe.StripeError)  # a Stripe call outside the payment service (e.g. cancel)
+    def payment_failed(error: Exception) -> tuple[str, int]:
         _log_upstream(502, error)
         return _page(502)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+import stripe
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -180,3 +181,24 @@ def test_link_tokens_are_redacted_from_every_log_record(make_app: Any) -> None:
     assert len(lines) == 2
     assert all(token not in line for line in lines)
     assert "/pay/c/[redacted]" in lines[0] and "/pay/i/[redacted]/qr.svg" in lines[1]
+
+
+def test_a_stripe_error_outside_the_payment_service_is_a_logged_502(
+    make_app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app: Flask = make_app()
+
+    @app.get("/pay/return/boom")
+    def boom() -> str:
+        raise stripe.InvalidRequestError(
+            "No such checkout.session: 'cs_1'", "id", code="resource_missing", http_status=404
+        )
+
+    with caplog.at_level(logging.INFO):
+        response = app.test_client().get("/pay/return/boom")
+    assert response.status_code == 502 and "Payment service unavailable" in response.get_data(as_text=True)
+    failures = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert failures == [
+        "HTTP 502 page: Stripe InvalidRequestError: status=404 code=resource_missing request_id=None "
+        "param=id message=\"No such checkout.session: 'cs_1'\""
+    ]
