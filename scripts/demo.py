@@ -20,6 +20,7 @@ import secrets
 import socket
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,6 +141,8 @@ def airflow_env(env: dict[str, str], state: Path, ports: Ports) -> dict[str, str
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        # LocalExecutor keeps this many worker processes: 32 by default, a burden on a laptop's few cores.
+        "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM") or "4",
         "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{env['AIRFLOW_API_USER']}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
@@ -211,12 +214,12 @@ class AirflowApi:
         self.base = f"http://127.0.0.1:{port}"
         self.http = requests.Session()
         token = self.http.post(f"{self.base}/auth/token", json={"username": user, "password": password},
-                               timeout=30)
+                               timeout=60)
         token.raise_for_status()
         self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
 
     def get(self, path: str, **params: str | int) -> dict[str, object]:
-        response = self.http.get(f"{self.base}/api/v2{path}", params=params, timeout=30)
+        response = self.http.get(f"{self.base}/api/v2{path}", params=params, timeout=60)
         response.raise_for_status()
         body: dict[str, object] = response.json()
         return body
@@ -227,7 +230,7 @@ class AirflowApi:
 
     def unpause(self, dag_id: str) -> None:
         self.http.patch(f"{self.base}/api/v2/dags/{dag_id}", json={"is_paused": False},
-                        timeout=30).raise_for_status()
+                        timeout=60).raise_for_status()
 
 
 def components_healthy(response: requests.Response) -> bool:
@@ -240,13 +243,19 @@ def activate_dags(api: AirflowApi, timeout: float = 300.0) -> list[dict[str, obj
     """Wait until every DAG file is parsed, then unpause what an older demo state may hold paused."""
     files = {p.name for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_")}
     deadline = time.monotonic() + timeout
-    while True:
-        dags = api.dags()
-        listed = api.get("/importErrors").get("import_errors")
+    dags: list[dict[str, object]] = []
+    errors: list[dict[str, object]] = []
+    while time.monotonic() < deadline:
+        try:
+            dags = api.dags()
+            listed = api.get("/importErrors").get("import_errors")
+        except requests.RequestException:  # a busy machine: the API server answers late; ask again
+            STOPPER.sleep(2)
+            continue
         errors = [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
         seen = {Path(str(d.get("fileloc"))).name for d in dags}
         seen |= {Path(str(e.get("filename"))).name for e in errors}
-        if files <= seen or time.monotonic() > deadline:
+        if files <= seen:
             break
         STOPPER.sleep(2)
     for dag in dags:
@@ -346,8 +355,9 @@ Airflow         http://127.0.0.1:{ports.airflow}  (user {env['AIRFLOW_API_USER']
   connections:  stripe_default, netsuite_default (Admin > Connections); pool netsuite_api
 
 Ports, all on 127.0.0.1: {', '.join(f'{port} {name}' for name, port in ports.named().items())}.
-State in {shown}/: connector.db (state DB), stripe_sandbox/ and netsuite_sandbox/ (sandbox data),
-  airflow/ (metadata DB airflow.db, task logs), logs/ (one log per service). Delete it for a fresh world.
+State in {shown}/: connector.db (state DB), reports/ (stripe_sync run reports, Data Docs), stripe_sandbox/
+  and netsuite_sandbox/ (sandbox data), airflow/ (metadata DB airflow.db, task logs), logs/ (one log per
+  service). Delete it for a fresh world.
 Stop with Ctrl-C (or SIGTERM): everything stops.
 """, flush=True)
 
@@ -428,6 +438,14 @@ def main(argv: list[str] | None = None) -> int:
         code = 0
     except SystemExit as failed:  # a service or a step failed to start; the message says where to look
         print(failed, file=sys.stderr, flush=True)
+        code = 1
+    except Exception as error:  # anything else: one line here, the traceback in the log, and still stop
+        log = state / "logs" / "demo.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as sink:
+            sink.write(traceback.format_exc())
+        print(f"the demo failed: {type(error).__name__}: {error} (traceback in {log})", file=sys.stderr,
+              flush=True)
         code = 1
     stop_all(services, STOPPER.hurry)
     taken = free_ports(Ports.from_env(env))
