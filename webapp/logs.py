@@ -34,7 +34,9 @@ def _redacted_record(make: Any) -> Any:
         if "/pay/" in message:
             record.msg, record.args = redact(message), None
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            trace = logging.Formatter().formatException(record.exc_info)
+            if "/pay/" in trace:  # otherwise leave the traceback to the handler's own formatter
+                record.exc_text = redact(trace)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return record
