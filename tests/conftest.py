@@ -1,13 +1,16 @@
-"""Shared fixtures: the two sandboxes as real servers on 127.0.0.1, started per test module."""
+"""Shared fixtures: the two sandboxes as real servers on 127.0.0.1, started per test module; PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.postgres import ENV_URL as POSTGRES_ENV_URL
+from tests.postgres import Schemas, postgres_server
 from tests.servers import RunningServer, run_sandbox
 
 # Test-only TBA credentials: the NetSuite sandbox accepts exactly these (passed through NETSUITE_* variables).
@@ -54,3 +57,37 @@ def stripe_client(stripe_sandbox: RunningServer) -> Any:
     import stripe
 
     return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas() -> Iterator[Schemas]:
+    """PostgreSQL for this test worker (tests/postgres.py): started on first use, stopped at the end."""
+    with postgres_server() as url:
+        schemas = Schemas(url, drop=bool(os.environ.get(POSTGRES_ENV_URL)))
+        try:
+            yield schemas
+        finally:
+            schemas.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_schemas: Schemas) -> Iterator[str]:
+    """An empty PostgreSQL state DB (a schema of its own) for one test."""
+    from stripe_netsuite.store import dispose_engines
+
+    url = postgres_schemas.create()
+    yield url
+    dispose_engines()  # pooled connections would hold locks on the schema's tables
+    postgres_schemas.release(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty state DB on each database the connector supports: the embedded default and production's."""
+    from stripe_netsuite.store import dispose_engines
+
+    if request.param == "postgresql":
+        yield request.getfixturevalue("postgres_url")
+    else:
+        yield f"sqlite:///{tmp_path / 'state' / 'connector.db'}"
+    dispose_engines()

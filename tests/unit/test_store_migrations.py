@@ -1,4 +1,7 @@
-"""The state DB schema: Alembic migrations, the models they must match, SQLite tuning and the CLI."""
+"""The state DB schema: Alembic migrations, the models they must match, SQLite tuning and the CLI.
+
+The migration tests run on SQLite and on PostgreSQL (the `state_db_url` fixture, tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from stripe_netsuite.store import (
     current_revision,
@@ -47,7 +51,13 @@ EXPECTED_TABLES = {
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
+def db_url(state_db_url: str) -> str:
+    """An empty state DB, once on SQLite and once on PostgreSQL."""
+    return state_db_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{tmp_path / 'state' / 'connector.db'}"
     dispose_engines()
 
@@ -82,6 +92,21 @@ def test_downgrade_to_base_and_up_again(db_url: str) -> None:
     assert _tables(db_url) == EXPECTED_TABLES
 
 
+def test_each_revision_upgrades_and_downgrades_one_step_at_a_time(db_url: str) -> None:
+    """Every migration's downgrade undoes its own upgrade, not only the whole chain from head to base."""
+    script = ScriptDirectory.from_config(alembic_config(db_url))
+    revisions = [revision.revision for revision in reversed(list(script.walk_revisions()))]
+    for revision in revisions:
+        migrate(db_url, revision)
+        assert current_revision(db_url) == revision
+    for previous in [*reversed(revisions[:-1]), None]:
+        downgrade(db_url, "-1")
+        assert current_revision(db_url) == previous
+    assert _tables(db_url) == set()
+    migrate(db_url)
+    assert _tables(db_url) == EXPECTED_TABLES
+
+
 def test_models_match_the_migrations(db_url: str) -> None:
     migrate(db_url)
     with get_engine(db_url).connect() as connection:
@@ -89,22 +114,22 @@ def test_models_match_the_migrations(db_url: str) -> None:
         assert compare_metadata(context, metadata) == []
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_busy_timeout(db_url: str) -> None:
-    migrate(db_url)
-    with get_engine(db_url).connect() as connection:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_busy_timeout(sqlite_url: str) -> None:
+    migrate(sqlite_url)
+    with get_engine(sqlite_url).connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
-def test_get_engine_is_cached_per_url(db_url: str, tmp_path: Path) -> None:
-    assert get_engine(db_url) is get_engine(db_url)
-    assert get_engine(db_url) is not get_engine(f"sqlite:///{tmp_path / 'other.db'}")
+def test_get_engine_is_cached_per_url(sqlite_url: str, tmp_path: Path) -> None:
+    assert get_engine(sqlite_url) is get_engine(sqlite_url)
+    assert get_engine(sqlite_url) is not get_engine(f"sqlite:///{tmp_path / 'other.db'}")
 
 
-def test_get_engine_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
-    monkeypatch.setenv("CONNECTOR_DATABASE_URL", db_url)
-    assert get_engine() is get_engine(db_url)
+def test_get_engine_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+    monkeypatch.setenv("CONNECTOR_DATABASE_URL", sqlite_url)
+    assert get_engine() is get_engine(sqlite_url)
 
 
 def test_cli_upgrade_and_current(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
