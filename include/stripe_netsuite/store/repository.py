@@ -7,16 +7,15 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Boolean, CursorResult, DateTime, Integer, Numeric, String, Table, or_, update
+from sqlalchemy import CursorResult, Table, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
-from stripe_netsuite.store.base import UTCDateTime, utcnow
-from stripe_netsuite.store.stripe_objects import COMMON_COLUMNS, StripeObject
+from stripe_netsuite.store.base import utcnow
+from stripe_netsuite.store.stripe_columns import columns_from_stripe
+from stripe_netsuite.store.stripe_objects import StripeObject
 
 
 class UpsertResult(enum.StrEnum):
@@ -35,49 +34,6 @@ def content_hash(obj: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
 
 
-def _dig(obj: Mapping[str, Any], path: str) -> Any:
-    value: Any = obj
-    for key in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _coerce(value: Any, column: ColumnElement[Any]) -> Any:
-    if value is None:
-        return None
-    kind = column.type
-    if isinstance(kind, UTCDateTime | DateTime):
-        return datetime.fromtimestamp(int(value), UTC)  # Stripe timestamps are unix seconds
-    if isinstance(kind, String):
-        # An expanded field (customer, charge, ...) arrives as the object; the column keeps its id.
-        return value.get("id") if isinstance(value, Mapping) else str(value)
-    if isinstance(kind, Numeric):
-        return Decimal(str(value))  # str() of a JSON float is the shortest text that Stripe sent
-    if isinstance(kind, Boolean):
-        return bool(value)
-    if isinstance(kind, Integer):
-        return int(value)
-    return value
-
-
-def columns_from_stripe(model: type[StripeObject], obj: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's typed columns filled from a Stripe object (see stripe_objects for the mapping rules)."""
-    values: dict[str, Any] = {}
-    for column in model.__table__.columns:
-        if column.name in COMMON_COLUMNS:
-            continue
-        reader = column.info.get("from_stripe")
-        if reader is not None:
-            values[column.name] = reader(obj)
-            continue
-        path = column.info.get("stripe", column.name)
-        if path is not None:
-            values[column.name] = _coerce(_dig(obj, path), column)
-    return values
-
-
 def upsert_stripe_object(
     session: Session,
     model: type[StripeObject],
@@ -86,13 +42,15 @@ def upsert_stripe_object(
     *,
     extra: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    placeholders: bool = False,
 ) -> UpsertResult:
     """Insert the object, or update its row when its content hash (or an `extra` column) differs.
 
     `extra` sets columns the object does not carry (a balance transaction's `payout`); columns left out of it
-    keep their stored value. A changed row goes back to validation_status 'pending'. Runs inside the caller's
-    transaction; safe against concurrent writers on SQLite and PostgreSQL (insert-or-nothing, then a
-    conditional update).
+    keep their stored value. `placeholders` stores an object whose typed fields are missing or of the wrong
+    JSON type (see stripe_columns) instead of failing on it. A changed row goes back to validation_status
+    'pending'. Runs inside the caller's transaction; safe against concurrent writers on SQLite and
+    PostgreSQL (insert-or-nothing, then a conditional update).
     """
     if obj.get("object") not in (None, model.stripe_object):
         raise ValueError(f"{obj.get('object')!r} object given for table {model.__tablename__}")
@@ -112,7 +70,7 @@ def upsert_stripe_object(
         "changed_at": now,
         "validation_status": "pending",
         "validated_at": None,
-        **columns_from_stripe(model, obj),
+        **columns_from_stripe(model, obj, placeholders=placeholders),
         **extra,
     }
     key = {"id": str(obj["id"]), "account": account}

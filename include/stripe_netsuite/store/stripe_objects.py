@@ -1,10 +1,10 @@
 """Raw Stripe objects, one table per type: typed columns the loaders query plus the full JSON.
 
-A typed column is filled from the Stripe object by `columns_from_stripe`: by default from the field of the
-same name, or from the dotted path in the column's `info["stripe"]` (metadata keys), or by the function in
-`info["from_stripe"]` (values decoded by the metadata contract, stripe_netsuite.stripe_metadata), or not at
-all when `info["stripe"]` is None (facts the extractor knows but the object does not carry, like a balance
-transaction's payout).
+A typed column is filled from the Stripe object by `stripe_columns.columns_from_stripe`: by default from the
+field of the same name, or from the dotted path in the column's `info["stripe"]` (metadata keys), or by the
+function in `info["from_stripe"]` (values decoded by the metadata contract, stripe_netsuite.stripe_metadata),
+or not at all when `info["stripe"]` is None (facts the extractor knows but the object does not carry, like a
+balance transaction's payout).
 """
 
 from __future__ import annotations
