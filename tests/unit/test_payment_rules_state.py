@@ -1,12 +1,10 @@
-"""Page data parsing, in-flight accounting, the per-customer lock and event handling, on a SQLite state DB."""
+"""Page data, in-flight accounting, the per-customer lock and event handling, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -17,8 +15,6 @@ from stripe_netsuite.payments.events import dag_for_event, handle_event
 from stripe_netsuite.payments.reservations import in_flight, payment_ids_to_confirm, reserve_attempt
 from stripe_netsuite.store import (
     PaymentAttempt,
-    dispose_engines,
-    downgrade,
     get_engine,
     migrate,
     session_scope,
@@ -27,24 +23,11 @@ from stripe_netsuite.store import (
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-POSTGRES_URL = os.environ.get("CONNECTOR_TEST_POSTGRES_URL", "")
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="set CONNECTOR_TEST_POSTGRES_URL")
-        ),
-    ]
-)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'state.db'}" if request.param == "sqlite" else POSTGRES_URL
-    migrate(url)
-    yield get_engine(url)
-    if request.param == "postgresql":
-        downgrade(url, "base")
-    dispose_engines()
+@pytest.fixture
+def engine(state_db_url: str) -> Iterator[Engine]:
+    """A migrated state DB on SQLite and on PostgreSQL (tests/conftest.py): the customer lock differs."""
+    migrate(state_db_url)
+    yield get_engine(state_db_url)
 
 
 class FakeNetSuite:
