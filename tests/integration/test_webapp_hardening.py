@@ -202,3 +202,11 @@ def test_a_stripe_error_outside_the_payment_service_is_a_logged_502(
         "HTTP 502 page: Stripe InvalidRequestError: status=404 code=resource_missing request_id=None "
         "param=id message=\"No such checkout.session: 'cs_1'\""
     ]
+
+
+def test_pages_keep_working_and_limited_when_the_rate_limit_storage_is_down(make_app: Any) -> None:
+    # Nothing listens on port 9: every storage call fails.
+    app = make_app(RATE_LIMIT_STORAGE_URI="redis://127.0.0.1:9/0", RATE_LIMIT_PAGE="2/minute")
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    assert [client.get(path).status_code for _ in range(3)] == [200, 200, 429]  # counted in memory meanwhile
