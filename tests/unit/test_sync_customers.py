@@ -127,3 +127,12 @@ def test_sources_are_read_from_the_stripe_objects_through_the_metadata_contract(
 def test_malformed_customer_metadata_is_a_mapping_error_naming_the_object() -> None:
     with pytest.raises(LedgerMappingError, match=r"ch_3PaidOnThePage001: metadata.netsuite_customer_id"):
         CustomerSources.from_stripe(charge(metadata={"netsuite_customer_id": "102; DROP TABLE"}))
+
+
+def test_payment_intent_and_customer_expanded_on_the_charge_are_read() -> None:
+    paid = charge(payment_intent={"id": "pi_1", "metadata": {"netsuite_customer_id": "104"}},
+                  customer={"id": "cus_1", "email": "payer@initech.example",
+                            "metadata": {"netsuite_customer_id": "109"}})
+    found = CustomerSources.from_stripe(paid)
+    assert (found.payment_intent_customer_id, found.stripe_customer_customer_id) == ("104", "109")
+    assert found.emails == ("payer@initech.example",)

@@ -196,3 +196,17 @@ def test_a_charge_that_cannot_be_a_payment_is_an_error_saying_why(paid: dict[str
 def test_a_processing_bank_debit_is_recorded_so_that_a_failure_can_be_reversed() -> None:
     result = build(charge(id="py_3BankDebit001", status="pending"))
     assert result.payment.external_id == "py_3BankDebit001"
+
+
+def test_invoices_named_on_an_expanded_payment_intent_are_used() -> None:
+    paid = charge(50000, payment_intent={"id": "pi_1", "metadata": {"netsuite_invoice_id": "1001"}})
+    result = build(paid, invoices=[invoice("1001", "1500.00")])
+    assert result.payment.applications == (ApplyLine("1001", Decimal("500.00")),)
+
+
+def test_invoices_on_the_charge_win_over_its_payment_intents() -> None:
+    intent = {"id": "pi_1", "metadata": {"netsuite_invoice_id": "1002"}}
+    paid = charge(50000, metadata={"netsuite_invoice_id": "1001"})
+    result = build(paid, invoices=[invoice("1001", "1500.00"), invoice("1002", "1400.00")],
+                   payment_intent=intent)
+    assert [line.doc_id for line in result.payment.applications] == ["1001"]

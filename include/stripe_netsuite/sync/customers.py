@@ -16,7 +16,7 @@ from typing import Any
 
 from stripe_netsuite.sync.errors import CustomerCurrencyError, LedgerMappingError
 from stripe_netsuite.sync.settings import LedgerSettings
-from stripe_netsuite.sync.stripe_facts import emails_of, metadata_customer_id
+from stripe_netsuite.sync.stripe_facts import emails_of, expanded, metadata_customer_id
 
 __all__ = ["CustomerFacts", "CustomerMatch", "CustomerSources", "match_customer"]
 
@@ -50,7 +50,9 @@ class CustomerSources:
         payment_intent: Mapping[str, Any] | None = None,
         stripe_customer: Mapping[str, Any] | None = None,
     ) -> CustomerSources:
-        """The sources of a charge, its PaymentIntent and its Stripe customer (the last two optional)."""
+        """The sources of a charge, its PaymentIntent and its Stripe customer (given, or expanded on it)."""
+        payment_intent = payment_intent or expanded(charge, "payment_intent")
+        stripe_customer = stripe_customer or expanded(charge, "customer")
         return cls(
             str(charge.get("id")),
             metadata_customer_id(charge),

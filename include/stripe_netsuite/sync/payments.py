@@ -22,6 +22,7 @@ from stripe_netsuite.sync.stripe_facts import (
     charge_amount,
     currency_of,
     exchange_rate,
+    expanded,
     id_of,
     rate_of,
     requested_invoice_ids,
@@ -74,8 +75,9 @@ def build_customer_payment(
 ) -> ChargeLedger:
     """The customer payment for `charge` (a Stripe Charge as JSON) on the matched customer.
 
-    `balance_transaction` is the charge's (or the charge carries it expanded); `invoices` the named invoices
-    and, for auto-apply, the customer's open ones, as NetSuite shows them without this payment.
+    `balance_transaction` and `payment_intent` are the charge's (or the charge carries them expanded);
+    `invoices` the named invoices and, for auto-apply, the customer's open ones, as NetSuite shows them
+    without this payment.
     """
     charge_id = id_of(charge)
     if charge_id is None:
@@ -85,8 +87,8 @@ def build_customer_payment(
                                  "(or a processing bank debit) is a payment")
     currency = currency_of(charge)
     amount = charge_amount(charge, currency)
-    if balance_transaction is None and isinstance(charge.get("balance_transaction"), Mapping):
-        balance_transaction = charge["balance_transaction"]
+    balance_transaction = balance_transaction or expanded(charge, "balance_transaction")
+    payment_intent = payment_intent or expanded(charge, "payment_intent")
     base = settings.base_currency(customer.customer.subsidiary_id)
     plan = plan_applications(
         amount, currency, customer.customer.id, requested_invoice_ids(charge, payment_intent), invoices,

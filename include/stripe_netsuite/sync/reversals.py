@@ -19,6 +19,7 @@ from stripe_netsuite.sync.stripe_facts import (
     amount_of,
     charge_amount,
     currency_of,
+    expanded,
     id_of,
     rate_of,
 )
@@ -52,8 +53,7 @@ def refund_reversal(
     if refund.get("status") not in REFUND_STATUSES:
         return None
     currency = currency_of(refund)
-    if balance_transaction is None and isinstance(refund.get("balance_transaction"), Mapping):
-        balance_transaction = refund["balance_transaction"]
+    balance_transaction = balance_transaction or expanded(refund, "balance_transaction")
     amount = amount_of(refund, "amount", currency)
     return Reversal(LedgerRecord.REFUND, refund_id, charge_id, currency, amount, _created(refund),
                     rate_of(balance_transaction), stripe_memo(refund_id))

@@ -20,6 +20,7 @@ __all__ = [
     "currency_of",
     "emails_of",
     "exchange_rate",
+    "expanded",
     "id_of",
     "metadata_customer_id",
     "rate_of",
@@ -33,6 +34,12 @@ def id_of(value: Any) -> str | None:
     if isinstance(value, Mapping):
         value = value.get("id")
     return value if isinstance(value, str) and value else None
+
+
+def expanded(obj: Mapping[str, Any], field: str) -> Mapping[str, Any] | None:
+    """An expandable field's object when the caller asked Stripe to expand it, else None."""
+    value = obj.get(field)
+    return value if isinstance(value, Mapping) else None
 
 
 def currency_of(obj: Mapping[str, Any]) -> str:
