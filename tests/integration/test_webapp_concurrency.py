@@ -7,14 +7,30 @@ one customer are checked against each other under the customer's lock.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from flask import Flask
 
+from stripe_netsuite.store import migrate
 from tests.e2e import webapp_support
 from tests.e2e.webapp_support import attempts, csrf_of, page_path
+from tests.servers import RunningServer
 
-make_app = webapp_support.make_app  # the shared fixture, registered in this module
+
+@pytest.fixture
+def make_app(
+    netsuite_env: dict[str, str], stripe_sandbox: RunningServer, state_db_url: str
+) -> Callable[..., Flask]:
+    """webapp_support.make_app on SQLite and on PostgreSQL, whose customer locks differ."""
+    migrate(state_db_url)  # what the init job does for a PostgreSQL deployment; SQLite's app does it itself
+
+    def make(config: Mapping[str, Any] | None = None, **extra: str) -> Flask:
+        environ = webapp_support.webapp_environ(netsuite_env, stripe_sandbox.url, state_db_url, **extra)
+        return webapp_support.create_test_app(environ, config)
+
+    return make
 
 
 def open_sessions(app: Any, stripe_client: Any) -> list[Any]:
