@@ -183,6 +183,8 @@ def test_a_currency_to_add_is_written_before_the_payment() -> None:
         pytest.param(charge(currency="xyz"), "no currency Stripe supports", id="bad-currency"),
         pytest.param(charge(id=None), "without an id", id="no-id"),
         pytest.param(charge(created="yesterday"), "Unix seconds", id="bad-time"),
+        pytest.param(charge(created=10**20), "Unix seconds", id="time-out-of-range"),
+        pytest.param(charge(10**40), "too large", id="amount-out-of-range"),
         pytest.param(charge(150000, "gbp"), "NetSuite has no currency GBP", id="currency-not-in-netsuite"),
         pytest.param(charge(metadata={"netsuite_invoice_ids": "1,2"}), "without netsuite_invoice_count",
                      id="malformed-invoice-list"),

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from stripe_netsuite import stripe_metadata as meta
-from stripe_netsuite.money import from_minor, normalize_currency
+from stripe_netsuite.money import MoneyError, from_minor, normalize_currency
 from stripe_netsuite.sync.errors import LedgerMappingError
 
 __all__ = [
@@ -55,7 +55,10 @@ def amount_of(obj: Mapping[str, Any], field: str, currency: str) -> Decimal:
     value = obj.get(field)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise LedgerMappingError(f"{obj.get('id')} has no positive {field} ({value!r})")
-    return from_minor(value, currency)
+    try:
+        return from_minor(value, currency)
+    except MoneyError as error:
+        raise LedgerMappingError(f"{obj.get('id')} {field}: {error}") from None
 
 
 def charge_amount(charge: Mapping[str, Any], currency: str) -> Decimal:
@@ -68,7 +71,10 @@ def tran_date(created: Any, zone: ZoneInfo) -> date:
     """A Stripe time (Unix seconds) as a date in the NetSuite account's time zone."""
     if isinstance(created, bool) or not isinstance(created, int):
         raise LedgerMappingError(f"a Stripe time must be Unix seconds, got {created!r}")
-    return datetime.fromtimestamp(created, tz=zone).date()
+    try:
+        return datetime.fromtimestamp(created, tz=zone).date()
+    except (OverflowError, OSError, ValueError):
+        raise LedgerMappingError(f"{created} is not a Stripe time (Unix seconds)") from None
 
 
 @dataclass(frozen=True)
