@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from stripe_netsuite.store import dispose_engines, downgrade, get_engine, migrate
+from stripe_netsuite.store import downgrade, get_engine, migrate
 
 ROW = {"account": "", "created": "2026-11-01 00:00:00", "livemode": False, "content_hash": "h",
        "first_seen_at": "2026-11-01 00:00:00", "changed_at": "2026-11-01 00:00:00"}  # fmt: skip
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'connector.db'}"
-    dispose_engines()
+def url(state_db_url: str) -> str:
+    return state_db_url  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 def insert(
