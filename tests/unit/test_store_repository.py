@@ -6,7 +6,6 @@ import copy
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,6 @@ from stripe_netsuite.store import (
     WebhookEvent,
     columns_from_stripe,
     content_hash,
-    dispose_engines,
     get_engine,
     migrate,
     model_for,
@@ -37,11 +35,10 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    url = f"sqlite:///{tmp_path / 'connector.db'}"
-    migrate(url)
-    yield get_engine(url)
-    dispose_engines()
+def engine(state_db_url: str) -> Iterator[sa.Engine]:
+    """A migrated state DB on SQLite and on PostgreSQL (tests/conftest.py)."""
+    migrate(state_db_url)
+    yield get_engine(state_db_url)
 
 
 def charge(**changes: Any) -> dict[str, Any]:
