@@ -270,24 +270,37 @@ def activate_dags(api: AirflowApi, timeout: float = 300.0) -> list[dict[str, obj
 # ---- The Stripe world and its clock -------------------------------------------------------------------
 
 
+def world_marker(state: Path) -> Path:
+    return state / "stripe_sandbox" / "world.json"
+
+
+def check_stripe_world(env: dict[str, str], state: Path) -> None:
+    """A Stripe history without the marker of a finished seeding is half a world (the demo was stopped while
+    seeding) or one from an older demo whose dates no longer fit: the pages' state DB and Airflow's cursors
+    already saw it, so only a fresh state directory gives a consistent demo."""
+    if world_marker(state).exists():
+        return
+    auth = {"Authorization": f"Bearer {env['STRIPE_API_KEY']}"}
+    charges = requests.get(f"{env['STRIPE_API_BASE']}/v1/charges", params={"limit": 1}, headers=auth,
+                           timeout=30)
+    if charges.json()["data"]:
+        raise SystemExit(f"{state} holds a Stripe world whose seeding did not finish (or one from an older "
+                         f"demo); delete {state} and start the demo again for a fresh world")
+
+
 def ensure_stripe_world(env: dict[str, str], state: Path, logs: Path) -> None:
     """Seed the world once, ending today (so the sandbox clock can run on in real time from there)."""
-    marker = state / "stripe_sandbox" / "world.json"
+    marker = world_marker(state)
     if marker.exists():
         print(f"Stripe sandbox keeps its world ({marker.parent})", flush=True)
         return
-    base = env["STRIPE_API_BASE"]
-    auth = {"Authorization": f"Bearer {env['STRIPE_API_KEY']}"}
-    partial = bool(requests.get(f"{base}/v1/charges", params={"limit": 1}, headers=auth, timeout=30)
-                   .json()["data"])
     end = datetime.now(UTC).date().isoformat()
-    print(f"seeding a {WORLD_DAYS}-day Stripe world ending {end} (payments, refunds, disputes, payouts)"
-          f"{'; replacing an unfinished one' if partial else ''}...", flush=True)
-    command = [sys.executable, "-m", "stripe_sandbox.world", "--stripe-url", base, "--seed", str(WORLD_SEED),
-               "--days", str(WORLD_DAYS), "--end", end]
+    print(f"seeding a {WORLD_DAYS}-day Stripe world ending {end} (payments, refunds, disputes, payouts)...",
+          flush=True)
+    command = [sys.executable, "-m", "stripe_sandbox.world", "--stripe-url", env["STRIPE_API_BASE"],
+               "--seed", str(WORLD_SEED), "--days", str(WORLD_DAYS), "--end", end]
     began = time.monotonic()
-    summary = json.loads(run_step([*command, *(["--reset"] if partial else [])], ROOT, env,
-                                  logs / "stripe-world.log"))
+    summary = json.loads(run_step(command, ROOT, env, logs / "stripe-world.log"))
     counts = summary["counts"]
     print(f"  {counts.get('objects.charge', 0)} charges, {counts.get('objects.payout', 0)} payouts, "
           f"{counts.get('objects.event', 0)} events in {time.monotonic() - began:.0f}s", flush=True)
@@ -401,6 +414,7 @@ def run(env: dict[str, str], state: Path, services: list[Service]) -> int:
                         "--webhook-secret", env["STRIPE_WEBHOOK_SECRET"]),
         airflow["airflow-api-server"], airflow["airflow-dag-processor"], airflow["airflow-triggerer"],
     ], log_dir)
+    check_stripe_world(env, state)
     start_and_wait(services, [webapp_service(env)], log_dir)
     ensure_stripe_world(env, state, log_dir)  # its webhooks reach the pages, which find Airflow up
     run_stripe_clock(env)
