@@ -263,3 +263,10 @@ def test_a_refund_without_a_clearing_account_for_its_currency_is_an_actionable_e
 def test_malformed_stripe_objects_are_errors(obj: dict[str, Any], message: str) -> None:
     with pytest.raises(LedgerMappingError, match=message):
         refund_reversal(obj)
+
+
+def test_a_failed_debit_paid_on_account_is_a_refund_alone() -> None:
+    failed = charge(150000, status="failed", failure_code="account_closed")
+    result = reverse(failed_payment_reversal(failed, OCT_1_0300_UTC), paid("1500.00"))
+    assert result.writes() == (result.refund,)
+    assert result.refund.memo == f"Stripe: {CHARGE} payment failed: the bank debit failed (account_closed)"

@@ -10,7 +10,9 @@ is refunded, with the failure reason in the memo. Nothing is ever deleted.
 
 Every figure comes from the payment as it was recorded and the charge's earlier reversals (Stripe's order:
 created, then id), so a reversal's records are the same on every re-run: upserts by external id and
-absolute application amounts. The loader writes a charge's reversals in that order.
+absolute application amounts. The loader writes a charge's reversals in that order, and once one is
+written it never upserts the payment's original body again (its apply lines would take back what the credit
+memos now settle).
 """
 
 from __future__ import annotations
