@@ -8,7 +8,8 @@ What it sets up, all on 127.0.0.1 in a temporary directory, stopped at the end:
     POST /_sandbox/config route), as a real account far away would; the Stripe sandbox (each process reads
     the account's public details once, for the page's branding);
   * a state DB (SQLite, migrated) holding `--history` paid payment attempts for each of customers 104 and 109,
-    recorded through the webhook handler (`handle_event`) exactly as Stripe's events would record them;
+    recorded through the webhook handler (`handle_event`) exactly as Stripe's events would record them, and
+    their customer payments in NetSuite (external id = charge id), as the loader writes them;
   * `gunicorn --config webapp/gunicorn.conf.py --workers 2 webapp:create_app()`, as `make demo` and
     docker-compose run the pages (a checkout without that file: gunicorn's defaults, one thread a worker),
     with RATE_LIMIT_ENABLED=false: every request comes from Locust's one address.
@@ -111,11 +112,12 @@ def sandbox(module: str, data_dir: Path, *args: str) -> Iterator[str]:
 
 
 @contextmanager
-def netsuite_sandbox(data_dir: Path, latency_ms: int) -> Iterator[str]:
-    """The seeded NetSuite sandbox, answering every request after `latency_ms`."""
+def netsuite_sandbox(data_dir: Path, latency_ms: int, history: int) -> Iterator[str]:
+    """The seeded NetSuite sandbox with the history's payments, answering every request after `latency_ms`."""
     import requests
 
     with sandbox("netsuite_sandbox", data_dir, "--seed") as url:
+        record_history_in_netsuite(url, history)
         response = requests.post(f"{url}/_sandbox/config", json={"latency_ms": latency_ms}, timeout=30)
         response.raise_for_status()
         yield url
@@ -141,7 +143,10 @@ def webapp_env(netsuite_url: str, stripe_url: str, database_url: str, base_url: 
 
 
 def seed_history(database_url: str, per_customer: int) -> None:
-    """Paid attempts with their Checkout and PaymentIntent events, recorded by the webhook handler."""
+    """Paid attempts with their Checkout and PaymentIntent events, recorded by the webhook handler.
+
+    Customers 104 and 109 have each paid `per_customer` times ($1.00, charges ch_bench<customer>x<n>).
+    """
     from stripe_netsuite.payments.events import handle_event
     from stripe_netsuite.store import PaymentAttempt, get_engine, migrate, session_scope
 
@@ -194,6 +199,24 @@ def forget_shared_pages(database_url: str) -> None:
     engine.dispose()
 
 
+def record_history_in_netsuite(netsuite_url: str, per_customer: int) -> None:
+    """The history's payments as the loader writes them: customer payments whose external id is the charge.
+
+    So the history is what a customer who paid often looks like: paid, and already in NetSuite's balance.
+    """
+    from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
+
+    env = {**NETSUITE_ENV, "NETSUITE_BASE_URL": netsuite_url + "/services/rest"}
+    client = NetSuiteClient(NetSuiteSettings.from_env(env))
+    for customer in HISTORY_CUSTOMERS:
+        for n in range(per_customer):
+            body = {
+                "customer": {"id": customer}, "payment": 1.0, "currency": {"id": "1"},
+                "undepFunds": {"id": "T"}, "tranDate": "2026-10-01", "paymentOption": {"id": "1"},
+            }  # fmt: skip
+            client.upsert("customerPayment", f"ch_bench{customer}x{n}", body)
+
+
 def page_paths() -> list[str]:
     from stripe_netsuite.links import LinkTarget, key_ring_from_text
 
@@ -227,7 +250,8 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
             except requests.RequestException:
                 pass  # not listening yet, or a worker still starting on a busy machine
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"gunicorn did not start; see {log}")
+                tail = log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"gunicorn did not start; the end of its log:\n{tail}")
             time.sleep(0.2)
         yield url
     finally:
@@ -289,16 +313,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", default="1,3", help="seconds a client reads a page: min,max")
     parser.add_argument("--modes", default="cold,warm,restart", help="runs per client count, in order")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--keep", type=Path, help="work in this new directory and keep it (logs, state DB)")
     args = parser.parse_args(argv)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="page-load-") as tmp:
         work = Path(tmp)
+        if args.keep:
+            args.keep.mkdir(parents=True)
+            work = args.keep
         database_url = f"sqlite:///{work / 'state.db'}"
         seed_history(database_url, args.history)
         paths = page_paths()
         stripe_args = ("--api-key", STRIPE_KEY, "--clock", "frozen")
         with (
-            netsuite_sandbox(work / "netsuite", args.latency_ms) as netsuite_url,
+            netsuite_sandbox(work / "netsuite", args.latency_ms, args.history) as netsuite_url,
             sandbox("stripe_sandbox", work / "stripe", *stripe_args) as stripe_url,
         ):
             for clients in (int(c) for c in args.clients.split(",")):

@@ -198,7 +198,10 @@ def _invoice_account(
 
 
 def _received(flights: list[InFlight]) -> tuple[InFlight, ...]:
-    return tuple(f for f in flights if f.state == "received")
+    """Payments Stripe took that NetSuite does not show yet, newest first (the page lists the first few)."""
+    received = [f for f in flights if f.state == "received"]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return tuple(sorted(received, key=lambda f: f.received_at or oldest, reverse=True))
 
 
 def _in_progress(flights: list[InFlight]) -> int:
