@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= auto
 LINT_PATHS = $(wildcard include plugins sandbox webapp dags tests bench scripts)
 TYPED_PATHS = $(wildcard include plugins sandbox webapp)
 
-.PHONY: install browser demo test lint typecheck clean
+.PHONY: install browser postgres demo test lint typecheck clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -33,13 +33,20 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# Debian's PostgreSQL server: the state DB tests start a throw-away cluster from it (tests/postgres.py).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
+
 lint: install
 	$(PY) -m ruff check $(LINT_PATHS)
+	$(VENV)/bin/lint-imports --no-cache  # the layering contracts in pyproject.toml
 
 typecheck: install
 	$(PY) -m mypy $(TYPED_PATHS)
 
-test: install browser lint typecheck
+test: install browser postgres lint typecheck
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 demo: install
