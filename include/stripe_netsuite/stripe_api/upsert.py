@@ -72,4 +72,3 @@ def store_page(
             # No id or created to key a row on, or a typed field that is no such value at all ("abc").
             failed.append((obj, error))
     return counts, failed
-

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import and_, func, not_, select
 from sqlalchemy.orm import Session
 
-from stripe_netsuite.store.stripe_objects import BalanceTransaction, Charge, Payout, Refund, StripeObject
-from stripe_netsuite.validation.rules import REFUND_COUNTED_STATUSES, row_from_raw
+from stripe_netsuite.store.stripe_objects import BalanceTransaction, Charge, Refund, StripeObject
+from stripe_netsuite.validation.rules import REFUND_COUNTED_STATUSES, RULES, Related, row_from_raw
 
 CHUNK = 500  # ids per IN (...) clause: well under every database's bound-parameter limit
 T = TypeVar("T")
@@ -22,32 +22,23 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 def load_pending(session: Session, model: type[StripeObject]) -> pd.DataFrame:
-    """Pending rows as checked columns (from the raw JSON) + account and content_hash; may be empty."""
+    """Pending rows as checked columns (from the raw JSON) + account and content_hash; may be empty.
+
+    The columns and the related facts are those the type's entry in the rule table declares.
+    """
+    object_type = model.stripe_object
     query = select(model.account, model.content_hash, model.raw).where(model.validation_status == "pending")
-    rows: list[dict[str, Any]] = []
-    for account, digest, raw in session.execute(query):
-        row = row_from_raw(model.stripe_object, raw or {})
-        row["account"] = account
-        row["content_hash"] = digest
-        if model is Refund:
-            row["charge"] = _ref(raw.get("charge"))
-        rows.append(row)
+    rows: list[dict[str, Any]] = [
+        {**row_from_raw(object_type, raw or {}), "account": account, "content_hash": digest}
+        for account, digest, raw in session.execute(query)
+    ]
     # object dtype everywhere: pandas would turn an int column holding None into float (500 -> 500.0).
     frame = pd.DataFrame(rows, dtype="object")
     if frame.empty:
         return frame
-    if model is Refund:
-        frame = _with_charge_totals(session, frame)
-    elif model is Payout:
-        frame = _with_itemised_nets(session, frame)
+    for related in RULES[object_type].related:
+        frame = _FACTS[related](session, frame)
     return frame
-
-
-def _ref(value: Any) -> str | None:
-    """An expandable field as its id."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return str(value) if value else None
 
 
 def _pairs(frame: pd.DataFrame, column: str) -> list[tuple[str, str]]:
@@ -97,3 +88,10 @@ def _with_itemised_nets(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
     keys: Iterable[tuple[str, str]] = zip(frame["account"], frame["id"], strict=True)
     frame["itemised_net"] = pd.Series([sums.get(key) for key in keys], dtype="object")
     return frame
+
+
+# How each kind of related fact is read from the state DB (rules.Related names the columns each adds).
+_FACTS: dict[Related, Callable[[Session, pd.DataFrame], pd.DataFrame]] = {
+    Related.CHARGE_REFUNDS: _with_charge_totals,
+    Related.PAYOUT_ITEMS: _with_itemised_nets,
+}
