@@ -110,6 +110,53 @@ def test_a_session_paid_first_is_never_replaced(
     assert stripe_client.v1.checkout.sessions.retrieve(paid.checkout_session_id).status == "complete"
 
 
+def deliver_payment(client: FlaskClient, attempt_id: str, n: int, amount: int, paid_at: datetime) -> None:
+    """Stripe's payment_intent.succeeded for the attempt, signed, through the app's webhook route."""
+    event = {
+        "id": f"evt_received_{n}",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "created": int(paid_at.timestamp()),
+        "api_version": "2024-04-10",
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": f"pi_received_{n}",
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_received": amount,
+                "currency": "cad",
+                "latest_charge": f"ch_received_{n}",
+                "metadata": {"payment_attempt_id": attempt_id},
+                "status": "succeeded",
+            }
+        },
+    }
+    body = json.dumps(event).encode()
+    delivered = client.post(
+        "/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": sign(body, timestamp=int(time.time()))},
+        content_type="application/json",
+    )
+    assert delivered.status_code == 200
+
+
+def test_many_received_payments_are_listed_newest_first_then_summed(app: Flask) -> None:
+    path = page_path(app, "customer", "107")  # CAD 2,375.50
+    client = app.test_client()
+    for n in range(5):
+        assert pay(client, path, "100.00") == 303
+        newest = max(attempts(app), key=lambda a: a.created_at)
+        deliver_payment(client, newest.id, 10 + n, 10000, datetime(2026, 11, 1 + n, 12, tzinfo=UTC))
+    html = client.get(path).get_data(as_text=True)
+    assert html.count("received on") == 3
+    assert html.index("received on Nov 5, 2026") < html.index("received on Nov 3, 2026")
+    assert "Nov 2, 2026" not in html
+    assert "2 earlier payments, CA$200.00 in all, also received and being recorded." in html
+    assert 'value="1875.50"' in html  # still owed: 2,375.50 less the 500.00 received
+
+
 def test_a_payment_received_but_not_in_netsuite_is_shown_as_received(app: Flask) -> None:
     path = page_path(app, "customer", "107")  # CAD 2,375.50
     client = app.test_client()
