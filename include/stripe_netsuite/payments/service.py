@@ -1,7 +1,8 @@
 """The payment pages' use cases: show what is owed, and start a payment, in the order that keeps them safe.
 
 Starting a payment: read NetSuite fresh -> check the amount (nothing created on error) -> Stripe Customer ->
-re-check and reserve under the customer's lock -> Checkout Session -> record session (and consent) -> URL.
+under the customer's lock: expire this page's unpaid Checkout Session, re-check and reserve -> Checkout
+Session -> record it under the lock (unless a newer payment from the page replaced this one), consent -> URL.
 """
 
 from __future__ import annotations
