@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from stripe_netsuite.payments.consent import attach_payment_method
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt, WebhookEvent
+from stripe_netsuite.stripe_ids import expandable_id as _id_of
 from stripe_netsuite.stripe_metadata import PAYMENT_ATTEMPT_ID, metadata_of
 
 __all__ = ["HANDLED_EVENT_TYPES", "EventOutcome", "dag_for_event", "handle_event"]
@@ -94,12 +95,6 @@ def _find_attempt(session: Session, obj: Mapping[str, Any]) -> PaymentAttempt | 
         else (PaymentAttempt.payment_intent_id)
     )
     return session.scalar(select(PaymentAttempt).where(column == obj.get("id"))) if obj.get("id") else None
-
-
-def _id_of(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return value if isinstance(value, str) else None
 
 
 def _apply_session_event(attempt: PaymentAttempt, kind: str, obj: Mapping[str, Any], now: datetime) -> None:
