@@ -33,6 +33,7 @@ FORBIDDEN_IMPORTS = [
     ("sandbox-independence", "stripe_sandbox/ids.py", "import netsuite_sandbox.app", "netsuite_sandbox.app"),
     ("webapp", "webapp/pay.py", "from dags.stripe_sync import stripe_sync_dag", "dags"),
     ("webapp", "webapp/errors.py", "import stripe_hook", "stripe_hook"),
+    ("webapp", "webapp/brand.py", "from stripe_sandbox.ids import new_id", "stripe_sandbox.ids"),
 ]
 
 
