@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,10 +104,3 @@ def transport_of(client: stripe.StripeClient) -> BudgetedRequestsClient | None:
     """The budgeted transport of a client made by make_client (None for any other client)."""
     http = getattr(getattr(client, "_requestor", None), "_client", None)
     return http if isinstance(http, BudgetedRequestsClient) else None
-
-
-def accounts_of(settings: StripeSettings, only: Sequence[str] | None = None) -> tuple[str, ...]:
-    """The accounts to extract: all (platform + connected) or the subset `only` names."""
-    if only is None:
-        return settings.accounts
-    return tuple(account for account in settings.accounts if account in only)
