@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import errors
+from . import bank_accounts, errors
 from .events import emit, public
 from .params import Params
 from .resources.customers import new_customer
+from .resources.mandates import new_mandate
 from .resources.payment_intents import attempt as attempt_payment
 from .resources.payment_intents import authenticate as authenticate_payment
 from .resources.payment_intents import new_payment_intent
-from .resources.payment_methods import card_from_params, new_payment_method
+from .resources.payment_methods import card_from_params, new_bank_payment_method, new_payment_method
 from .resources.setup_intents import attempt as attempt_setup
 from .resources.setup_intents import fail_authentication as fail_setup_authentication
 from .resources.setup_intents import new_setup_intent
@@ -93,20 +95,24 @@ def complete_checkout_session(
         if row is None or row.type != "checkout.session":
             return CheckoutOutcome("unavailable", message=f"No such checkout.session: '{session_id}'")
         ctx = state.context(row.account)
+
+        def card(ctx: Ctx, billing: dict[str, Any]) -> dict[str, Any]:
+            card_params = Params(
+                {
+                    "card": {
+                        "number": card_number,
+                        "exp_month": str(exp_month),
+                        "exp_year": str(exp_year),
+                        "cvc": cvc,
+                    }
+                }
+            )
+            found, month, year = card_from_params(ctx, card_params)
+            return new_payment_method(ctx, found, month, year, billing)
+
         try:
             with state.transaction():
-                return _complete(
-                    ctx,
-                    row.data,
-                    card_number,
-                    exp_month,
-                    exp_year,
-                    cvc,
-                    name,
-                    save_payment_method,
-                    email,
-                    authenticated,
-                )
+                return _complete(ctx, row.data, card, name, save_payment_method, email, authenticated)
         except errors.StripeError as exc:
             if exc.status >= 500:
                 raise
@@ -121,13 +127,72 @@ def complete_checkout_session(
             )
 
 
+@dataclass(frozen=True)
+class BankDebit:
+    """A bank account as the hosted page collects it: ACH (`us_bank_account`: routing and account number)
+    or SEPA (`sepa_debit`: IBAN), with the customer's acceptance of the debit mandate."""
+
+    kind: str
+    holder_name: str
+    routing_number: str = ""
+    account_number: str = ""
+    iban: str = ""
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+def complete_checkout_session_by_bank_debit(
+    state: Sandbox, session_id: str, bank: BankDebit, email: str | None = None
+) -> CheckoutOutcome:
+    """Submit the hosted page's bank account form: the session completes with `payment_status` "unpaid"
+    and its PaymentIntent `processing`; the debit settles later on the clock, and the session then gets
+    `checkout.session.async_payment_succeeded` or `..._failed`. "declined" when the details are refused
+    (nothing is written then)."""
+    with state.store.lock:
+        row = state.store.row(session_id)
+        if row is None or row.type != "checkout.session":
+            return CheckoutOutcome("unavailable", message=f"No such checkout.session: '{session_id}'")
+        if bank.kind not in row.data.get("payment_method_types", []):
+            return CheckoutOutcome("declined", message=f"This session does not accept {bank.kind}.")
+        ctx = state.context(row.account)
+
+        def bank_account(ctx: Ctx, billing: dict[str, Any]) -> dict[str, Any]:
+            if bank.kind == "sepa_debit":
+                account = bank_accounts.sepa_account(bank.iban)
+                param = "sepa_debit[iban]"
+            else:
+                account = bank_accounts.us_bank_account(bank.routing_number, bank.account_number)
+                param = "us_bank_account[account_number]"
+            if account is None:
+                raise errors.invalid("Your bank account details are invalid.", param, "invalid_bank_account")
+            pm = new_bank_payment_method(ctx, account, billing)
+            acceptance = {
+                "accepted_at": ctx.now,
+                "online": {"ip_address": bank.ip_address, "user_agent": bank.user_agent},
+                "type": "online",
+            }
+            new_mandate(ctx, pm, acceptance)
+            return pm
+
+        try:
+            with state.transaction():
+                return _complete(ctx, row.data, bank_account, bank.holder_name, False, email, True)
+        except errors.StripeError as exc:
+            if exc.status >= 500:
+                raise
+            return CheckoutOutcome(
+                "declined",
+                session=get_checkout_session(state, session_id),
+                error_code=exc.code,
+                message=exc.message,
+                events=list(ctx.events),
+            )
+
+
 def _complete(
     ctx: Ctx,
     session: dict[str, Any],
-    card_number: str,
-    exp_month: int | str,
-    exp_year: int | str,
-    cvc: str,
+    make_payment_method: Callable[[Ctx, dict[str, Any]], dict[str, Any]],
     name: str,
     save: bool,
     email: str | None,
@@ -139,10 +204,6 @@ def _complete(
             session=public(session),
             message=f"This Checkout Session is no longer open (status {session['status']}).",
         )
-    card_params = Params(
-        {"card": {"number": card_number, "exp_month": str(exp_month), "exp_year": str(exp_year), "cvc": cvc}}
-    )
-    card, month, year = card_from_params(ctx, card_params)
     email = email or session.get("customer_email")
     if not email and session.get("customer"):
         customer_row = ctx.find(session["customer"])
@@ -161,7 +222,7 @@ def _complete(
         "phone": None,
         "tax_id": None,
     }
-    pm = new_payment_method(ctx, card, month, year, billing)
+    pm = make_payment_method(ctx, billing)
     notes = session.get("_sandbox", {})
     intent_data: dict[str, Any] = dict(notes.get("payment_intent_data", {}))
     if save and not intent_data.get("setup_future_usage"):
@@ -176,8 +237,9 @@ def _complete(
         customer = new_customer(ctx, email=email, name=name or None)["id"]
         session["customer"] = customer
     if session["mode"] == "payment":
-        _pay(ctx, session, pm, customer, intent_data, authenticated)
-        session["payment_status"] = "paid"
+        pi = _pay(ctx, session, pm, customer, intent_data, authenticated)
+        # A bank debit is still processing: paid only when it settles (async_payment_succeeded).
+        session["payment_status"] = "unpaid" if pi["status"] == "processing" else "paid"
     else:
         setup_data = notes.get("setup_intent_data", {})
         intent = new_setup_intent(
@@ -222,8 +284,8 @@ def _pay(
     customer: str | None,
     intent_data: dict[str, Any],
     authenticated: bool,
-) -> None:
-    """Create the session's PaymentIntent once and confirm it with this card.
+) -> dict[str, Any]:
+    """Create the session's PaymentIntent once and confirm it with this payment method.
 
     A card that asks for 3-D Secure stops in requires_action; the customer's answer (`authenticated`)
     then completes the payment or records the failed authentication, as the challenge page does.
@@ -242,6 +304,7 @@ def _pay(
             statement_descriptor=intent_data.get("statement_descriptor"),
             statement_descriptor_suffix=intent_data.get("statement_descriptor_suffix"),
             capture_method="manual" if intent_data.get("capture_method") == "manual" else "automatic",
+            payment_method_types=list(session.get("payment_method_types") or ["card"]),
         )
         session["payment_intent"] = pi["id"]
     elif customer and not pi.get("customer"):
@@ -255,3 +318,4 @@ def _pay(
         authenticate_payment(ctx, pi, authenticated)
         if not authenticated:
             raise _authentication_failed(pi["last_payment_error"])
+    return pi

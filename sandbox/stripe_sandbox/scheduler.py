@@ -1,4 +1,4 @@
-"""Work that falls due on the sandbox clock, run in time order: availability, payouts, expiries.
+"""Work that falls due on the sandbox clock, run in time order: availability, payouts, expiries, bank debits.
 
 Each due instant is processed with the context's `now` set to that instant, so objects and events carry the
 time they would have on Stripe, not the time the clock was advanced to.
@@ -11,6 +11,7 @@ import threading
 from .clock import DAY, day_start
 from .resources.balance import release_due
 from .resources.checkout_sessions import expire_session
+from .resources.payment_intents import settle_debit
 from .resources.payouts import advance, run_automatic
 from .state import Sandbox
 
@@ -38,6 +39,8 @@ def _process(sandbox: Sandbox, at: int) -> None:
             advance(ctx, row.data)
         elif row.type == "checkout.session" and row.data.get("status") == "open":
             expire_session(ctx, row.data)
+        elif row.type == "payment_intent":
+            settle_debit(ctx, row.data)
         else:
             store.set_columns(row.id, due=None)
     next_run = store.meta("next_payout_at")

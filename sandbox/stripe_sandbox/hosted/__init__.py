@@ -1,4 +1,5 @@
-"""The hosted Checkout page at a session's `url` (`/c/pay/<session id>`): card form, 3-D Secure step, outcome.
+"""The hosted Checkout page at a session's `url` (`/c/pay/<session id>`): card form, 3-D Secure step, bank
+account form (ACH / SEPA debit with its mandate) when the session offers one, outcome.
 
 Pay goes through `stripe_sandbox.checkout.complete_checkout_session`, so the objects and events it leaves are
 the ones the API creates; this package only renders pages and reads the form.
@@ -15,7 +16,12 @@ from flask import Blueprint, Flask, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..cards import card_for_number
-from ..checkout import complete_checkout_session
+from ..checkout import (
+    BankDebit,
+    CheckoutOutcome,
+    complete_checkout_session,
+    complete_checkout_session_by_bank_debit,
+)
 from ..state import Sandbox
 from .page import CheckoutView, load_view, parse_expiry
 
@@ -106,6 +112,47 @@ def read_card_form(view: CheckoutView) -> tuple[CardForm | None, str | None, str
     return CardForm(number, expiry[0], expiry[1], cvc, name, email, save), None, None
 
 
+def read_bank_form(view: CheckoutView) -> tuple[BankDebit | None, str | None, str | None]:
+    """The bank account form, checked for completeness like the card form (the sandbox judges the account):
+    (details, None, email) when complete, else (None, message, field) naming the first incomplete field."""
+    form = request.form
+    email = (form.get("email") or "").strip() or None
+    if view.email_locked:
+        email = view.email
+    if not email or "@" not in email:
+        return None, "Your email address is incomplete.", "email"
+    holder = (form.get("account-holder") or "").strip()
+    if not holder:
+        return None, "Please enter the account holder's name.", "account-holder"
+    kind = view.bank_kind or "us_bank_account"
+    agent = request.headers.get("User-Agent")
+    if kind == "sepa_debit":
+        iban = "".join((form.get("iban") or "").split()).upper()
+        if not iban:
+            return None, "Your IBAN is incomplete.", "iban"
+        bank = BankDebit(kind, holder, iban=iban, ip_address=request.remote_addr, user_agent=agent)
+    else:
+        routing = (form.get("routing-number") or "").strip()
+        if not (routing.isdigit() and len(routing) == 9):
+            return None, "Your routing number must have 9 digits.", "routing-number"
+        number = (form.get("account-number") or "").strip()
+        if not (number.isdigit() and 4 <= len(number) <= 17):
+            return None, "Your account number is incomplete.", "account-number"
+        if (form.get("account-number-confirm") or "").strip() != number:
+            return None, "The account numbers do not match.", "account-number-confirm"
+        bank = BankDebit(
+            kind,
+            holder,
+            routing_number=routing,
+            account_number=number,
+            ip_address=request.remote_addr,
+            user_agent=agent,
+        )
+    if form.get("mandate") != "accepted":
+        return None, "Please accept the debit authorisation to pay by bank account.", "mandate"
+    return bank, None, email
+
+
 def _ink_on(color: str) -> str:
     """Black or white text, whichever contrasts more with `color` (#rrggbb), by WCAG relative luminance."""
 
@@ -143,9 +190,8 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
     def form_page(
         view: CheckoutView, status: int = 200, error: str | None = None, error_field: str | None = None
     ) -> Response:
-        values = (
-            {key: request.form.get(key, "") for key in ("email", "name")} if request.method == "POST" else {}
-        )
+        kept = ("email", "name", "method", "account-holder", "routing-number", "iban")
+        values = {key: request.form.get(key, "") for key in kept} if request.method == "POST" else {}
         return _page(
             "hosted/checkout.html", status, view=view, error=error, error_field=error_field, values=values
         )
@@ -163,6 +209,20 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
             email=card.email,
             authenticated=authenticated,
         )
+        return answer(view, outcome)
+
+    def pay_by_bank(view: CheckoutView) -> BaseResponse:
+        bank, message, email_or_field = read_bank_form(view)
+        if bank is None:
+            return form_page(view, 400, message, email_or_field)
+        outcome = complete_checkout_session_by_bank_debit(sandbox, view.session_id, bank, email_or_field)
+        if outcome.status == "declined":
+            fresh = load_view(sandbox, view.session_id) or view
+            field = "iban" if bank.kind == "sepa_debit" else "account-number"
+            return form_page(fresh, 402, outcome.message or "Your bank account was refused.", field)
+        return answer(view, outcome)
+
+    def answer(view: CheckoutView, outcome: CheckoutOutcome) -> BaseResponse:
         if outcome.ok:
             if outcome.redirect_url:
                 return redirect(outcome.redirect_url, code=303)
@@ -203,6 +263,9 @@ def create_blueprint(sandbox: Sandbox) -> Blueprint:
         view = load_view(sandbox, session_id)
         if view is None or not view.open:
             return closed(view, session_id)
+        method = request.form.get("method") or ("card" if view.offers_card else view.bank_kind)
+        if method != "card" and method == view.bank_kind:
+            return pay_by_bank(view)
         card, message, field = read_card_form(view)
         if card is None:
             return form_page(view, 400, message, field)

@@ -12,6 +12,7 @@ from ..state import Sandbox
 
 # How Checkout writes each currency (code when no unambiguous symbol is customary, e.g. "KWD 1,250.750").
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$", "chf": "CHF "}
+BANK_METHODS = {"us_bank_account": "US bank account", "sepa_debit": "SEPA Direct Debit"}
 _EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/?\s*(\d{2}|\d{4})\s*$")
 
 
@@ -68,6 +69,29 @@ class CheckoutView:
     save: str | None = None
     """"required" when the session itself saves the card (setup_future_usage, setup mode), "optional" when the
     customer may choose (saved_payment_method_options.payment_method_save), else None."""
+    methods: list[str] = field(default_factory=lambda: ["card"])
+    """The session's payment_method_types the page offers ("card", "us_bank_account", "sepa_debit")."""
+
+    @property
+    def offers_card(self) -> bool:
+        return "card" in self.methods
+
+    @property
+    def bank_kind(self) -> str | None:
+        """The bank debit the page offers (the first of the session's), or None."""
+        return next((kind for kind in self.methods if kind in BANK_METHODS), None)
+
+    @property
+    def bank_label(self) -> str:
+        return BANK_METHODS.get(self.bank_kind or "", "Bank account")
+
+    def mandate_text(self) -> str:
+        """The debit authorisation the customer accepts before paying by bank account."""
+        return (
+            f"I authorise {self.business_name} to debit the bank account above for {self.total_text} for "
+            f"this payment, and Stripe, {self.business_name}'s payment provider, to send instructions to my "
+            f"bank to debit it. I can revoke this authorisation by contacting {self.business_name}."
+        )
 
     @property
     def open(self) -> bool:
@@ -121,6 +145,9 @@ def load_view(sandbox: Sandbox, session_id: str) -> CheckoutView | None:
         cancel_url=session.get("cancel_url"),
         success_url=session.get("success_url"),
         save=_save_option(session),
+        methods=[str(kind) for kind in session.get("payment_method_types") or ["card"]]
+        if session["mode"] == "payment"
+        else ["card"],
     )
 
 

@@ -1,11 +1,16 @@
-"""Charges: made by PaymentIntent confirmation (succeeded or failed), read, listed, metadata updated."""
+"""Charges: made by PaymentIntent confirmation (succeeded or failed; a bank debit pending until it settles),
+read, listed, metadata updated."""
 
 from __future__ import annotations
 
+import copy
+from decimal import Decimal
 from typing import Any
 
-from .. import cards, money
+from .. import bank_accounts, cards, money
+from ..bank_accounts import BankAccount
 from ..cards import Card
+from ..clock import DAY, day_start
 from ..events import emit
 from ..listing import list_objects
 from ..params import Params, merge_metadata
@@ -170,6 +175,160 @@ def settle(ctx: Ctx, charge: dict[str, Any], amount: int) -> dict[str, Any]:
         exchange_rate=conversion.exchange_rate,
         available_on=availability_date(ctx, bool(notes.get("instantly_available"))),
     )
+
+
+def _debit_details(pm: dict[str, Any], account: BankAccount, mandate: str | None) -> dict[str, Any]:
+    source = pm[account.kind]
+    if account.kind == "us_bank_account":
+        details = {
+            "account_holder_type": source["account_holder_type"],
+            "account_type": source["account_type"],
+            "bank_name": source["bank_name"],
+            "fingerprint": source["fingerprint"],
+            "last4": source["last4"],
+            "mandate": mandate,
+            "payment_reference": None,
+            "routing_number": source["routing_number"],
+        }
+    else:
+        details = {
+            "bank_code": source["bank_code"],
+            "branch_code": source["branch_code"],
+            "country": source["country"],
+            "fingerprint": source["fingerprint"],
+            "last4": source["last4"],
+            "mandate": mandate,
+        }
+    return {account.kind: details, "type": account.kind}
+
+
+def new_debit_charge(
+    ctx: Ctx,
+    pi: dict[str, Any],
+    pm: dict[str, Any],
+    account: BankAccount,
+    mandate: str | None,
+    settles_at: int,
+) -> dict[str, Any]:
+    """A bank debit submitted to the network: a `py_` charge, `pending` until `settles_at`.
+
+    As Stripe does since its 2024 change for debit methods, the balance transaction (type `payment`) is
+    written now, pending, with the `available_on` it would have had on success; a failure reverses it.
+    """
+    charge_id = ctx.new_id("py")
+    charge: dict[str, Any] = {
+        "id": charge_id,
+        "object": "charge",
+        "amount": pi["amount"],
+        "amount_captured": pi["amount"],
+        "amount_refunded": 0,
+        "application": None,
+        "application_fee": None,
+        "application_fee_amount": None,
+        "balance_transaction": None,
+        "billing_details": pm["billing_details"],
+        "calculated_statement_descriptor": _descriptor(ctx, pi),
+        "captured": True,
+        "created": ctx.now,
+        "currency": pi["currency"],
+        "customer": pi.get("customer"),
+        "description": pi.get("description"),
+        "disputed": False,
+        "failure_balance_transaction": None,
+        "failure_code": None,
+        "failure_message": None,
+        "fraud_details": {},
+        "livemode": False,
+        "metadata": dict(pi.get("metadata") or {}),
+        "on_behalf_of": None,
+        "outcome": {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "approved_by_network",
+            "reason": None,
+            "risk_level": "not_assessed",
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        },
+        "paid": False,
+        "payment_intent": pi["id"],
+        "payment_method": pm["id"],
+        "payment_method_details": _debit_details(pm, account, mandate),
+        "receipt_email": pi.get("receipt_email"),
+        "receipt_number": None,
+        "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}",
+        "refunded": False,
+        "review": None,
+        "shipping": None,
+        "source": None,
+        "source_transfer": None,
+        "statement_descriptor": pi.get("statement_descriptor"),
+        "statement_descriptor_suffix": pi.get("statement_descriptor_suffix"),
+        "status": "pending",
+        "transfer_data": None,
+        "transfer_group": None,
+    }
+    conversion = money.convert(pi["amount"], pi["currency"], ctx.settlement_currency, ctx.now)
+    fee = bank_accounts.debit_fee(conversion.amount)
+    charge["balance_transaction"] = add_transaction(
+        ctx,
+        kind="payment",
+        reporting_category="charge",
+        source=charge_id,
+        amount=conversion.amount,
+        currency=conversion.currency,
+        description=pi.get("description"),
+        fee_details=[fee_detail(fee, conversion.currency, "Stripe processing fees")],
+        exchange_rate=conversion.exchange_rate,
+        available_on=day_start(settles_at) + ctx.config.availability_days * DAY,
+    )["id"]
+    ctx.insert(charge)
+    return charge
+
+
+def succeed_debit(ctx: Ctx, charge: dict[str, Any]) -> dict[str, Any]:
+    """The bank paid: the charge succeeds (its balance transaction becomes available on its own date)."""
+    before = copy.deepcopy(charge)
+    charge["status"] = "succeeded"
+    charge["paid"] = True
+    ctx.save(charge)
+    emit(ctx, "charge.succeeded", charge, before)
+    return charge
+
+
+def fail_debit(ctx: Ctx, charge: dict[str, Any], failure_code: str) -> dict[str, Any]:
+    """The bank returned the debit: the charge fails and a `payment_failure_refund` transaction reverses the
+    pending `payment` one (amount and fee), available on the same date so the two never part."""
+    before = copy.deepcopy(charge)
+    original = ctx.load(charge["balance_transaction"], "balance_transaction", "balance transaction")
+    reversal = add_transaction(
+        ctx,
+        kind="payment_failure_refund",
+        reporting_category="charge_failure",
+        source=charge["id"],
+        amount=-original["amount"],
+        currency=original["currency"],
+        description=f"Payment failure refund for {charge['id']}",
+        fee_details=[{**detail, "amount": -int(detail["amount"])} for detail in original["fee_details"]],
+        exchange_rate=Decimal(str(original["exchange_rate"])) if original["exchange_rate"] else None,
+        available_on=max(ctx.now, int(original["available_on"])),
+    )
+    charge["status"] = "failed"
+    charge["paid"] = False
+    charge["failure_code"] = failure_code
+    charge["failure_message"] = bank_accounts.failure_message(failure_code)
+    charge["failure_balance_transaction"] = reversal["id"]
+    charge["outcome"] = {
+        **charge["outcome"],
+        "network_status": "declined_by_network",
+        "reason": None,
+        "seller_message": "The bank returned this debit.",
+        "type": "issuer_declined",
+    }
+    ctx.save(charge)
+    emit(ctx, "charge.failed", charge, before)
+    return charge
 
 
 def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:

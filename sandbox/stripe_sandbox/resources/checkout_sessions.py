@@ -15,7 +15,7 @@ from ..listing import list_objects, page_size
 from ..params import Params
 from ..state import Ctx
 from . import Route
-from .payment_intents import check_amount
+from .payment_intents import check_amount, check_types
 
 NOUN = "checkout.session"
 _PI_DATA_KEYS = (
@@ -87,6 +87,15 @@ def _line_items(ctx: Ctx, params: Params) -> list[dict[str, Any]]:
     return items
 
 
+def _method_options(types: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {"card": {"request_three_d_secure": "automatic"}}
+    if "us_bank_account" in types:
+        options["us_bank_account"] = {"verification_method": "automatic"}
+    if "sepa_debit" in types:
+        options["sepa_debit"] = {}
+    return options
+
+
 def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     from .customers import load_customer
 
@@ -120,6 +129,11 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
         check_amount(amount_total, currency, "line_items")
     elif items:
         raise errors.invalid("You cannot pass `line_items` in `setup` mode.", "line_items")
+    method_types = params.strings("payment_method_types") or ["card"]
+    if mode == "payment" and currency:
+        check_types(method_types, currency)
+    elif method_types != ["card"]:
+        raise errors.invalid("The sandbox saves only cards in `setup` mode.", "payment_method_types")
     expires_at = params.integer("expires_at")
     if expires_at is None:
         expires_at = ctx.now + DAY
@@ -215,8 +229,8 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
         "payment_link": None,
         "payment_method_collection": "if_required" if mode == "payment" else "always",
         "payment_method_configuration_details": None,
-        "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
-        "payment_method_types": ["card"],
+        "payment_method_options": _method_options(method_types),
+        "payment_method_types": method_types,
         "permissions": None,
         "payment_status": "unpaid" if mode == "payment" else "no_payment_required",
         "phone_number_collection": {"enabled": False},
@@ -275,6 +289,25 @@ def expire_session(ctx: Ctx, session: dict[str, Any]) -> dict[str, Any]:
             emit(ctx, "payment_intent.canceled", pi, pi_before)
     emit(ctx, "checkout.session.expired", session, before)
     return session
+
+
+def async_payment_result(ctx: Ctx, pi: dict[str, Any], *, succeeded: bool) -> None:
+    """A delayed payment (bank debit) of a completed session settled: the session learns it, as on Stripe
+    (`payment_status` paid and `checkout.session.async_payment_succeeded`, or `..._failed`)."""
+    rows = ctx.store.select(
+        "SELECT * FROM objects WHERE type = 'checkout.session' AND account = ? AND payment_intent = ?",
+        (ctx.account, pi["id"]),
+    )
+    for row in rows:
+        session = row.data
+        if session["status"] != "complete":
+            continue
+        before = copy.deepcopy(session)
+        if succeeded:
+            session["payment_status"] = "paid"
+        ctx.save(session)
+        kind = "succeeded" if succeeded else "failed"
+        emit(ctx, f"checkout.session.async_payment_{kind}", session, before if succeeded else None)
 
 
 def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:

@@ -1,18 +1,21 @@
-"""PaymentIntents: create, confirm (3-D Secure, declines, off-session), capture, update, cancel, list."""
+"""PaymentIntents: create, confirm (3-D Secure, declines, off-session, delayed bank debits), capture, update,
+cancel, list."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from .. import cards, errors, money
+from .. import bank_accounts, cards, errors, money
+from ..bank_accounts import BankAccount
 from ..events import emit, public
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
 from . import Route
-from .charges import new_charge, settle
-from .payment_methods import attach_to_customer, card_of, resolve_payment_method
+from .charges import fail_debit, new_charge, new_debit_charge, settle, succeed_debit
+from .mandates import acceptance_from, load_for, new_mandate
+from .payment_methods import attach_to_customer, bank_account_of, card_of, resolve_payment_method
 
 NOUN = "payment_intent"
 CANCELABLE = (
@@ -22,6 +25,43 @@ CANCELABLE = (
     "requires_action",
     "processing",
 )
+
+
+PAYMENT_METHOD_TYPES = ("card", "us_bank_account", "sepa_debit")
+
+
+def check_types(types: list[str], currency: str, param: str = "payment_method_types") -> None:
+    """The payment method types the sandbox knows, each in a currency it takes (ACH: usd, SEPA: eur)."""
+    for kind in types:
+        if kind not in PAYMENT_METHOD_TYPES:
+            raise errors.invalid(
+                f"The sandbox supports only these payment method types: {', '.join(PAYMENT_METHOD_TYPES)} "
+                f"(got '{kind}').",
+                param,
+            )
+        required = bank_accounts.CURRENCY.get(kind)
+        if required and currency != required:
+            raise errors.invalid(
+                f"The currency provided ({currency}) is invalid for one or more payment method types on this "
+                f"PaymentIntent. The payment method type {kind} only supports {required}.",
+                param,
+            )
+
+
+def payment_method_options(types: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "card": {
+            "installments": None,
+            "mandate_options": None,
+            "network": None,
+            "request_three_d_secure": "automatic",
+        }
+    }
+    if "us_bank_account" in types:
+        options["us_bank_account"] = {"verification_method": "automatic"}
+    if "sepa_debit" in types:
+        options["sepa_debit"] = {}
+    return options
 
 
 def check_amount(amount: int, currency: str, param: str = "amount") -> None:
@@ -99,14 +139,7 @@ def new_payment_intent(
         "on_behalf_of": None,
         "payment_method": None,
         "payment_method_configuration_details": None,
-        "payment_method_options": {
-            "card": {
-                "installments": None,
-                "mandate_options": None,
-                "network": None,
-                "request_three_d_secure": "automatic",
-            }
-        },
+        "payment_method_options": payment_method_options(payment_method_types or ["card"]),
         "payment_method_types": payment_method_types or ["card"],
         "processing": None,
         "receipt_email": receipt_email,
@@ -192,6 +225,9 @@ def attempt(
     """Run a confirmation of `pi` with its payment method; raises the card error on a decline."""
     before = copy.deepcopy(pi)
     pm = ctx.load(pi["payment_method"], "payment_method", "PaymentMethod", "payment_method")
+    account = bank_account_of(pm)
+    if account is not None:
+        return _start_debit(ctx, pi, before, pm, account, off_session)
     card = card_of(pm)
     if needs_authentication(pm, off_session) and not authenticated:
         if off_session:
@@ -230,6 +266,90 @@ def attempt(
     return pi
 
 
+def _start_debit(
+    ctx: Ctx,
+    pi: dict[str, Any],
+    before: dict[str, Any],
+    pm: dict[str, Any],
+    account: BankAccount,
+    off_session: bool,
+) -> dict[str, Any]:
+    """Submit a bank debit: a pending charge, the PaymentIntent `processing` until the debit settles.
+
+    The scheduler settles it when the clock reaches the business day the account's scheme takes
+    (`settle_debit`); an account that never settles (ACH 000000000009) stays processing.
+    """
+    mandate = pm.get("_sandbox", {}).get("mandate")
+    if not mandate:
+        raise errors.invalid(
+            f"A mandate is required to confirm a PaymentIntent with a {account.kind} PaymentMethod: pass "
+            "`mandate_data[customer_acceptance]` (or `mandate`).",
+            "mandate_data",
+        )
+    settles_at = bank_accounts.settles_at(account.kind, ctx.now)
+    charge = new_debit_charge(ctx, pi, pm, account, mandate, settles_at)
+    emit(ctx, "charge.pending", charge)
+    pi["status"] = "processing"
+    pi["latest_charge"] = charge["id"]
+    pi["next_action"] = None
+    pi["last_payment_error"] = None
+    if pi.get("customer") and (pi.get("setup_future_usage") or (pm.get("customer") is None and off_session)):
+        attach_to_customer(ctx, pm, pi["customer"])
+    ctx.save(pi, due=None if account.never_settles else settles_at)
+    emit(ctx, "payment_intent.processing", pi, before)
+    return pi
+
+
+def settle_debit(ctx: Ctx, pi: dict[str, Any]) -> dict[str, Any]:
+    """The clock reached a debit's settlement: it succeeds, or fails with its account's return code."""
+    ctx.save(pi, due=None)
+    if pi["status"] != "processing":
+        return pi  # canceled meanwhile
+    before = copy.deepcopy(pi)
+    charge = ctx.load(pi["latest_charge"], "charge", "charge")
+    pm = ctx.load(charge["payment_method"], "payment_method", "PaymentMethod")
+    account = bank_account_of(pm)
+    failure = account.failure if account is not None else None
+    if failure:
+        fail_debit(ctx, charge, failure)
+        pi["status"] = "requires_payment_method"
+        pi["payment_method"] = None
+        pi["last_payment_error"] = {
+            "code": failure,
+            "doc_url": errors.DOCS + failure,
+            "message": bank_accounts.failure_message(failure),
+            "payment_method": public(pm),
+            "type": "invalid_request_error",
+        }
+        ctx.save(pi)
+        emit(ctx, "payment_intent.payment_failed", pi, before)
+    else:
+        succeed_debit(ctx, charge)
+        pi["status"] = "succeeded"
+        pi["amount_received"] = pi["amount"]
+        ctx.save(pi)
+        emit(ctx, "payment_intent.succeeded", pi, before)
+    from .checkout_sessions import async_payment_result
+
+    async_payment_result(ctx, pi, succeeded=not failure)
+    return pi
+
+
+def use_mandate(ctx: Ctx, pi: dict[str, Any], params: Params) -> None:
+    """`mandate_data` / `mandate` on a confirmation with a bank debit PaymentMethod: record the mandate."""
+    if not pi.get("payment_method"):
+        return
+    pm = ctx.load(pi["payment_method"], "payment_method", "PaymentMethod", "payment_method")
+    if bank_account_of(pm) is None:
+        return
+    if params.text("mandate"):
+        load_for(ctx, str(params.text("mandate")), pm)
+        return
+    acceptance = acceptance_from(ctx, params)
+    if acceptance is not None:
+        new_mandate(ctx, pm, acceptance)
+
+
 def _next_action(ctx: Ctx, pi: dict[str, Any], return_url: str | None) -> dict[str, Any]:
     url = f"{ctx.base_url}/_sandbox/authenticate/{pi['id']}"
     if return_url:
@@ -248,11 +368,9 @@ def _apply_common(ctx: Ctx, pi: dict[str, Any], params: Params) -> None:
         pi["setup_future_usage"] = params.enum("setup_future_usage", ["off_session", "on_session"]) or None
     if "payment_method_types" in params:
         types = params.strings("payment_method_types")
-        if any(kind != "card" for kind in types):
-            raise errors.invalid(
-                "The sandbox supports only the `card` payment method type.", "payment_method_types"
-            )
+        check_types(types, pi["currency"])
         pi["payment_method_types"] = types or ["card"]
+        pi["payment_method_options"] = payment_method_options(pi["payment_method_types"])
     pi["metadata"] = merge_metadata(pi["metadata"], params.metadata())
 
 
@@ -261,6 +379,15 @@ def _use_payment_method(ctx: Ctx, pi: dict[str, Any], params: Params) -> None:
     if not reference:
         return
     pm = resolve_payment_method(ctx, reference)
+    if pm["type"] in bank_accounts.CURRENCY:
+        check_types([pm["type"]], pi["currency"], "payment_method")
+    if pi.get("automatic_payment_methods") is None and pm["type"] not in pi["payment_method_types"]:
+        raise errors.invalid(
+            f"The PaymentMethod provided ({pm['type']}) is not allowed for this PaymentIntent. Please attach "
+            f"a PaymentMethod of one of the following types: {', '.join(pi['payment_method_types'])}.",
+            "payment_method",
+            "payment_intent_incompatible_payment_method",
+        )
     if pm.get("customer") and pi.get("customer") and pm["customer"] != pi["customer"]:
         raise errors.invalid(
             f"The provided PaymentMethod {pm['id']} belongs to another customer.", "payment_method"
@@ -286,10 +413,7 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     if off_session and not confirm:
         raise errors.invalid("You may only specify `off_session` when `confirm` is true.", "off_session")
     types = params.strings("payment_method_types")
-    if any(kind != "card" for kind in types):
-        raise errors.invalid(
-            "The sandbox supports only the `card` payment method type.", "payment_method_types"
-        )
+    check_types(types, currency)
     automatic = bool(params.sub("automatic_payment_methods").flag("enabled", False))
     if automatic and types:
         raise errors.invalid(
@@ -317,6 +441,7 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     _use_payment_method(ctx, pi, params)
     ctx.save(pi)
     if confirm:
+        use_mandate(ctx, pi, params)
         return _confirm(ctx, pi, off_session, params.text("return_url"))
     return pi
 
@@ -343,6 +468,7 @@ def confirm(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
         return _confirm(ctx, pi, False, None)
     _apply_common(ctx, pi, params)
     _use_payment_method(ctx, pi, params)
+    use_mandate(ctx, pi, params)
     off_session = (
         bool(params.flag("off_session", False))
         if params.raw("off_session") in (None, "true", "false")

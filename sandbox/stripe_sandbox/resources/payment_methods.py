@@ -1,10 +1,12 @@
-"""PaymentMethods (cards): create from test numbers or `pm_card_*`, attach, detach, retrieve, list."""
+"""PaymentMethods: cards (test numbers, `pm_card_*`) and bank debits (`us_bank_account`, `sepa_debit`, their
+test accounts and `pm_usBankAccount_*` / `pm_*_de`): create, attach, detach, retrieve, list."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import cards, errors
+from .. import bank_accounts, cards, errors
+from ..bank_accounts import BankAccount
 from ..cards import Card
 from ..events import emit
 from ..listing import list_objects
@@ -31,6 +33,112 @@ def _billing_details(params: Params) -> dict[str, Any]:
 def card_of(pm: dict[str, Any]) -> Card:
     """The test card behind a stored PaymentMethod."""
     return cards.card_for_number(str(pm.get("_sandbox", {}).get("number", "4242424242424242")))
+
+
+def bank_account_of(pm: dict[str, Any]) -> BankAccount | None:
+    """The test bank account behind a bank debit PaymentMethod (None for a card)."""
+    kind = pm.get("type")
+    number = str(pm.get("_sandbox", {}).get("number", ""))
+    if kind == "us_bank_account":
+        return bank_accounts.ACH.get(number, BankAccount(kind, number))
+    if kind == "sepa_debit":
+        return bank_accounts.SEPA.get(number, BankAccount(kind, number))
+    return None
+
+
+def _empty_billing_details() -> dict[str, Any]:
+    return {
+        "address": {key: None for key in _ADDRESS_KEYS},
+        "email": None,
+        "name": None,
+        "phone": None,
+        "tax_id": None,
+    }
+
+
+def new_bank_payment_method(
+    ctx: Ctx,
+    account: BankAccount,
+    billing_details: dict[str, Any] | None = None,
+    metadata: dict[str, str] | None = None,
+    *,
+    account_holder_type: str | None = "individual",
+    account_type: str | None = "checking",
+) -> dict[str, Any]:
+    """A `us_bank_account` or `sepa_debit` PaymentMethod for a test account."""
+    details: dict[str, Any]
+    if account.kind == "us_bank_account":
+        details = {
+            "account_holder_type": account_holder_type,
+            "account_type": account_type,
+            "bank_name": bank_accounts.BANK_NAME,
+            "financial_connections_account": None,
+            "fingerprint": account.fingerprint,
+            "last4": account.last4,
+            "networks": {"preferred": "ach", "supported": ["ach"]},
+            "routing_number": bank_accounts.ACH_ROUTING_NUMBER,
+            "status_details": {},
+        }
+    else:
+        details = {
+            "bank_code": account.bank_code,
+            "branch_code": "",
+            "country": account.country,
+            "fingerprint": account.fingerprint,
+            "generated_from": {"charge": None, "setup_attempt": None},
+            "last4": account.last4,
+        }
+    pm: dict[str, Any] = {
+        "id": ctx.new_id("pm"),
+        "object": "payment_method",
+        "allow_redisplay": "unspecified",
+        "billing_details": billing_details or _empty_billing_details(),
+        "created": ctx.now,
+        "customer": None,
+        "customer_account": None,
+        "livemode": False,
+        "metadata": metadata or {},
+        "type": account.kind,
+        account.kind: details,
+        "_sandbox": {"number": account.number},
+    }
+    return ctx.insert(pm)
+
+
+def _bank_from_params(ctx: Ctx, kind: str, params: Params) -> dict[str, Any]:
+    """`type=us_bank_account|sepa_debit`: Stripe wants the holder's name (and for SEPA an email) too."""
+    billing = _billing_details(params)
+    if not billing["name"]:
+        raise errors.missing("billing_details[name]")
+    if kind == "sepa_debit":
+        if not billing["email"]:
+            raise errors.missing("billing_details[email]")
+        iban = params.sub("sepa_debit").req_text("iban")
+        account = bank_accounts.sepa_account(iban)
+        if account is None:
+            raise errors.invalid(
+                "The provided IBAN is invalid.", "sepa_debit[iban]", "invalid_bank_account_iban"
+            )
+        return new_bank_payment_method(ctx, account, billing, params.metadata())
+    given = params.sub("us_bank_account")
+    routing = given.req_text("routing_number")
+    number = given.req_text("account_number")
+    found = bank_accounts.us_bank_account(routing, number)
+    if found is None:
+        param = "routing_number" if routing.strip() != bank_accounts.ACH_ROUTING_NUMBER else "account_number"
+        raise errors.invalid(
+            f"Invalid {param.replace('_', ' ')}: test mode accepts routing number "
+            f"{bank_accounts.ACH_ROUTING_NUMBER} with Stripe's test account numbers.",
+            f"us_bank_account[{param}]",
+        )
+    return new_bank_payment_method(
+        ctx,
+        found,
+        billing,
+        params.metadata(),
+        account_holder_type=given.enum("account_holder_type", ["company", "individual"]) or "individual",
+        account_type=given.enum("account_type", ["checking", "savings"]) or "checking",
+    )
 
 
 def new_payment_method(
@@ -89,6 +197,10 @@ def resolve_payment_method(ctx: Ctx, reference: str, param: str = "payment_metho
     shortcut = cards.card_for_shortcut(reference)
     if shortcut is not None:
         return new_payment_method(ctx, shortcut, 12, _year(ctx) + 5)
+    bank = bank_accounts.SHORTCUTS.get(reference)
+    if bank is not None:
+        holder = {**_empty_billing_details(), "name": "Jenny Rosen", "email": "jenny@example.com"}
+        return new_bank_payment_method(ctx, bank, holder)
     return ctx.load(reference, "payment_method", NOUN, param)
 
 
@@ -150,9 +262,12 @@ def card_from_params(ctx: Ctx, params: Params) -> tuple[Card, int, int]:
 
 def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     kind = params.req_text("type")
+    if kind in ("us_bank_account", "sepa_debit"):
+        return _bank_from_params(ctx, kind, params)
     if kind != "card":
         raise errors.invalid(
-            f"The sandbox supports only card PaymentMethods (got type '{kind}').",
+            f"The sandbox supports only card, us_bank_account and sepa_debit PaymentMethods (got type "
+            f"'{kind}').",
             "type",
             "parameter_invalid_string",
         )
@@ -207,7 +322,7 @@ def attach(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     pm = resolve_payment_method(ctx, id, "payment_method")
     load_customer(ctx, customer_id)
     card = card_of(pm)
-    if card.decline and card.attach_declines:
+    if pm["type"] == "card" and card.decline and card.attach_declines:
         code, message = cards.decline_error(card.decline)
         raise errors.StripeError(402, message, type="card_error", code=code, decline_code=card.decline)
     return attach_to_customer(ctx, pm, customer_id)

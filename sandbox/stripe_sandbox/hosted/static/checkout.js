@@ -21,6 +21,25 @@
       }
     });
   }
+  // With a choice of card or bank account, show only the chosen method's fields (all show without script).
+  var radios = document.querySelectorAll('input[name="method"][type="radio"]');
+  function showChosen() {
+    var sections = document.querySelectorAll(".method-section");
+    for (var i = 0; i < radios.length; i++) {
+      if (radios[i].checked) {
+        for (var j = 0; j < sections.length; j++) {
+          var own = sections[j].getAttribute("data-method") === radios[i].value;
+          sections[j].hidden = !own;
+        }
+      }
+    }
+  }
+  for (var k = 0; k < radios.length; k++) {
+    radios[k].addEventListener("change", showChosen);
+  }
+  if (radios.length) {
+    showChosen();
+  }
   if (form) {
     form.addEventListener("submit", function () {
       var button = document.getElementById("pay-button");
