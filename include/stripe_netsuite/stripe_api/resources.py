@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stripe_netsuite.store.stripe_objects import (
-    BalanceTransaction,
-    Charge,
-    CheckoutSession,
-    Customer,
-    Dispute,
-    PaymentIntent,
-    Payout,
-    Refund,
-    StripeObject,
-)
+from stripe_netsuite.store import stripe_objects as tables
+from stripe_netsuite.store.stripe_objects import StripeObject
 
 # Stripe accepts at most 20 values in `types[]` on GET /v1/events.
 MAX_EVENT_TYPES = 20
@@ -47,7 +38,7 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "charges",
             "/v1/charges",
-            Charge,
+            tables.Charge,
             (
                 "charge.captured", "charge.expired", "charge.failed", "charge.pending", "charge.refunded",
                 "charge.succeeded", "charge.updated",
@@ -56,13 +47,13 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "refunds",
             "/v1/refunds",
-            Refund,
+            tables.Refund,
             ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"),
         ),
         Resource(
             "disputes",
             "/v1/disputes",
-            Dispute,
+            tables.Dispute,
             (
                 "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
                 "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
@@ -71,7 +62,7 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "payouts",
             "/v1/payouts",
-            Payout,
+            tables.Payout,
             (
                 "payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled",
                 "payout.reconciliation_completed",
@@ -79,17 +70,17 @@ RESOURCES: dict[str, Resource] = {
         ),
         # The ledger is append-only and has no events: created windows alone are complete for it, and
         # payout itemisation (see extract.itemise_payouts) refreshes the transactions a payout swept.
-        Resource("balance_transactions", "/v1/balance_transactions", BalanceTransaction),
+        Resource("balance_transactions", "/v1/balance_transactions", tables.BalanceTransaction),
         Resource(
             "customers",
             "/v1/customers",
-            Customer,
+            tables.Customer,
             ("customer.created", "customer.updated", "customer.deleted"),
         ),
         Resource(
             "payment_intents",
             "/v1/payment_intents",
-            PaymentIntent,
+            tables.PaymentIntent,
             (
                 "payment_intent.created", "payment_intent.succeeded", "payment_intent.canceled",
                 "payment_intent.processing", "payment_intent.payment_failed",
@@ -100,7 +91,7 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "checkout_sessions",
             "/v1/checkout/sessions",
-            CheckoutSession,
+            tables.CheckoutSession,
             (
                 "checkout.session.completed", "checkout.session.expired",
                 "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
