@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import socket
 import sys
 import time
@@ -133,7 +134,7 @@ def airflow_env(env: dict[str, str], state: Path, ports: Ports) -> dict[str, str
     passwords.write_text(json.dumps({env["AIRFLOW_API_USER"]: env["AIRFLOW_API_PASSWORD"]}))
     keys = airflow_secrets(home)
     api = f"http://127.0.0.1:{ports.airflow}"
-    return {
+    af_env = {
         **{k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")},  # connections live in the DB
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
         "AIRFLOW_HOME": str(home),
@@ -156,6 +157,12 @@ def airflow_env(env: dict[str, str], state: Path, ports: Ports) -> dict[str, str
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
     }
+    # The same settings for the `airflow` CLI in a shell: set -a; . <state>/airflow/airflow.env; set +a
+    settings = home / "airflow.env"
+    settings.touch(mode=0o600)
+    settings.write_text("".join(f"{key}={shlex.quote(value)}\n" for key, value in sorted(af_env.items())
+                                if key == "AIRFLOW_HOME" or key.startswith("AIRFLOW__")))
+    return af_env
 
 
 def airflow_services(af_env: dict[str, str], ports: Ports) -> dict[str, Service]:
@@ -318,8 +325,9 @@ def run_stripe_clock(env: dict[str, str]) -> None:
         raise SystemExit(f"the Stripe sandbox's clock ({stamp}) is ahead of this machine's; delete its state "
                          "directory to seed a fresh world")
     if now < wall - 60:
-        days = (wall - now) / 86_400
-        print(f"Stripe sandbox clock catching up {days:.1f} days to now (what fell due runs)", flush=True)
+        if wall - now > 86_400:  # a world made on an earlier day: its payouts of the days since run now
+            days = (wall - now) / 86_400
+            print(f"Stripe sandbox clock catching up {days:.1f} days to now (what fell due runs)", flush=True)
         STOPPER.wait_for(lambda: requests.post(f"{base}/_sandbox/clock/advance", json={"to": wall},
                                                timeout=3600).raise_for_status())
     requests.post(f"{base}/_sandbox/clock/run", timeout=30).raise_for_status()
@@ -366,6 +374,7 @@ NetSuite sandbox {env['NETSUITE_BASE_URL']}  (TBA account {env.get('NETSUITE_ACC
 Airflow         http://127.0.0.1:{ports.airflow}  (user {env['AIRFLOW_API_USER']}, password {password})
   DAGs:         {dag_line or 'none parsed yet'}
   connections:  stripe_default, netsuite_default (Admin > Connections); pool netsuite_api
+  CLI:          set -a; . {shown}/airflow/airflow.env; set +a; .venv/bin/airflow dags list
 
 Ports, all on 127.0.0.1: {', '.join(f'{port} {name}' for name, port in ports.named().items())}.
 State in {shown}/: connector.db (state DB), reports/ (stripe_sync run reports, Data Docs), stripe_sandbox/
