@@ -1,6 +1,6 @@
-"""Delayed bank debits in the Stripe sandbox, driven with stripe-python: ACH (`us_bank_account`) and SEPA debits
-are `processing` when confirmed and succeed or fail when the test clock reaches their settlement, with the
-events, balance transactions and Checkout async events Stripe documents.
+"""Delayed bank debits in the Stripe sandbox, driven with stripe-python: ACH (`us_bank_account`) and SEPA
+debits are `processing` when confirmed and succeed or fail when the test clock reaches their settlement,
+with the events, balance transactions and Checkout async events Stripe documents.
 
 Stripe's test accounts (docs, "Test your integration"): routing 110000000 with 000123456789 succeeds,
 000222222227 fails (insufficient funds), 000111111113 (account closed); IBAN DE89370400440532013000 succeeds,
@@ -20,7 +20,11 @@ import stripe
 from tests.integration.test_stripe_sandbox_api import START, new_client
 from tests.servers import RunningServer, run_sandbox
 
-ACH_OK = {"routing_number": "110000000", "account_number": "000123456789", "account_holder_type": "individual"}
+ACH_OK = {
+    "routing_number": "110000000",
+    "account_number": "000123456789",
+    "account_holder_type": "individual",
+}
 ONLINE_MANDATE = {
     "customer_acceptance": {"type": "online", "online": {"ip_address": "203.0.113.7", "user_agent": "pytest"}}
 }
@@ -65,15 +69,24 @@ def events_of(client: stripe.StripeClient, object_id: str, since: int) -> list[s
 
 
 def ach_debit(client: stripe.StripeClient, account_number: str, **params: Any) -> stripe.PaymentIntent:
-    pm = client.v1.payment_methods.create(params={
-        "type": "us_bank_account",
-        "us_bank_account": {**ACH_OK, "account_number": account_number},
-        "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"},
-    })
-    return client.v1.payment_intents.create(params={
-        "amount": 12_345, "currency": "usd", "payment_method_types": ["us_bank_account"],
-        "payment_method": pm.id, "confirm": True, "mandate_data": ONLINE_MANDATE, **params,
-    })
+    pm = client.v1.payment_methods.create(
+        params={
+            "type": "us_bank_account",
+            "us_bank_account": {**ACH_OK, "account_number": account_number},
+            "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"},
+        }
+    )
+    return client.v1.payment_intents.create(
+        params={
+            "amount": 12_345,
+            "currency": "usd",
+            "payment_method_types": ["us_bank_account"],
+            "payment_method": pm.id,
+            "confirm": True,
+            "mandate_data": ONLINE_MANDATE,
+            **params,
+        }
+    )
 
 
 def test_ach_debit_processes_then_succeeds_after_four_business_days(
@@ -92,7 +105,11 @@ def test_ach_debit_processes_then_succeeds_after_four_business_days(
     txn = charge.balance_transaction
     # Since Stripe's 2024 change for debit methods the transaction exists at once, pending.
     assert (txn.type, txn.reporting_category, txn.status) == ("payment", "charge", "pending")
-    assert txn.amount == 12_345 and txn.fee == min(round(12_345 * 0.008), 500) and txn.net == txn.amount - txn.fee
+    assert (
+        txn.amount == 12_345
+        and txn.fee == min(round(12_345 * 0.008), 500)
+        and txn.net == txn.amount - txn.fee
+    )
 
     settles = business_days_later(confirmed_at, 4)
     control(stripe_sandbox, "/clock/advance", {"to": settles - 1})
@@ -103,7 +120,9 @@ def test_ach_debit_processes_then_succeeds_after_four_business_days(
     charge = client.v1.charges.retrieve(charge.id)
     assert (charge.status, charge.paid, charge.failure_balance_transaction) == ("succeeded", True, None)
     assert events_of(client, intent.id, confirmed_at) == [
-        "payment_intent.created", "payment_intent.processing", "payment_intent.succeeded",
+        "payment_intent.created",
+        "payment_intent.processing",
+        "payment_intent.succeeded",
     ]
     assert events_of(client, charge.id, confirmed_at) == ["charge.pending", "charge.succeeded"]
     # The funds follow the usual availability after settlement.
@@ -115,7 +134,11 @@ def test_ach_debit_processes_then_succeeds_after_four_business_days(
 
 @pytest.mark.parametrize(
     ("account_number", "failure_code"),
-    [("000222222227", "insufficient_funds"), ("000111111113", "account_closed"), ("000111111116", "no_account")],
+    [
+        ("000222222227", "insufficient_funds"),
+        ("000111111113", "account_closed"),
+        ("000111111116", "no_account"),
+    ],
     ids=["insufficient-funds", "account-closed", "no-account"],
 )
 def test_failing_ach_debit_fails_and_reverses_its_balance_transaction(
@@ -139,7 +162,8 @@ def test_failing_ach_debit_fails_and_reverses_its_balance_transaction(
     # Both become available together, so the failed debit never reaches a payout.
     assert reversal.available_on == original.available_on
     assert events_of(client, intent.id, confirmed_at)[-2:] == [
-        "payment_intent.processing", "payment_intent.payment_failed",
+        "payment_intent.processing",
+        "payment_intent.payment_failed",
     ]
     assert events_of(client, charge.id, confirmed_at) == ["charge.pending", "charge.failed"]
     failed_event = client.v1.events.list(params={"type": "payment_intent.payment_failed", "limit": 1}).data[0]
@@ -154,7 +178,9 @@ def test_failed_debit_nets_to_zero_in_the_balance(
     control(stripe_sandbox, "/clock/advance", {"to": business_days_later(confirmed_at, 4)})
     txns = client.v1.balance_transactions.list(params={"source": intent.latest_charge}).data
     assert sorted(t.type for t in txns) == ["payment", "payment_failure_refund"]
-    assert sum(t.amount for t in txns) == 0 and sum(t.fee for t in txns) == 0 and sum(t.net for t in txns) == 0
+    assert (
+        sum(t.amount for t in txns) == 0 and sum(t.fee for t in txns) == 0 and sum(t.net for t in txns) == 0
+    )
     assert {t.status for t in txns} == {"pending"}
     # Released together: an automatic payout after that day carries both or neither.
     control(stripe_sandbox, "/clock/advance", {"to": txns[0].available_on + 2 * DAY})
@@ -171,15 +197,24 @@ def test_sepa_debit_with_test_ibans(client: stripe.StripeClient, stripe_sandbox:
     confirmed_at = now(stripe_sandbox)
     intents = {}
     for iban in ("DE89370400440532013000", "DE62370400440532013001"):
-        pm = client.v1.payment_methods.create(params={
-            "type": "sepa_debit", "sepa_debit": {"iban": iban},
-            "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"},
-        })
+        pm = client.v1.payment_methods.create(
+            params={
+                "type": "sepa_debit",
+                "sepa_debit": {"iban": iban},
+                "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"},
+            }
+        )
         assert (pm.sepa_debit.country, pm.sepa_debit.last4) == ("DE", iban[-4:])
-        intents[iban] = client.v1.payment_intents.create(params={
-            "amount": 2_000, "currency": "eur", "payment_method_types": ["sepa_debit"], "payment_method": pm.id,
-            "confirm": True, "mandate_data": ONLINE_MANDATE,
-        })
+        intents[iban] = client.v1.payment_intents.create(
+            params={
+                "amount": 2_000,
+                "currency": "eur",
+                "payment_method_types": ["sepa_debit"],
+                "payment_method": pm.id,
+                "confirm": True,
+                "mandate_data": ONLINE_MANDATE,
+            }
+        )
         assert intents[iban].status == "processing"
     control(stripe_sandbox, "/clock/advance", {"to": business_days_later(confirmed_at, 5) - 1})
     assert client.v1.payment_intents.retrieve(intents["DE89370400440532013000"].id).status == "processing"
@@ -192,15 +227,27 @@ def test_sepa_debit_with_test_ibans(client: stripe.StripeClient, stripe_sandbox:
 
 
 def test_test_payment_method_tokens_work(client: stripe.StripeClient, stripe_sandbox: RunningServer) -> None:
-    intent = client.v1.payment_intents.create(params={
-        "amount": 1_000, "currency": "usd", "payment_method_types": ["us_bank_account"],
-        "payment_method": "pm_usBankAccount_success", "confirm": True, "mandate_data": ONLINE_MANDATE,
-    })
+    intent = client.v1.payment_intents.create(
+        params={
+            "amount": 1_000,
+            "currency": "usd",
+            "payment_method_types": ["us_bank_account"],
+            "payment_method": "pm_usBankAccount_success",
+            "confirm": True,
+            "mandate_data": ONLINE_MANDATE,
+        }
+    )
     assert intent.status == "processing"
-    stuck = client.v1.payment_intents.create(params={
-        "amount": 1_000, "currency": "usd", "payment_method_types": ["us_bank_account"],
-        "payment_method": "pm_usBankAccount_processing", "confirm": True, "mandate_data": ONLINE_MANDATE,
-    })
+    stuck = client.v1.payment_intents.create(
+        params={
+            "amount": 1_000,
+            "currency": "usd",
+            "payment_method_types": ["us_bank_account"],
+            "payment_method": "pm_usBankAccount_processing",
+            "confirm": True,
+            "mandate_data": ONLINE_MANDATE,
+        }
+    )
     control(stripe_sandbox, "/clock/advance", {"days": 30})
     assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
     # "The payment stays in processing indefinitely. Useful for testing PaymentIntent cancellation."
@@ -220,8 +267,13 @@ def test_bank_debit_confirmations_refused_with_a_clear_400(
     client: stripe.StripeClient, params: dict[str, Any], param: str
 ) -> None:
     body: dict[str, Any] = {
-        "amount": 1_000, "currency": "usd", "payment_method_types": ["us_bank_account"],
-        "payment_method": "pm_usBankAccount_success", "confirm": True, "mandate_data": ONLINE_MANDATE, **params,
+        "amount": 1_000,
+        "currency": "usd",
+        "payment_method_types": ["us_bank_account"],
+        "payment_method": "pm_usBankAccount_success",
+        "confirm": True,
+        "mandate_data": ONLINE_MANDATE,
+        **params,
     }
     body = {k: v for k, v in body.items() if v is not None}
     before = len(client.v1.charges.list(params={"limit": 100}).data)
@@ -233,16 +285,22 @@ def test_bank_debit_confirmations_refused_with_a_clear_400(
 
 def test_bad_bank_details_are_refused(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        client.v1.payment_methods.create(params={
-            "type": "sepa_debit", "sepa_debit": {"iban": "DE89370400440532013009"},
-            "billing_details": {"name": "J", "email": "j@example.com"},
-        })
+        client.v1.payment_methods.create(
+            params={
+                "type": "sepa_debit",
+                "sepa_debit": {"iban": "DE89370400440532013009"},
+                "billing_details": {"name": "J", "email": "j@example.com"},
+            }
+        )
     assert raised.value.param == "sepa_debit[iban]"
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        client.v1.payment_methods.create(params={
-            "type": "us_bank_account", "us_bank_account": {**ACH_OK, "routing_number": "999999999"},
-            "billing_details": {"name": "J"},
-        })
+        client.v1.payment_methods.create(
+            params={
+                "type": "us_bank_account",
+                "us_bank_account": {**ACH_OK, "routing_number": "999999999"},
+                "billing_details": {"name": "J"},
+            }
+        )
     assert raised.value.param == "us_bank_account[routing_number]"
 
 
@@ -252,18 +310,39 @@ def test_checkout_session_paid_by_bank_debit_fires_async_events(
     started = now(stripe_sandbox)
     sessions = {}
     for account in ("000123456789", "000222222227"):
-        session = client.v1.checkout.sessions.create(params={
-            "mode": "payment", "payment_method_types": ["card", "us_bank_account"],
-            "line_items": [{"price_data": {"currency": "usd", "unit_amount": 9_900,
-                                           "product_data": {"name": "Invoice 42"}}, "quantity": 1}],
-            "success_url": "https://example.com/paid?s={CHECKOUT_SESSION_ID}", "customer_email": "ann@example.com",
-        })
+        session = client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "payment_method_types": ["card", "us_bank_account"],
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": "usd",
+                            "unit_amount": 9_900,
+                            "product_data": {"name": "Invoice 42"},
+                        },
+                        "quantity": 1,
+                    }
+                ],
+                "success_url": "https://example.com/paid?s={CHECKOUT_SESSION_ID}",
+                "customer_email": "ann@example.com",
+            }
+        )
         assert session.payment_method_types == ["card", "us_bank_account"]
-        page = requests.post(session.url, allow_redirects=False, timeout=30, data={
-            "method": "us_bank_account", "email": "ann@example.com", "account-holder": "Ann Example",
-            "routing-number": "110000000", "account-number": account, "account-number-confirm": account,
-            "mandate": "accepted",
-        })
+        page = requests.post(
+            session.url,
+            allow_redirects=False,
+            timeout=30,
+            data={
+                "method": "us_bank_account",
+                "email": "ann@example.com",
+                "account-holder": "Ann Example",
+                "routing-number": "110000000",
+                "account-number": account,
+                "account-number-confirm": account,
+                "mandate": "accepted",
+            },
+        )
         assert page.status_code == 303, page.text[:500]
         done = client.v1.checkout.sessions.retrieve(session.id)
         assert (done.status, done.payment_status) == ("complete", "unpaid")
@@ -274,29 +353,46 @@ def test_checkout_session_paid_by_bank_debit_fires_async_events(
     unpaid = client.v1.checkout.sessions.retrieve(sessions["000222222227"].id)
     assert paid.payment_status == "paid" and unpaid.payment_status == "unpaid"
     assert events_of(client, paid.id, started) == [
-        "checkout.session.completed", "checkout.session.async_payment_succeeded",
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
     ]
     assert events_of(client, unpaid.id, started) == [
-        "checkout.session.completed", "checkout.session.async_payment_failed",
+        "checkout.session.completed",
+        "checkout.session.async_payment_failed",
     ]
 
 
 def test_hosted_page_refuses_incomplete_bank_details_and_writes_nothing(
     client: stripe.StripeClient,
 ) -> None:
-    session = client.v1.checkout.sessions.create(params={
-        "mode": "payment", "payment_method_types": ["us_bank_account"],
-        "line_items": [{"price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "x"}},
-                        "quantity": 1}],
-        "success_url": "https://example.com/paid",
-    })
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "payment_method_types": ["us_bank_account"],
+            "line_items": [
+                {
+                    "price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "x"}},
+                    "quantity": 1,
+                }
+            ],
+            "success_url": "https://example.com/paid",
+        }
+    )
     page = requests.get(session.url, timeout=30)
     assert "Routing number" in page.text and "Card information" not in page.text
-    form = {"method": "us_bank_account", "email": "a@example.com", "account-holder": "A",
-            "routing-number": "110000000", "account-number": "000123456789",
-            "account-number-confirm": "000123456789"}
-    for change, field in [({"mandate": ""}, "mandate"), ({"account-number-confirm": "000123456780"},
-                          "account-number-confirm"), ({"routing-number": "12"}, "routing-number")]:
+    form = {
+        "method": "us_bank_account",
+        "email": "a@example.com",
+        "account-holder": "A",
+        "routing-number": "110000000",
+        "account-number": "000123456789",
+        "account-number-confirm": "000123456789",
+    }
+    for change, field in [
+        ({"mandate": ""}, "mandate"),
+        ({"account-number-confirm": "000123456780"}, "account-number-confirm"),
+        ({"routing-number": "12"}, "routing-number"),
+    ]:
         answer = requests.post(session.url, data={**form, "mandate": "accepted", **change}, timeout=30)
         assert answer.status_code == 400, answer.text[:300]
         assert f'id="{field}"' in answer.text and 'aria-invalid="true"' in answer.text
