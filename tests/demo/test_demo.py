@@ -1,0 +1,203 @@
+"""`make demo` as a newcomer meets it: scripts/demo.py itself, on ports and a state directory of its own.
+
+Each test starts the whole demo (both sandboxes, the world seeder, the payment pages under gunicorn and
+Airflow's components) and stops it with a signal; one scenario per test function, so that pytest-xdist can
+never start the same demo twice.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.demo.demo_run import (
+    UP,
+    DemoRun,
+    demo_processes,
+    kill_demo,
+    listening,
+    ports_in_use,
+    start_demo,
+    still_running,
+    stop_demo,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+FAKE_DAYS = 1500  # about four years on: far from the dates the world seeder used to be pinned to
+STARTUP = 900.0
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()
+
+
+def airflow_session(run: DemoRun) -> requests.Session:
+    session = requests.Session()
+    credentials = {"username": "admin", "password": "demo-airflow-password"}
+    token = session.post(f"{run.airflow}/auth/token", json=credentials, timeout=60)
+    token.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return session
+
+
+def pay_invoice_on_the_page(chromium: Any, link: str, card_year: int) -> str:
+    """Customer's path: link -> Continue to payment -> hosted Checkout -> back; returns the total shown."""
+    page = chromium.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(link)
+    page.click("button.pay-button")
+    page.wait_for_url(re.compile(r".*/c/pay/cs_.*"))
+    total = str(page.locator("[data-testid=total-amount]").inner_text())
+    if not page.locator("#email").input_value():
+        page.fill("#email", "payer@example.com")
+    page.fill("#cardnumber", "4242 4242 4242 4242")
+    page.fill("#exp-date", f"12 / {card_year % 100:02d}")
+    page.fill("#cvc", "123")
+    page.fill("#name", "Pat Payer")
+    page.click("#pay-button")
+    page.wait_for_url(re.compile(r".*/pay/return/.*"))
+    page.locator('#payment-status[data-status="paid"]').wait_for(timeout=60_000)
+    assert page.locator(".status-label").inner_text() == "Paid"
+    page.close()
+    return total
+
+
+def wait_for_successful_scheduled_run(session: requests.Session, run: DemoRun, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    runs: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        runs = session.get(f"{run.airflow}/api/v2/dags/stripe_sync/dagRuns", timeout=60).json()["dag_runs"]
+        done = [r for r in runs if r["run_type"] == "scheduled" and r["state"] == "success"]
+        if done:
+            return str(done[0]["dag_run_id"])
+        assert not [r for r in runs if r["state"] == "failed"], runs
+        time.sleep(5)
+    raise AssertionError(f"no successful scheduled stripe_sync run in {timeout:.0f}s: {runs}")
+
+
+def assert_everything_stopped(run: DemoRun, snapshot: dict[int, str], code: int) -> None:
+    assert code == 0, run.output
+    assert "Traceback" not in run.output, run.output
+    assert "the demo has stopped; every port is free" in run.output
+    assert still_running(snapshot) == []
+    assert ports_in_use(run.ports) == []
+
+
+@pytest.mark.timeout(1800)
+def test_four_years_on_the_demo_takes_a_page_payment_runs_airflow_and_stops_on_two_sigterms(
+    tmp_path: Path, chromium: Any
+) -> None:
+    import stripe
+
+    run = start_demo(tmp_path / "state", fake_days=FAKE_DAYS)
+    snapshot: dict[int, str] = {}
+    try:
+        run.wait_for(UP, STARTUP)
+        fake_now = datetime.now(UTC) + timedelta(days=FAKE_DAYS)
+        snapshot = demo_processes(run)
+
+        # The world ends on the demo's today and the Stripe clock runs on from there in real time.
+        ending = re.search(r"world ending (\d{4}-\d{2}-\d{2})", run.output)
+        assert ending, run.output
+        assert abs(datetime.fromisoformat(ending.group(1)).date() - fake_now.date()) <= timedelta(days=1)
+        clock = requests.get(f"{run.stripe}/_sandbox/clock", timeout=30).json()
+        assert clock["mode"] == "running"
+        assert abs(clock["now"] - fake_now.timestamp()) < 600, clock
+
+        # Every service listens on 127.0.0.1 and on the configured ports only (no log servers on 8793/8794).
+        sockets = listening(set(snapshot))
+        assert {address for address, _ in sockets} == {"127.0.0.1"}, sockets
+        assert {port for _, port in sockets} == set(run.ports.values()), sockets
+
+        # A payment through the page reaches the hosted Checkout and comes back "Paid".
+        shown = pay_invoice_on_the_page(chromium, run.link("invoice 1001"), card_year=fake_now.year + 3)
+        client = stripe.StripeClient("sk_test_sandbox_0123456789abcdef", base_addresses={"api": run.stripe})
+        session = client.v1.checkout.sessions.list({"limit": 1}).data[0]
+        assert (session.status, session.payment_status, session.currency) == ("complete", "paid", "usd")
+        assert shown == f"${Decimal(session.amount_total).scaleb(-2):,.2f}"
+        assert abs(session.created - fake_now.timestamp()) < 3600
+        assert session.created < session.expires_at <= session.created + 24 * 3600
+        intent = client.v1.payment_intents.retrieve(session.payment_intent)
+        assert (intent.status, intent.amount) == ("succeeded", session.amount_total)
+
+        # Airflow: stripe_sync unpaused and run by the scheduler alone; its task logs readable through the
+        # API server; both connections in the metadata DB (Admin > Connections).
+        api = airflow_session(run)
+        dag = api.get(f"{run.airflow}/api/v2/dags/stripe_sync", timeout=60).json()
+        assert dag["is_paused"] is False
+        dag_run = wait_for_successful_scheduled_run(api, run, timeout=600)
+        log = api.get(
+            f"{run.airflow}/api/v2/dags/stripe_sync/dagRuns/{dag_run}/taskInstances/migrate_state_db/logs/1",
+            headers={"Accept": "application/json"},
+            timeout=60,
+        )
+        assert log.status_code == 200 and log.json()["content"], log.text[:500]
+        connections = {
+            c["connection_id"]: c
+            for c in api.get(f"{run.airflow}/api/v2/connections", timeout=60).json()["connections"]
+        }
+        assert connections["stripe_default"]["conn_type"] == "stripe"
+        assert connections["netsuite_default"]["conn_type"] == "netsuite"
+        assert connections["netsuite_default"]["host"] == f"http://127.0.0.1:{run.ports['netsuite']}/services/rest"
+
+        # The seeded webhooks said nothing false about DAGs that do not exist yet.
+        webapp_log = (run.state / "logs" / "webapp.log").read_text()
+        assert "could not trigger" not in webapp_log and "schedule will pick" not in webapp_log
+
+        snapshot = {**snapshot, **demo_processes(run)}
+        code = stop_demo(run, signal.SIGTERM, signal.SIGTERM, gap=0.5)
+        assert_everything_stopped(run, snapshot, code)
+    finally:
+        kill_demo(run, snapshot)
+
+
+@pytest.mark.timeout(1200)
+def test_one_sigterm_stops_every_process_of_the_demo_and_frees_every_port(tmp_path: Path) -> None:
+    run = start_demo(tmp_path / "state")
+    snapshot: dict[int, str] = {}
+    try:
+        run.wait_for(UP, STARTUP)
+        snapshot = demo_processes(run)
+        assert len(snapshot) > 10  # the sandboxes, gunicorn and its workers, Airflow and its executor
+        code = stop_demo(run, signal.SIGTERM)
+        assert_everything_stopped(run, snapshot, code)
+        assert "SIGTERM: stopping the demo" in run.output
+    finally:
+        kill_demo(run, snapshot)
+
+
+@pytest.mark.timeout(1200)
+def test_ctrl_c_while_the_world_is_seeded_stops_everything(tmp_path: Path) -> None:
+    run = start_demo(tmp_path / "state")
+    snapshot: dict[int, str] = {}
+    try:
+        run.wait_for("seeding a 30-day Stripe world", STARTUP)
+        time.sleep(2)  # the seeder is at work, its webhooks flowing to the pages
+        snapshot = demo_processes(run)
+        # A terminal's Ctrl-C goes to the whole foreground process group: the demo and its one-shot steps.
+        code = stop_demo(run, signal.SIGINT, group=True)
+        assert_everything_stopped(run, snapshot, code)
+        assert "SIGINT: stopping the demo" in run.output
+    finally:
+        kill_demo(run, snapshot)
