@@ -378,3 +378,56 @@ def test_setup_mode_saves_the_card_to_the_customer(page: Any, stripe_client: Any
     assert intent.status == "succeeded" and intent.metadata.to_dict() == {"netsuite_customer_id": "104"}
     saved = stripe_client.v1.payment_methods.retrieve(intent.payment_method)
     assert (saved.customer, saved.card.brand, saved.card.last4) == (customer.id, "mastercard", "4444")
+
+
+def test_bank_account_pays_by_ach_debit_and_settles_on_the_clock(
+    page: Any, stripe_client: Any, stripe_sandbox: RunningServer, merchant: str
+) -> None:
+    """A session offering `us_bank_account`: the customer picks the bank account, accepts the mandate and
+    pays; the session completes unpaid with the debit processing, and the clock settles it
+    (checkout.session.async_payment_succeeded)."""
+    session = new_session(stripe_client, merchant, payment_method_types=["card", "us_bank_account"])
+    page.goto(session.url)
+    page.get_by_label("US bank account").check()
+    assert page.get_by_label("Card number").is_hidden()  # only the chosen method's fields show
+    page.get_by_label("Account holder name").fill("Wile E. Coyote")
+    page.get_by_label("Routing number").fill("110000000")
+    page.get_by_label("Account number", exact=True).fill("000123456789")
+    page.get_by_label("Confirm account number").fill("000123456789")
+    shot(page, "checkout-bank-filled")
+    page.get_by_role("button", name="Pay $1,500.00").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "debit authorisation" in alert.inner_text()
+    assert page.get_by_label("I accept the debit authorisation below").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Account holder name").input_value() == "Wile E. Coyote"
+    shot(page, "checkout-bank-mandate-missing")
+    assert stripe_client.v1.checkout.sessions.retrieve(session.id).payment_intent is None
+
+    page.get_by_label("Account number", exact=True).fill("000123456789")
+    page.get_by_label("Confirm account number").fill("000123456789")
+    page.get_by_label("I accept the debit authorisation below").check()
+    page.get_by_role("button", name="Pay $1,500.00").click()
+    page.wait_for_url(f"{merchant}/paid?session_id={session.id}")
+
+    done = stripe_client.v1.checkout.sessions.retrieve(session.id)
+    assert (done.status, done.payment_status) == ("complete", "unpaid")
+    intent = stripe_client.v1.payment_intents.retrieve(done.payment_intent, {"expand": ["latest_charge"]})
+    assert (intent.status, intent.amount) == ("processing", 150000)
+    charge = intent.latest_charge
+    assert charge.status == "pending" and charge.payment_method_details.us_bank_account.last4 == "6789"
+    mandate = stripe_client.v1.mandates.retrieve(charge.payment_method_details.us_bank_account.mandate)
+    assert mandate.customer_acceptance.type == "online"
+
+    # ACH "can take up to 4 business days": a week later it has settled, whatever the weekday.
+    advance = f"{stripe_sandbox.url}/_sandbox/clock/advance"
+    requests.post(advance, json={"days": 7}, timeout=60).raise_for_status()
+    settled = stripe_client.v1.checkout.sessions.retrieve(session.id)
+    assert settled.payment_status == "paid"
+    assert stripe_client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+    types = event_types_for(stripe_client, {session.id, intent.id, charge.id})
+    for expected in (
+        "checkout.session.completed", "checkout.session.async_payment_succeeded", "payment_intent.processing",
+        "payment_intent.succeeded", "charge.pending", "charge.succeeded",
+    ):
+        assert types.count(expected) == 1, types
