@@ -3,7 +3,7 @@
 Each rule of each type is broken by one object, stored the way extraction stores it (placeholders and all),
 validated by validate_pending (frames with related facts, suites, quarantine), and the quarantine entry must
 carry the rule's reason from the table. A rule added to the table without a breaking object here fails
-`test_every_rule_has_a_breaking_object`.
+`test_the_valid_objects_pass_and_every_rule_has_a_breaking_object`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ VALID: dict[str, Patch] = {
 }  # fmt: skip
 PREFIX = {"charge": "ch", "refund": "re", "dispute": "dp", "payout": "po", "balance_transaction": "txn",
           "customer": "cus", "payment_intent": "pi", "checkout.session": "cs"}  # fmt: skip
-CHARGE_OF_OVER_REFUNDS = "ch_refundedtwice"
+OVER_REFUNDED = "ch_overrefunded"
 
 
 def rule_key(rule: Rule) -> str:
@@ -81,9 +81,9 @@ BATCH_ONLY: dict[str, list[Patch]] = {
 # Each type's own checks.
 OWN: dict[str, Patch] = {
     "charge/BETWEEN:amount": {"amount": 0},
-    "charge/AT_LEAST:amount+amount_refunded": {"amount_refunded": 1500},
+    "charge/NOT_LESS_THAN:amount+amount_refunded": {"amount_refunded": 1500},
     "refund/BETWEEN:amount": {"amount": -5},
-    "refund/AT_LEAST:charge_amount+charge_refunded_total": {"amount": 1500, "charge": CHARGE_OF_OVER_REFUNDS},
+    "refund/NOT_LESS_THAN:charge_amount+charge_refunded_total": {"amount": 1500, "charge": OVER_REFUNDED},
     "dispute/BETWEEN:amount": {"amount": 0},
     "payout/NOT_IN_SET:amount": {"amount": 0},
     "payout/BETWEEN:amount@automatic=False": {"amount": -300, "automatic": False},
@@ -154,9 +154,7 @@ def quarantine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, l
         if obj is not None:
             pages[object_type].append(obj)
     # The charge the over-refund takes back more than.
-    pages["charge"].append(
-        {"id": CHARGE_OF_OVER_REFUNDS, "object": "charge", "created": CREATED, **VALID["charge"]}
-    )
+    pages["charge"].append({"id": OVER_REFUNDED, "object": "charge", "created": CREATED, **VALID["charge"]})
     with session_scope(engine) as session:
         for object_type, objects in pages.items():
             counts, failed = store_page(session, STRIPE_MODELS[object_type], objects, "")

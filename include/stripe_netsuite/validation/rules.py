@@ -39,7 +39,7 @@ class Check(enum.Enum):
     UNIQUE = enum.auto()  # the columns together, within the batch
     BETWEEN = enum.auto()
     EQUAL = enum.auto()  # column A == column B where both are present
-    AT_LEAST = enum.auto()  # column A >= column B where both are present
+    NOT_LESS_THAN = enum.auto()  # column A >= column B where both are present
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def equal(column_a: str, column_b: str, reason: str) -> Rule:
 
 
 def not_less_than(column_a: str, column_b: str, reason: str) -> Rule:
-    return Rule(Check.AT_LEAST, (column_a, column_b), reason)
+    return Rule(Check.NOT_LESS_THAN, (column_a, column_b), reason)
 
 
 class Related(enum.Enum):

@@ -24,7 +24,7 @@ _EXPECTATIONS: dict[Check, type[Expectation]] = {
     Check.UNIQUE: ex.ExpectCompoundColumnsToBeUnique,
     Check.BETWEEN: ex.ExpectColumnValuesToBeBetween,
     Check.EQUAL: ex.ExpectColumnPairValuesToBeEqual,
-    Check.AT_LEAST: ex.ExpectColumnPairValuesAToBeGreaterThanB,
+    Check.NOT_LESS_THAN: ex.ExpectColumnPairValuesAToBeGreaterThanB,
 }
 
 
@@ -34,7 +34,7 @@ def _columns(rule: Rule) -> dict[str, Any]:
     if rule.check is Check.EQUAL:
         column_a, column_b = rule.columns
         return {"column_A": column_a, "column_B": column_b, "ignore_row_if": "either_value_is_missing"}
-    if rule.check is Check.AT_LEAST:
+    if rule.check is Check.NOT_LESS_THAN:
         column_a, column_b = rule.columns
         return {"column_A": column_a, "column_B": column_b, "ignore_row_if": "either_value_is_missing",
                 "or_equal": True}  # fmt: skip
