@@ -26,11 +26,10 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
-    migrate(url)
-    yield get_engine(url)
-    dispose_engines()
+def engine(state_db_url: str) -> Iterator[Engine]:
+    """A migrated state DB on SQLite and on PostgreSQL (tests/conftest.py), whose customer locks differ."""
+    migrate(state_db_url)
+    yield get_engine(state_db_url)
 
 
 def reserve(
