@@ -63,8 +63,9 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 def _die_with_parent() -> None:
     # Runs in the child after it has taken the postgres user (a credential change clears the setting): a
-    # killed test worker then takes its server down too (SIGINT = PostgreSQL's fast shutdown).
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
+    # killed test worker then takes its server down too (SIGINT = PostgreSQL's fast shutdown). Linux only.
+    if hasattr(_libc, "prctl"):
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 @contextmanager
@@ -83,11 +84,13 @@ def local_cluster(timeout: float = 60.0) -> Iterator[str]:
         as_owner |= {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
     server: subprocess.Popen[bytes] | None = None
     try:
-        subprocess.run(
+        initdb = subprocess.run(
             [bin_dir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
              "--no-sync", "--no-instructions"],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **as_owner,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **as_owner,
         )  # fmt: skip
+        if initdb.returncode:
+            raise RuntimeError(f"initdb failed ({initdb.returncode}):\n{initdb.stderr}")
         settings = [arg for option in (*FAST, "listen_addresses=") for arg in ("-c", option)]
         with log.open("wb") as log_file:
             server = subprocess.Popen(
