@@ -89,23 +89,25 @@ def free_port() -> int:
 
 @contextmanager
 def sandbox(module: str, data_dir: Path, *args: str) -> Iterator[str]:
-    """`python -m <module> serve` on a free port until the block ends; yields its URL."""
+    """`python -m <module> serve` on a free port until the block ends; yields its URL.
+
+    Its output goes to <data_dir>.log, never to an unread pipe: a full pipe would stall the server mid-run.
+    """
     command = [
         sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", "0",
         "--data", str(data_dir), "--exit-with-parent", *args,
     ]  # fmt: skip
     env = {**os.environ, **NETSUITE_ENV}
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None
+    log = data_dir.with_suffix(".log")
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        for line in process.stdout:
-            found = LISTENING.search(line)
-            if found:
-                yield found.group(1)
-                return
-        raise RuntimeError(f"{module} did not start")
+        deadline = time.monotonic() + 120
+        while not (found := LISTENING.search(log.read_text(errors="replace"))):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{module} did not start; see {log}")
+            time.sleep(0.1)
+        yield found.group(1)
     finally:
         process.terminate()
         process.wait(timeout=30)
