@@ -10,6 +10,9 @@ DE62370400440532013001 fails. ACH "can take up to 4 business days"; SEPA "typica
 from __future__ import annotations
 
 import datetime
+import http.server
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -252,6 +255,12 @@ def test_test_payment_method_tokens_work(client: stripe.StripeClient, stripe_san
     assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
     # "The payment stays in processing indefinitely. Useful for testing PaymentIntent cancellation."
     assert client.v1.payment_intents.retrieve(stuck.id).status == "processing"
+    canceled = client.v1.payment_intents.cancel(stuck.id)
+    assert canceled.status == "canceled"
+    charge = client.v1.charges.retrieve(stuck.latest_charge)
+    assert charge.status == "failed" and charge.failure_balance_transaction
+    txns = client.v1.balance_transactions.list(params={"source": charge.id}).data
+    assert sum(t.net for t in txns) == 0  # a canceled debit leaves nothing to pay out
 
 
 @pytest.mark.parametrize(
@@ -397,3 +406,44 @@ def test_hosted_page_refuses_incomplete_bank_details_and_writes_nothing(
         assert answer.status_code == 400, answer.text[:300]
         assert f'id="{field}"' in answer.text and 'aria-invalid="true"' in answer.text
     assert client.v1.checkout.sessions.retrieve(session.id).payment_intent is None
+
+
+def test_settlement_events_reach_webhooks_signed(
+    client: stripe.StripeClient, stripe_sandbox: RunningServer
+) -> None:
+    received: list[tuple[bytes, str]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(
+                (self.rfile.read(int(self.headers["Content-Length"])), self.headers["Stripe-Signature"])
+            )
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = client.v1.webhook_endpoints.create(
+            params={
+                "url": f"http://127.0.0.1:{server.server_address[1]}/hook",
+                "enabled_events": ["charge.failed", "payment_intent.payment_failed"],
+            }
+        )
+        confirmed_at = now(stripe_sandbox)
+        intent = ach_debit(client, "000333333335")
+        control(stripe_sandbox, "/clock/advance", {"to": business_days_later(confirmed_at, 4)})
+        deadline = time.monotonic() + 20
+        while len(received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        events = [stripe.Webhook.construct_event(body, header, endpoint.secret) for body, header in received]
+        assert sorted(e.type for e in events) == ["charge.failed", "payment_intent.payment_failed"]
+        failed = next(e for e in events if e.type == "payment_intent.payment_failed")
+        assert failed.data.object.id == intent.id
+        assert failed.data.object.last_payment_error.code == "debit_not_authorized"
+        client.v1.webhook_endpoints.delete(endpoint.id)
+    finally:
+        server.shutdown()

@@ -297,7 +297,7 @@ def succeed_debit(ctx: Ctx, charge: dict[str, Any]) -> dict[str, Any]:
     return charge
 
 
-def fail_debit(ctx: Ctx, charge: dict[str, Any], failure_code: str) -> dict[str, Any]:
+def fail_debit(ctx: Ctx, charge: dict[str, Any], failure_code: str | None) -> dict[str, Any]:
     """The bank returned the debit: the charge fails and a `payment_failure_refund` transaction reverses the
     pending `payment` one (amount and fee), available on the same date so the two never part."""
     before = copy.deepcopy(charge)
@@ -317,7 +317,11 @@ def fail_debit(ctx: Ctx, charge: dict[str, Any], failure_code: str) -> dict[str,
     charge["status"] = "failed"
     charge["paid"] = False
     charge["failure_code"] = failure_code
-    charge["failure_message"] = bank_accounts.failure_message(failure_code)
+    charge["failure_message"] = (
+        bank_accounts.failure_message(failure_code)
+        if failure_code
+        else "The PaymentIntent was canceled before the debit settled."
+    )
     charge["failure_balance_transaction"] = reversal["id"]
     charge["outcome"] = {
         **charge["outcome"],

@@ -521,6 +521,12 @@ def cancel(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
             payment_intent=public(pi),
         )
     before = copy.deepcopy(pi)
+    if pi["status"] == "processing" and pi.get("latest_charge"):
+        # A debit canceled before it settles (ACH 000000000009): its money must not stay in the balance.
+        charge = ctx.load(pi["latest_charge"], "charge", "charge")
+        if charge["status"] == "pending":
+            fail_debit(ctx, charge, None)
+        ctx.save(pi, due=None)
     pi["status"] = "canceled"
     pi["canceled_at"] = ctx.now
     pi["cancellation_reason"] = params.enum(
