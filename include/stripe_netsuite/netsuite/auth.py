@@ -1,19 +1,16 @@
-"""Authorization headers for NetSuite: OAuth 1.0 TBA (HMAC-SHA256) signed here, or OAuth 2.0 bearer tokens."""
+"""Authorization headers for NetSuite: OAuth 1.0 TBA (HMAC-SHA256, signed by oauthlib) or OAuth 2.0 bearer."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
-from urllib.parse import parse_qsl, quote, urlsplit
+from typing import Literal, Protocol, cast
 
 import jwt
 import requests
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 
 from stripe_netsuite.netsuite.errors import NetSuiteConnectionError, NetSuiteError, error_from_response
 from stripe_netsuite.netsuite.settings import NetSuiteSettings
@@ -23,15 +20,13 @@ __all__ = [
     "OAuth2ClientCredentials",
     "TokenBasedAuth",
     "authenticator_for",
-    "base_string_uri",
     "build_assertion",
-    "percent_encode",
-    "signature_base_string",
-    "tba_signature",
 ]
 
 Clock = Callable[[], float]
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# The methods the REST client sends (oauthlib's stubs type http_method as a Literal).
+_Method = Literal["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 
 
 class Authenticator(Protocol):
@@ -43,38 +38,12 @@ class Authenticator(Protocol):
         """Forget cached credentials after a 401, so the retry starts fresh."""
 
 
-def percent_encode(value: str) -> str:
-    """RFC 3986 encoding as OAuth 1.0 (RFC 5849 3.6) requires: only unreserved characters stay as they are."""
-    return quote(value, safe="-._~")
-
-
-def base_string_uri(url: str) -> str:
-    """Scheme and host lower-cased, default port dropped, no query or fragment (RFC 5849 3.4.1.2)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    default_port = {"http": 80, "https": 443}.get(scheme)
-    netloc = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
-    return f"{scheme}://{netloc}{parts.path or '/'}"
-
-
-def signature_base_string(method: str, url: str, oauth_params: dict[str, str]) -> str:
-    """METHOD & pct(URI) & pct(sorted params); the query string's params are signed, the realm and a JSON
-    body are not."""
-    params = [*oauth_params.items(), *parse_qsl(urlsplit(url).query, keep_blank_values=True)]
-    encoded = sorted((percent_encode(name), percent_encode(value)) for name, value in params)
-    normalized = "&".join(f"{name}={value}" for name, value in encoded)
-    return "&".join((method.upper(), percent_encode(base_string_uri(url)), percent_encode(normalized)))
-
-
-def tba_signature(base_string: str, consumer_secret: str, token_secret: str) -> str:
-    key = f"{percent_encode(consumer_secret)}&{percent_encode(token_secret)}"
-    digest = hmac.new(key.encode(), base_string.encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
 class TokenBasedAuth:
-    """OAuth 1.0 Token-Based Authentication; each call (so each retry) gets a fresh nonce and timestamp."""
+    """OAuth 1.0 Token-Based Authentication; each call (so each retry) gets a fresh nonce and timestamp.
+
+    oauthlib (RFC 5849) builds the base string and the HMAC-SHA256 signature. NetSuite adds the realm (the
+    account id, never signed) and signs no JSON body, so sign() is given none.
+    """
 
     def __init__(
         self,
@@ -96,18 +65,20 @@ class TokenBasedAuth:
         self._nonce = nonce
 
     def authorization(self, method: str, url: str) -> str:
-        params = {
-            "oauth_consumer_key": self._consumer_key,
-            "oauth_nonce": self._nonce(),
-            "oauth_signature_method": "HMAC-SHA256",
-            "oauth_timestamp": str(int(self._clock())),
-            "oauth_token": self._token_id,
-            "oauth_version": "1.0",
-        }
-        base = signature_base_string(method, url, params)
-        params["oauth_signature"] = tba_signature(base, self._consumer_secret, self._token_secret)
-        fields = [("realm", self._realm), *params.items()]
-        return "OAuth " + ", ".join(f'{name}="{percent_encode(value)}"' for name, value in fields)
+        # One Client per call: oauthlib takes the nonce and timestamp at construction, and a Client shared
+        # between threads would have to be locked.
+        client = Client(
+            self._consumer_key,
+            client_secret=self._consumer_secret,
+            resource_owner_key=self._token_id,
+            resource_owner_secret=self._token_secret,
+            signature_method=SIGNATURE_HMAC_SHA256,
+            realm=self._realm,
+            nonce=self._nonce(),
+            timestamp=str(int(self._clock())),
+        )
+        _, headers, _ = client.sign(url, http_method=cast(_Method, method.upper()))
+        return str(headers["Authorization"])
 
     def invalidate(self) -> None:
         """Nothing is cached: each signature is new."""
