@@ -447,3 +447,56 @@ def test_settlement_events_reach_webhooks_signed(
         client.v1.webhook_endpoints.delete(endpoint.id)
     finally:
         server.shutdown()
+
+
+def test_hosted_page_takes_a_sepa_debit(client: stripe.StripeClient, stripe_sandbox: RunningServer) -> None:
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "payment_method_types": ["sepa_debit"],
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": 2_500,
+                        "product_data": {"name": "Rechnung 5"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": "https://example.com/paid",
+        }
+    )
+    page = requests.get(session.url, timeout=30)
+    assert 'id="iban"' in page.text and "Routing number" not in page.text
+    form = {"email": "b@example.com", "account-holder": "Bea", "mandate": "accepted"}
+    bad = requests.post(session.url, data={**form, "iban": "DE89 3704 0044 0532 0130 09"}, timeout=30)
+    assert bad.status_code == 402 and 'id="iban"' in bad.text and 'aria-invalid="true"' in bad.text
+    assert client.v1.checkout.sessions.retrieve(session.id).payment_intent is None
+    paid = requests.post(
+        session.url, data={**form, "iban": "DE89 3704 0044 0532 0130 00"}, allow_redirects=False, timeout=30
+    )
+    assert paid.status_code == 303, paid.text[:300]
+    done = client.v1.checkout.sessions.retrieve(
+        session.id, params={"expand": ["payment_intent.latest_charge"]}
+    )
+    assert (done.status, done.payment_status, done.payment_intent.status) == (
+        "complete",
+        "unpaid",
+        "processing",
+    )
+    assert done.payment_intent.latest_charge.payment_method_details.sepa_debit.last4 == "3000"
+    with pytest.raises(stripe.InvalidRequestError):  # SEPA debits are in euros only
+        client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "payment_method_types": ["sepa_debit"],
+                "line_items": [
+                    {
+                        "price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "x"}},
+                        "quantity": 1,
+                    }
+                ],
+                "success_url": "https://example.com/paid",
+            }
+        )
