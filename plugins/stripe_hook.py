@@ -2,7 +2,7 @@
 copies each stripe_sync run's report summary into the run's note.
 
 Connection: password = secret key; extras api_base, connected_account_ids, rate_budget, max_network_retries
-(the form comes from the provider info in stripe_netsuite.stripe_api.connection).
+(the form and the connection -> settings mapping come from stripe_netsuite.stripe_api.connection).
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ from airflow.sdk import BaseHook
 from sqlalchemy.orm import object_session
 
 from stripe_netsuite.stripe_api.client import StripeSettings, make_client
-from stripe_netsuite.stripe_api.connection import CONN_FIELDS, CONN_TYPE, DEFAULT_CONN_ID, UI_FIELD_BEHAVIOUR
+from stripe_netsuite.stripe_api.connection import (
+    CONN_FIELDS,
+    CONN_TYPE,
+    DEFAULT_CONN_ID,
+    UI_FIELD_BEHAVIOUR,
+    settings_from_connection,
+)
 
 
 class StripeHook(BaseHook):
@@ -35,7 +41,7 @@ class StripeHook(BaseHook):
     @cached_property
     def settings(self) -> StripeSettings:
         conn = self.get_connection(self.stripe_conn_id)
-        return StripeSettings.from_mapping(conn.password or "", conn.extra_dejson)
+        return settings_from_connection(conn.password, conn.extra_dejson, self.stripe_conn_id)
 
     @cached_property
     def client(self) -> stripe.StripeClient:

@@ -38,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=secret,
         SETTINGS=settings,
         ENVIRON=dict(environ),
-        PAYMENT_LINK_KEYS=settings.payment_link_keys,
+        PAYMENT_LINK_KEYS=settings.page.payment_link_keys,
         SESSION_COOKIE_SECURE=urlsplit(base_url).scheme == "https",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -60,7 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(returns.bp)
     app.register_blueprint(webhooks.bp)
     cli.init_app(app)
-    proxies = settings.webapp_trusted_proxies
+    proxies = settings.page.webapp_trusted_proxies
     if proxies:
         # Behind N reverse proxies the client address (consents, rate limits) comes from X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

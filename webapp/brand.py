@@ -48,7 +48,7 @@ def _profile() -> MerchantProfile | None:
 
 @bp.get("/brand.css")
 def stylesheet() -> Response:
-    color = page_brand_color(get_settings().brand_color, _profile(), DEFAULT_COLOR)
+    color = page_brand_color(get_settings().page.brand_color, _profile(), DEFAULT_COLOR)
     css = f":root {{ --brand: {color}; --on-brand: {text_color_on(color)}; }}\n"
     return Response(css, mimetype="text/css", headers={"Cache-Control": "public, max-age=300"})
 
@@ -61,7 +61,7 @@ def init_app(app: Flask) -> None:
         settings = get_settings()
         profile = _profile()
         return {
-            "business": page_business_name(settings.business_name, profile),
-            "logo_url": settings.brand_logo_url,
+            "business": page_business_name(settings.page.business_name, profile),
+            "logo_url": settings.page.brand_logo_url,
             "support_email": profile.support_email if profile else None,
         }

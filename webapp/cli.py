@@ -21,7 +21,7 @@ INVOICE_FIELD = "custbody_stripe_payment_link"
 
 
 def _url(target: LinkTarget) -> str:
-    return link_url(str(get_settings().payment_link_base_url), get_links(), target)
+    return link_url(str(get_settings().page.payment_link_base_url), get_links(), target)
 
 
 @links.command("create")

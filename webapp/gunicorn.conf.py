@@ -13,7 +13,7 @@ from typing import Any
 from stripe_netsuite.config import ConfigError, Settings
 from webapp import serving
 
-_settings = Settings.from_env()
+_settings = Settings.from_env().page
 # With limits off (load benchmarks only) there is no count to share between workers.
 _per_process_limits = _settings.rate_limit_enabled and _settings.rate_limit_storage_uri.startswith("memory://")
 

@@ -28,7 +28,7 @@ def negotiate_locale(accepted: list[str], default: str) -> str:
 
 def current_locale() -> str:
     if "locale" not in g:
-        default = current_app.config["SETTINGS"].default_locale
+        default = current_app.config["SETTINGS"].page.default_locale
         g.locale = negotiate_locale([tag for tag, _ in request.accept_languages], default)
     return str(g.locale)
 

@@ -54,15 +54,15 @@ def page_url(target: LinkTarget, currency: str | None = None) -> str:
     """
     token = get_links().make_token(target)
     if target.kind == "customer":
-        return str(get_settings().payment_link_base_url) + url_for(
+        return str(get_settings().page.payment_link_base_url) + url_for(
             "pay.customer_page", token=token, currency=currency
         )
-    return str(get_settings().payment_link_base_url) + url_for("pay.invoice_page", token=token)
+    return str(get_settings().page.payment_link_base_url) + url_for("pay.invoice_page", token=token)
 
 
 def _return_urls(attempt: PaymentAttempt) -> tuple[str, str]:
     """Where Checkout sends the customer back: our result page, or the cancel route (never trusted data)."""
-    base = str(get_settings().payment_link_base_url)
+    base = str(get_settings().page.payment_link_base_url)
     return (
         base + url_for("returns.result", attempt_id=attempt.id),
         base + url_for("returns.cancel", attempt_id=attempt.id),

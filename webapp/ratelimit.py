@@ -18,7 +18,7 @@ import logging
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 
-from stripe_netsuite.config import Settings
+from stripe_netsuite.config import PageConfig
 
 __all__ = ["init_app"]
 
@@ -41,7 +41,7 @@ def _refused(response: Response) -> bool:
 
 def init_app(app: Flask) -> Limiter:
     """Create the app's limiter; call before other before_request hooks so that it runs first."""
-    settings: Settings = app.config["SETTINGS"]
+    settings: PageConfig = app.config["SETTINGS"].page
     limiter = Limiter(
         _client,
         app=app,

@@ -9,9 +9,11 @@ import stripe
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from stripe_netsuite import retries
 from stripe_netsuite.config import Settings
 from stripe_netsuite.links import LinkKeyRing, key_ring_from_text
-from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings, RetryPolicy
+from stripe_netsuite.netsuite import NetSuiteClient
+from stripe_netsuite.netsuite.retry import policy_for
 from stripe_netsuite.payments.airflow import AirflowTrigger
 from stripe_netsuite.payments.merchant import (
     MerchantProfileCache,
@@ -41,11 +43,11 @@ def init_app(app: Flask) -> None:
     app.extensions["payment_links"] = key_ring_from_text(
         app.config["PAYMENT_LINK_KEYS"], app.config["SECRET_KEY"]
     )
-    app.extensions["netsuite_settings"] = NetSuiteSettings.from_env(app.config["ENVIRON"])
-    engine = get_engine(settings.database_url)
+    app.extensions["netsuite_settings"] = settings.require_netsuite()
+    engine = get_engine(settings.state.database_url)
     if app.config["AUTO_MIGRATE"] and engine.dialect.name == "sqlite":
         # The embedded default creates its own schema; PostgreSQL deployments migrate in an init job.
-        migrate(settings.database_url)
+        migrate(settings.state.database_url)
     app.extensions["state_db"] = engine
 
 
@@ -68,26 +70,32 @@ def _cached(name: str, make: Any) -> Any:
 
 
 def get_netsuite() -> NetSuiteClient:
-    """One thread-safe NetSuite client per app; short timeouts and one retry, because a person is waiting."""
+    """One thread-safe NetSuite client per app; short timeouts and retries (retries.NETSUITE_PAGE), because a
+    person is waiting."""
 
     def make() -> NetSuiteClient:
         settings = replace(current_app.extensions["netsuite_settings"], timeout=(3.05, 20.0))
-        return NetSuiteClient(settings, retry=RetryPolicy(max_retries=1, base_delay=0.3, max_delay=1.0))
+        return NetSuiteClient(settings, retry=policy_for(retries.NETSUITE_PAGE))
 
     return cast(NetSuiteClient, _cached("netsuite", make))
 
 
 def get_stripe() -> stripe.StripeClient:
-    """One StripeClient per app; STRIPE_API_BASE points it at the sandbox."""
+    """One StripeClient per app; STRIPE_API_BASE points it at the sandbox.
+
+    The pages write (PaymentIntents, Checkout Sessions): stripe-python's own retries are their one retry
+    layer, because it sends each retried POST with the same idempotency key
+    (retries.STRIPE_PAGE_NETWORK_RETRIES).
+    """
 
     def make() -> stripe.StripeClient:
-        settings = get_settings()
-        key = settings.require("STRIPE_API_KEY")
-        if settings.stripe_api_base:
-            return stripe.StripeClient(
-                key, base_addresses={"api": settings.stripe_api_base}, max_network_retries=2
-            )
-        return stripe.StripeClient(key, max_network_retries=2)
+        settings = get_settings().require_stripe()
+        base = {"api": settings.api_base} if settings.api_base else {}
+        return stripe.StripeClient(
+            settings.api_key,
+            base_addresses=base,  # type: ignore[arg-type]
+            max_network_retries=retries.STRIPE_PAGE_NETWORK_RETRIES,
+        )
 
     return cast(stripe.StripeClient, _cached("stripe", make))
 
@@ -112,7 +120,7 @@ def get_merchant_profiles() -> MerchantProfileCache:
 
 
 def get_page_settings() -> PageSettings:
-    settings = get_settings()
+    settings = get_settings().page
     # BUSINESS_NAME overrides; by default the pages name whom Stripe's Checkout page names.
     profile = None if settings.business_name else get_merchant_profiles().get()
     return PageSettings(
@@ -125,15 +133,15 @@ def get_page_settings() -> PageSettings:
 
 def get_airflow() -> AirflowTrigger | None:
     """The Airflow trigger client, or None when AIRFLOW_API_URL is unset (the schedule still runs)."""
-    settings = get_settings()
-    if not settings.airflow_api_url:
+    settings = get_settings().airflow
+    if not settings.api_url:
         return None
     return cast(
         AirflowTrigger,
         _cached(
             "airflow",
             lambda: AirflowTrigger(
-                settings.airflow_api_url or "", settings.airflow_api_user, settings.airflow_api_password
+                settings.api_url or "", settings.api_user, settings.api_password
             ),
         ),
     )

@@ -12,16 +12,20 @@ from stripe_netsuite.config import ConfigError, Settings, database_url, default_
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_EXAMPLE = ROOT / ".env.example"
+# Enough to name both accounts, so that the stripe and netsuite sections exist.
+ACCOUNTS = {
+    "STRIPE_API_KEY": "sk_test_1", "NETSUITE_ACCOUNT_ID": "1234567_SB1", "NETSUITE_CONSUMER_KEY": "ck",
+    "NETSUITE_CONSUMER_SECRET": "cs", "NETSUITE_TOKEN_ID": "ti", "NETSUITE_TOKEN_SECRET": "ts",
+}
 
 
 def test_empty_environment_gives_defaults(tmp_path: Path) -> None:
     settings = Settings.from_env({"CONNECTOR_HOME": str(tmp_path)})
-    assert settings.stripe_api_key is None
-    assert settings.stripe_api_base is None  # real Stripe
-    assert settings.receipts == "stripe"
-    assert settings.allow_partial_invoice_payment is False
-    assert settings.default_locale == "en_US"
-    assert dict(settings.netsuite_bank_accounts) == {}
+    assert settings.stripe is None and settings.netsuite is None  # no account named
+    assert settings.page.receipts == "stripe"
+    assert settings.page.allow_partial_invoice_payment is False
+    assert settings.page.default_locale == "en_US"
+    assert dict(settings.accounts.bank_accounts) == {}
     assert settings.database_url == f"sqlite:///{tmp_path / 'var' / 'connector.db'}"
 
 
@@ -29,9 +33,10 @@ def test_the_example_file_is_a_valid_configuration() -> None:
     env = {key: value or "" for key, value in dotenv_values(ENV_EXAMPLE).items()}
     settings = Settings.from_env(env)
     assert settings.require("STRIPE_API_KEY").startswith("sk_test_")
-    assert settings.netsuite_account_id == "1234567_SB1"
-    assert settings.brand_color == "#635bff"
-    assert settings.bank_account_for("usd") == "1"
+    assert settings.require_netsuite().account_id == "1234567_SB1"
+    assert settings.page.brand_color == "#635bff"
+    assert settings.accounts.bank_account_for("usd") == "1"
+    assert settings.accounts.ledger_settings().clearing_account("usd") == "1"
 
 
 def test_every_setting_is_documented_with_a_comment() -> None:
@@ -50,15 +55,19 @@ def test_every_setting_is_documented_with_a_comment() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "expected_attr", "expected"),
     [
-        ("STRIPE_API_BASE", "http://127.0.0.1:12111/", "stripe_api_base", "http://127.0.0.1:12111"),
-        ("RECEIPTS", "NetSuite", "receipts", "netsuite"),
-        ("BRAND_COLOR", "#AABBCC", "brand_color", "#aabbcc"),
-        ("ALLOW_PARTIAL_INVOICE_PAYMENT", "yes", "allow_partial_invoice_payment", True),
-        ("ALLOW_PARTIAL_INVOICE_PAYMENT", "0", "allow_partial_invoice_payment", False),
-        ("DEFAULT_LOCALE", "de-DE", "default_locale", "de_DE"),
-        ("STATEMENT_DESCRIPTOR_SUFFIX", "INV 2025", "statement_descriptor_suffix", "INV 2025"),
-        ("NETSUITE_FEE_ACCOUNT", " 58 ", "netsuite_fee_account", "58"),
-        ("CONNECTOR_DATABASE_URL", "postgresql://u:p@db/c", "database_url", "postgresql://u:p@db/c"),
+        ("STRIPE_API_BASE", "http://127.0.0.1:12111/", "STRIPE_API_BASE", "http://127.0.0.1:12111"),
+        ("RECEIPTS", "NetSuite", "RECEIPTS", "netsuite"),
+        ("BRAND_COLOR", "#AABBCC", "BRAND_COLOR", "#aabbcc"),
+        ("ALLOW_PARTIAL_INVOICE_PAYMENT", "yes", "ALLOW_PARTIAL_INVOICE_PAYMENT", True),
+        ("ALLOW_PARTIAL_INVOICE_PAYMENT", "0", "ALLOW_PARTIAL_INVOICE_PAYMENT", False),
+        ("DEFAULT_LOCALE", "de-DE", "DEFAULT_LOCALE", "de_DE"),
+        ("STATEMENT_DESCRIPTOR_SUFFIX", "INV 2025", "STATEMENT_DESCRIPTOR_SUFFIX", "INV 2025"),
+        ("NETSUITE_FEE_ACCOUNT", " 58 ", "NETSUITE_FEE_ACCOUNT", "58"),
+        ("STRIPE_RATE_BUDGET", "8.5", "STRIPE_RATE_BUDGET", 8.5),
+        ("STRIPE_CONNECTED_ACCOUNT_IDS", "acct_1,acct_2", "STRIPE_CONNECTED_ACCOUNT_IDS", ("acct_1", "acct_2")),  # noqa: E501
+        ("NETSUITE_CONCURRENCY_LIMIT", "15", "NETSUITE_CONCURRENCY_LIMIT", 15),
+        ("NETSUITE_TIME_ZONE", "Asia/Tokyo", "NETSUITE_TIME_ZONE", "Asia/Tokyo"),
+        ("CONNECTOR_DATABASE_URL", "postgresql://u:p@db/c", "CONNECTOR_DATABASE_URL", "postgresql://u:p@db/c"),
     ],
     ids=[
         "api-base-trailing-slash",
@@ -69,18 +78,22 @@ def test_every_setting_is_documented_with_a_comment() -> None:
         "locale-dash",
         "descriptor",
         "internal-id-trimmed",
+        "rate-budget",
+        "connected-accounts",
+        "concurrency-limit",
+        "time-zone",
         "database-url",
     ],
 )
 def test_values_are_parsed(name: str, value: str, expected_attr: str, expected: object) -> None:
-    assert getattr(Settings.from_env({name: value}), expected_attr) == expected
+    assert Settings.from_env({**ACCOUNTS, name: value}).value(expected_attr) == expected
 
 
 def test_bank_accounts_parse_to_an_immutable_mapping() -> None:
-    settings = Settings.from_env({"NETSUITE_BANK_ACCOUNTS": "usd=101, EUR = 104,"})
-    assert dict(settings.netsuite_bank_accounts) == {"USD": "101", "EUR": "104"}
+    settings = Settings.from_env({"NETSUITE_BANK_ACCOUNTS": "usd=101, EUR = 104,"}).accounts
+    assert dict(settings.bank_accounts) == {"USD": "101", "EUR": "104"}
     with pytest.raises(TypeError):
-        settings.netsuite_bank_accounts["GBP"] = "1"  # type: ignore[index]
+        settings.bank_accounts["GBP"] = "1"  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
@@ -121,15 +134,15 @@ def test_invalid_values_raise_config_error_naming_the_variable(name: str, value:
 
 def test_empty_values_count_as_unset() -> None:
     settings = Settings.from_env({"STRIPE_API_BASE": "", "BRAND_COLOR": "  ", "RECEIPTS": ""})
-    assert settings.stripe_api_base is None
-    assert settings.brand_color is None
-    assert settings.receipts == "stripe"
+    assert settings.stripe is None
+    assert settings.page.brand_color is None
+    assert settings.page.receipts == "stripe"
 
 
 def test_require_returns_values_or_names_what_is_missing() -> None:
-    settings = Settings.from_env({"STRIPE_API_KEY": "sk_test_1", "NETSUITE_ACCOUNT_ID": "123"})
+    settings = Settings.from_env({"STRIPE_API_KEY": "sk_test_1", "NETSUITE_FEE_ACCOUNT": "123"})
     assert settings.require("STRIPE_API_KEY") == "sk_test_1"
-    assert settings.require("STRIPE_API_KEY", "NETSUITE_ACCOUNT_ID") == ("sk_test_1", "123")
+    assert settings.require("STRIPE_API_KEY", "NETSUITE_FEE_ACCOUNT") == ("sk_test_1", "123")
     with pytest.raises(ConfigError, match=r"^STRIPE_WEBHOOK_SECRET, WEBAPP_SECRET_KEY: required"):
         settings.require("STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET", "WEBAPP_SECRET_KEY")
 
@@ -145,7 +158,7 @@ def test_require_unknown_name_is_a_programming_error() -> None:
 
 
 def test_bank_account_for_an_unmapped_currency_is_actionable() -> None:
-    settings = Settings.from_env({"NETSUITE_BANK_ACCOUNTS": "USD=101,EUR=104"})
+    settings = Settings.from_env({"NETSUITE_BANK_ACCOUNTS": "USD=101,EUR=104"}).accounts
     assert settings.bank_account_for("eur") == "104"
     with pytest.raises(ConfigError, match=r"no bank account for JPY payouts \(mapped: EUR, USD\); add JPY="):
         settings.bank_account_for("jpy")
@@ -177,11 +190,11 @@ def test_secrets_stay_out_of_repr() -> None:
 def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(AttributeError):
-        settings.receipts = "netsuite"  # type: ignore[misc]
+        settings.page.receipts = "netsuite"  # type: ignore[misc]
 
 
 def test_env_name_of_a_field() -> None:
-    assert Settings.env_name("stripe_api_key") == "STRIPE_API_KEY"
+    assert Settings.env_name("stripe", "api_key") == "STRIPE_API_KEY"
     assert "NETSUITE_BANK_ACCOUNTS" in Settings.env_names()
 
 
@@ -218,5 +231,5 @@ def test_webapp_link_and_proxy_settings_are_checked_at_start(name: str, value: s
 def test_link_key_ring_and_proxy_count_are_read() -> None:
     ring = "k2:0123456789abcdef0123,k1:fedcba9876543210fedc"
     settings = Settings.from_env({"PAYMENT_LINK_KEYS": ring, "WEBAPP_TRUSTED_PROXIES": "1"})
-    assert (settings.payment_link_keys, settings.webapp_trusted_proxies) == (ring, 1)
+    assert (settings.page.payment_link_keys, settings.page.webapp_trusted_proxies) == (ring, 1)
     assert ring not in repr(settings)

@@ -58,9 +58,8 @@ def test_hook_with_a_wrong_token_secret_is_refused(
 
 
 def test_missing_account_id_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from netsuite_hook import settings_from_connection
+    from stripe_netsuite.config import ConfigError
+    from stripe_netsuite.netsuite.connection import settings_from_connection
 
-    from stripe_netsuite.netsuite import NetSuiteConfigError
-
-    with pytest.raises(NetSuiteConfigError, match="NETSUITE_ACCOUNT_ID"):
+    with pytest.raises(ConfigError, match=r"^NETSUITE_ACCOUNT_ID: required"):
         settings_from_connection("http://127.0.0.1:1/services/rest", "t", "s", {"consumer_key": "k"})

@@ -1,4 +1,5 @@
-"""NetSuiteSettings.from_env: defaults, the derived base URL, and errors that name the variable."""
+"""NetSuiteSettings.from_env (Settings' netsuite section): defaults, the derived base URL, errors naming
+the variable."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stripe_netsuite.netsuite import NetSuiteConfigError, NetSuiteSettings
+from stripe_netsuite.config import ConfigError
+from stripe_netsuite.netsuite import NetSuiteSettings
 from stripe_netsuite.netsuite.settings import default_base_url
 
 TBA_ENV = {
@@ -47,7 +49,7 @@ def test_default_base_url_from_account_id(account: str, host: str) -> None:
 @pytest.mark.parametrize("missing", sorted(TBA_ENV), ids=sorted(TBA_ENV))
 def test_missing_variable_is_named(missing: str) -> None:
     env = {name: value for name, value in TBA_ENV.items() if name != missing}
-    with pytest.raises(NetSuiteConfigError, match=f"^{missing} is not set"):
+    with pytest.raises(ConfigError, match=f"^{missing}: required"):
         NetSuiteSettings.from_env(env)
 
 
@@ -57,7 +59,7 @@ def test_missing_variable_is_named(missing: str) -> None:
     ids=["limit-not-number", "limit-zero", "base-url-scheme"],
 )
 def test_invalid_variable_is_named(name: str, value: str) -> None:
-    with pytest.raises(NetSuiteConfigError, match=f"^{name} must"):
+    with pytest.raises(ConfigError, match=f"^{name}: (must|expected)"):
         NetSuiteSettings.from_env({**TBA_ENV, name: value})
 
 
@@ -84,14 +86,15 @@ def test_oauth2_wins_when_both_are_configured(tmp_path: Path) -> None:
 
 def test_partial_oauth2_names_the_missing_variable(tmp_path: Path) -> None:
     env = {**TBA_ENV, "NETSUITE_OAUTH2_CLIENT_ID": "cid"}
-    with pytest.raises(NetSuiteConfigError, match=r"^NETSUITE_OAUTH2_CERTIFICATE_ID is not set"):
+    missing = "NETSUITE_OAUTH2_CERTIFICATE_ID, NETSUITE_OAUTH2_PRIVATE_KEY_FILE"
+    with pytest.raises(ConfigError, match=rf"^{missing}: required"):
         NetSuiteSettings.from_env(env)
 
 
 def test_unreadable_key_file_is_named(tmp_path: Path) -> None:
     env = {**TBA_ENV, "NETSUITE_OAUTH2_CLIENT_ID": "cid", "NETSUITE_OAUTH2_CERTIFICATE_ID": "kid",
            "NETSUITE_OAUTH2_PRIVATE_KEY_FILE": str(tmp_path / "absent.pem")}
-    with pytest.raises(NetSuiteConfigError, match=r"^NETSUITE_OAUTH2_PRIVATE_KEY_FILE: cannot read"):
+    with pytest.raises(ConfigError, match=r"^NETSUITE_OAUTH2_PRIVATE_KEY_FILE: cannot read"):
         NetSuiteSettings.from_env(env)
 
 

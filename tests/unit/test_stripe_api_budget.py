@@ -9,6 +9,7 @@ import stripe
 
 from stripe_netsuite.stripe_api.budget import Backoff, TokenBucket
 from stripe_netsuite.stripe_api.client import RequestCounter, StripeSettings, make_client, transport_of
+from stripe_netsuite.stripe_api.connection import settings_from_connection
 
 
 class FakeClock:
@@ -109,7 +110,7 @@ def test_client_factory_uses_base_address_retries_and_the_budgeted_transport() -
 def test_settings_from_connection_extras(
     extra: dict[str, object], accounts: tuple[str, ...], budget: float
 ) -> None:
-    settings = StripeSettings.from_mapping("sk_test_x", extra)
+    settings = settings_from_connection("sk_test_x", extra)
     assert settings.accounts == accounts
     assert settings.rate_budget == budget
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from stripe_netsuite.config.fields import read_extras
+from stripe_netsuite.config.sections import NetSuiteSettings
 
 CONN_TYPE = "netsuite"
 DEFAULT_CONN_ID = "netsuite_default"
@@ -19,6 +23,9 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "concurrency_limit": {"label": "Account concurrency limit", "schema": {"type": ["integer", "null"]}},
     "oauth2_client_id": {"label": "OAuth 2.0 client id", "schema": {"type": ["string", "null"]}},
     "oauth2_certificate_id": {"label": "OAuth 2.0 certificate id", "schema": {"type": ["string", "null"]}},
+    "oauth2_algorithm": {
+        "label": "OAuth 2.0 algorithm (default PS256)", "schema": {"type": ["string", "null"]},
+    },
     "oauth2_private_key": {
         "label": "OAuth 2.0 private key (PEM)", "schema": {"type": ["string", "null"], "format": "password"},
     },
@@ -28,6 +35,26 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "relabeling": {"host": "REST base URL", "login": "Token ID", "password": "Token secret"},
     "placeholders": {"host": "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest"},
 }
+
+
+def settings_from_connection(
+    host: str | None,
+    login: str | None,
+    password: str | None,
+    extra: Mapping[str, Any],
+    conn_id: str = DEFAULT_CONN_ID,
+) -> NetSuiteSettings:
+    """The netsuite section from a connection: host = REST base URL, login/password = TBA token id/secret.
+
+    Each value passes the validator of its NETSUITE_* variable (ConfigError names the connection's field);
+    the OAuth 2.0 key is the PEM itself here, where the environment names a file.
+    """
+    fields = {**extra, "host": host, "login": login, "password": password}
+    values = read_extras(NetSuiteSettings, fields, conn_id)
+    pem = str(extra.get("oauth2_private_key") or "").strip()
+    if pem:
+        values["private_key_pem"] = pem.encode()
+    return NetSuiteSettings(**values)
 
 
 def connection_type() -> dict[str, Any]:

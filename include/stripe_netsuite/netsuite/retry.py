@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
+from stripe_netsuite import retries
 from stripe_netsuite.netsuite.errors import (
     NetSuiteAuthError,
     NetSuiteConnectionError,
@@ -16,9 +17,13 @@ from stripe_netsuite.netsuite.errors import (
     NetSuiteServerError,
 )
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryPolicy", "parse_retry_after", "policy_for"]
 
-MAX_RETRY_AFTER = 120.0  # a broken proxy's "Retry-After: 86400" must not park a worker for a day
+MAX_RETRY_AFTER = retries.NETSUITE_MAX_RETRY_AFTER
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up per call, so a test can stand in for the clock
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -39,14 +44,14 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 @dataclass
 class RetryPolicy:
-    """Exponential backoff with full jitter: wait uniform(0, min(cap, base * 2**retry))."""
+    """The one retry layer of NetSuite calls (numbers: retries.NETSUITE): exponential backoff with full
+    jitter, wait uniform(0, min(cap, base * 2**retry)), or the server's Retry-After."""
 
-    max_retries: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    # NetSuite sometimes answers a burst with INVALID_LOGIN; a truly bad login fails again: once is enough.
-    max_auth_retries: int = 1
-    sleep: Callable[[float], None] = time.sleep
+    max_retries: int = retries.NETSUITE.max_retries
+    base_delay: float = retries.NETSUITE.base_delay
+    max_delay: float = retries.NETSUITE.max_delay
+    max_auth_retries: int = retries.NETSUITE_AUTH_RETRIES
+    sleep: Callable[[float], None] = field(default=lambda seconds: _sleep(seconds))
     random: Callable[[float, float], float] = field(default=random.uniform)
 
     def should_retry(self, error: NetSuiteError, retries: int, auth_retries: int, replayable: bool) -> bool:
@@ -71,3 +76,10 @@ class RetryPolicy:
             return retry_after
         ceiling = min(self.max_delay, self.base_delay * 2**retries)
         return self.random(0.0, ceiling)
+
+
+def policy_for(schedule: retries.BackoffSchedule) -> RetryPolicy:
+    """A RetryPolicy following a schedule of stripe_netsuite.retries (e.g. retries.NETSUITE_PAGE)."""
+    return RetryPolicy(
+        max_retries=schedule.max_retries, base_delay=schedule.base_delay, max_delay=schedule.max_delay
+    )

@@ -1,4 +1,4 @@
-"""Client-side rate budget (a token bucket) and jittered exponential backoff for Stripe calls."""
+"""Client-side rate budget (a token bucket) and the jittered exponential backoff of Stripe reads."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import TypeVar
 
 import stripe
 
-T = TypeVar("T")
+from stripe_netsuite import retries
+from stripe_netsuite.config.sections import DEFAULT_RATE_BUDGET
 
-# Stripe's test mode allows 25 operations/s and live mode 100; 20 leaves room for the webapp and webhooks.
-DEFAULT_RATE_BUDGET = 20.0
+__all__ = ["DEFAULT_RATE_BUDGET", "Backoff", "TokenBucket"]
+
+T = TypeVar("T")
 
 
 class TokenBucket:
@@ -54,14 +56,26 @@ class TokenBucket:
             self._sleep(wait)
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up per call, so a test can stand in for the clock
+
+
+def _transient(error: stripe.StripeError) -> bool:
+    """429, 409 (a lock timeout), 5xx and lost connections: failures a later identical read may not meet."""
+    if isinstance(error, stripe.RateLimitError | stripe.APIConnectionError):
+        return True
+    status = error.http_status or 0
+    return status == 409 or status >= 500
+
+
 @dataclass
 class Backoff:
-    """Retries on 429 and connection errors, which stripe-python's own retries leave (429) or exhaust."""
+    """The one retry layer of transient Stripe failures on reads (retries.STRIPE; stripe-python's are off)."""
 
-    attempts: int = 6
-    base: float = 0.5
-    cap: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
+    attempts: int = retries.STRIPE.attempts
+    base: float = retries.STRIPE.base_delay
+    cap: float = retries.STRIPE.max_delay
+    sleep: Callable[[float], None] = field(default=lambda seconds: _sleep(seconds))
     rng: random.Random = field(default_factory=random.Random)
     retried: int = 0
 
@@ -70,12 +84,12 @@ class Backoff:
         return self.rng.uniform(0, min(self.cap, self.base * 2**attempt))
 
     def call(self, fn: Callable[[], T]) -> T:
-        """`fn()`, retried with backoff on RateLimitError and APIConnectionError; other errors propagate."""
+        """`fn()`, retried with backoff on transient failures (see _transient); other errors propagate."""
         for attempt in range(self.attempts):
             try:
                 return fn()
-            except (stripe.RateLimitError, stripe.APIConnectionError):
-                if attempt == self.attempts - 1:
+            except stripe.StripeError as error:
+                if not _transient(error) or attempt == self.attempts - 1:
                     raise
                 self.retried += 1
                 self.sleep(self.delay(attempt))

@@ -8,46 +8,12 @@ from typing import Any
 
 import stripe
 
-from stripe_netsuite.stripe_api.budget import DEFAULT_RATE_BUDGET, TokenBucket
+from stripe_netsuite.config.sections import StripeSettings
+from stripe_netsuite.stripe_api.budget import TokenBucket
 
-DEFAULT_MAX_NETWORK_RETRIES = 3
+__all__ = ["BudgetedRequestsClient", "RequestCounter", "StripeSettings", "make_client", "transport_of"]
+
 REQUEST_TIMEOUT_SECONDS = 80.0
-
-
-@dataclass(frozen=True)
-class StripeSettings:
-    """What a Stripe client needs; built from the `stripe_default` connection or STRIPE_* variables."""
-
-    api_key: str
-    api_base: str | None = None  # None = api.stripe.com
-    connected_account_ids: tuple[str, ...] = ()
-    rate_budget: float = DEFAULT_RATE_BUDGET
-    max_network_retries: int = DEFAULT_MAX_NETWORK_RETRIES
-
-    def __post_init__(self) -> None:
-        if not self.api_key:
-            raise ValueError("Stripe secret key missing: set the connection's password or STRIPE_API_KEY")
-        if self.rate_budget <= 0:
-            raise ValueError("rate_budget must be > 0 operations per second")
-
-    @property
-    def accounts(self) -> tuple[str, ...]:
-        """The platform ('') followed by every connected account to extract."""
-        return ("", *self.connected_account_ids)
-
-    @classmethod
-    def from_mapping(cls, api_key: str, extra: Mapping[str, Any]) -> StripeSettings:
-        """Settings from a secret key and a connection's extras (api_base, connected_account_ids, ...)."""
-        accounts = extra.get("connected_account_ids") or ()
-        if isinstance(accounts, str):  # a comma-separated list typed into the connection form
-            accounts = [part.strip() for part in accounts.split(",")]
-        return cls(
-            api_key=api_key,
-            api_base=(str(extra["api_base"]).rstrip("/") if extra.get("api_base") else None),
-            connected_account_ids=tuple(str(account) for account in accounts if account),
-            rate_budget=float(extra.get("rate_budget") or DEFAULT_RATE_BUDGET),
-            max_network_retries=int(extra.get("max_network_retries") or DEFAULT_MAX_NETWORK_RETRIES),
-        )
 
 
 @dataclass
@@ -87,7 +53,11 @@ def make_client(
     bucket: TokenBucket | None = None,
     counter: RequestCounter | None = None,
 ) -> stripe.StripeClient:
-    """A StripeClient for `settings`; pass a shared bucket to budget several clients together."""
+    """A StripeClient for `settings`; pass a shared bucket to budget several clients together.
+
+    stripe-python retries `settings.max_network_retries` times (0 by default: stripe_netsuite.retries makes
+    the client layer's Backoff the one retry layer of reads, so each retry is counted and budgeted once).
+    """
     transport = BudgetedRequestsClient(
         bucket or TokenBucket(settings.rate_budget), counter if counter is not None else RequestCounter()
     )

@@ -7,11 +7,13 @@ here, so the `apache_airflow_provider` entry point loads without Airflow or the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from stripe_netsuite import retries
+from stripe_netsuite.config.fields import read_extras
+from stripe_netsuite.config.sections import DEFAULT_RATE_BUDGET, StripeSettings
 from stripe_netsuite.netsuite import connection as netsuite_connection
-from stripe_netsuite.stripe_api.budget import DEFAULT_RATE_BUDGET
-from stripe_netsuite.stripe_api.client import DEFAULT_MAX_NETWORK_RETRIES
 
 CONN_TYPE = "stripe"
 DEFAULT_CONN_ID = "stripe_default"
@@ -35,8 +37,8 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     },
     "max_network_retries": {
         "label": "Network retries",
-        "description": "stripe-python's own retries of connection errors, 409 and 5xx",
-        "schema": {"type": ["integer", "null"], "default": DEFAULT_MAX_NETWORK_RETRIES},
+        "description": "stripe-python's own retries; 0 (default): the connector's backoff is the only layer",
+        "schema": {"type": ["integer", "null"], "default": retries.STRIPE_PYTHON_RETRIES},
     },
 }
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
@@ -48,6 +50,17 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "connected_account_ids": "acct_1,acct_2",
     },
 }
+
+
+def settings_from_connection(
+    password: str | None, extra: Mapping[str, Any], conn_id: str = DEFAULT_CONN_ID
+) -> StripeSettings:
+    """The stripe section from a connection: password = secret key, extras as in CONN_FIELDS.
+
+    Each value passes the validator of its STRIPE_* variable; an invalid one raises ConfigError naming the
+    connection and field, a missing key one naming STRIPE_API_KEY and the password.
+    """
+    return StripeSettings(**read_extras(StripeSettings, {**extra, "password": password}, conn_id))
 
 
 def connection_type() -> dict[str, Any]:

@@ -1,0 +1,39 @@
+"""The connector's settings: one typed object per process, by section, from the environment or connections.
+
+    settings = Settings.from_env()               # ConfigError("NAME: reason") for a bad variable
+    settings.require_stripe().api_key            # the stripe section (or: the stripe_default connection)
+    settings.accounts.ledger_settings()          # what the ledger mappings need
+
+`parsers` holds the one validator of each variable, `sections` the fields with their variables and defaults,
+`settings` the object itself. The Airflow connection mappings are `stripe_api.connection` and
+`netsuite.connection`; the retry numbers are `stripe_netsuite.retries`.
+"""
+
+from stripe_netsuite.config.parsers import ConfigError
+from stripe_netsuite.config.sections import (
+    DEFAULT_RATE_BUDGET,
+    AccountSettings,
+    AirflowApiSettings,
+    NetSuiteSettings,
+    PageConfig,
+    StateSettings,
+    StripeSettings,
+    default_base_url,
+)
+from stripe_netsuite.config.settings import Settings, database_url, default_database_url, project_root
+
+__all__ = [
+    "DEFAULT_RATE_BUDGET",
+    "AccountSettings",
+    "AirflowApiSettings",
+    "ConfigError",
+    "NetSuiteSettings",
+    "PageConfig",
+    "Settings",
+    "StateSettings",
+    "StripeSettings",
+    "database_url",
+    "default_base_url",
+    "default_database_url",
+    "project_root",
+]
