@@ -18,6 +18,7 @@ from tests.contract.stripe_shapes import FIXTURES, fixtures, invented_keys, miss
 from tests.contract.test_stripe_contract import MISSING_KEY_EXCEPTIONS, World, _raw
 
 OBJECT_TYPES = (
+    "refund",
     "payment_method",
     "mandate",
     "payment_intent",
@@ -108,6 +109,9 @@ def _build(client: stripe.StripeClient, raw: RawApi) -> World:
             )
             get("/v1/balance_transactions", {"source": charge["id"]})
         get(f"/v1/checkout/sessions/{world.ids['session']}")
+        refund = client.v1.refunds.create({"payment_intent": world.ids["ach ok"], "amount": 1_000})
+        world.add("POST /v1/refunds (ach)", _raw(refund))
+        get(f"/v1/balance_transactions/{refund.balance_transaction}")
         get("/v1/events", {"limit": 100})
 
     world.step(
@@ -150,7 +154,7 @@ def test_the_world_holds_what_debits_make(world: World) -> None:
     charges = {c["status"] for _, c in world.samples["charge"]}
     assert charges == {"pending", "succeeded", "failed"}
     types = {body["type"] for _, body in world.samples["balance_transaction"]}
-    assert {"payment", "payment_failure_refund"} <= types
+    assert {"payment", "payment_failure_refund", "payment_refund"} <= types
     events = {e["type"] for _, e in world.samples["event"]}
     assert {
         "charge.pending",

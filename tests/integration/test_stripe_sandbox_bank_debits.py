@@ -500,3 +500,18 @@ def test_hosted_page_takes_a_sepa_debit(client: stripe.StripeClient, stripe_sand
                 "success_url": "https://example.com/paid",
             }
         )
+
+
+def test_refund_of_a_settled_debit_is_a_payment_refund(
+    client: stripe.StripeClient, stripe_sandbox: RunningServer
+) -> None:
+    confirmed_at = now(stripe_sandbox)
+    intent = ach_debit(client, "000123456789", amount=8_000)
+    with pytest.raises(stripe.InvalidRequestError):  # nothing to refund while the debit is processing
+        client.v1.refunds.create(params={"payment_intent": intent.id})
+    control(stripe_sandbox, "/clock/advance", {"to": business_days_later(confirmed_at, 4)})
+    refund = client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 3_000})
+    assert refund.destination_details.type == "us_bank_account"
+    txn = client.v1.balance_transactions.retrieve(refund.balance_transaction)
+    # Stripe: `payment_refund` is the refund of a local payment method's `payment`.
+    assert (txn.type, txn.reporting_category, txn.amount) == ("payment_refund", "refund", -3_000)

@@ -67,9 +67,11 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     refund_id = ctx.new_id("re")
     # The refund leaves the balance at today's rate, not the charge's (connector-behaviour detail 5).
     conversion = money.convert(amount, charge["currency"], ctx.settlement_currency, ctx.now)
+    method = charge["payment_method_details"]["type"]
     txn = add_transaction(
         ctx,
-        kind="refund",
+        # Stripe: `refund` for card charges, `payment_refund` for local payment methods (bank debits).
+        kind="refund" if method == "card" else "payment_refund",
         reporting_category="refund",
         source=refund_id,
         amount=-conversion.amount,
@@ -96,7 +98,9 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
                 "type": "refund",
             },
             "type": "card",
-        },
+        }
+        if method == "card"
+        else {"type": method},
         "metadata": params.metadata() or {},
         "payment_intent": charge.get("payment_intent"),
         "payment_method": charge.get("payment_method"),
