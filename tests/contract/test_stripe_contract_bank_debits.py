@@ -60,6 +60,8 @@ def _build(client: stripe.StripeClient, raw: RawApi) -> World:
         world.add(f"POST /v1/payment_intents ({label}, processing)", _raw(intent))
         charge = get(f"/v1/charges/{intent.latest_charge}", {"expand[]": "balance_transaction"})
         get(f"/v1/mandates/{charge['payment_method_details'][kind]['mandate']}")
+        if kind == "us_bank_account":  # expandable there (a plain id on sepa_debit)
+            get(f"/v1/charges/{charge['id']}", {"expand[]": "payment_method_details.us_bank_account.mandate"})
         world.ids[label] = intent.id
 
     def checkout() -> None:
