@@ -26,6 +26,7 @@ from typing import Any
 from airflow.sdk import Asset, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from stripe_netsuite import retries
 from stripe_netsuite.stripe_api.resources import RESOURCES
 
 STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
@@ -39,7 +40,7 @@ EXTRACT_PARALLELISM = 4
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True},
+    default_args=retries.AIRFLOW_TASK.default_args(),  # the task layer of the retry policy (README)
     dagrun_timeout=timedelta(hours=6),
     tags=["stripe", "extract", "validation"],
     doc_md=__doc__,
