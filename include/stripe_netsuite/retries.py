@@ -51,17 +51,22 @@ class BackoffSchedule:
 
 @dataclass(frozen=True)
 class TaskRetries:
-    """Airflow's default_args for a DAG's tasks."""
+    """Airflow's default_args for a DAG's tasks.
+
+    Airflow 3's `retry_exponential_backoff` is a multiplier, not a switch: `True` counts as 1.0, a constant
+    delay. Airflow waits retry_delay * multiplier**(try - 1), plus a deterministic jitter of up to as
+    much again.
+    """
 
     retries: int
     retry_delay: timedelta
-    exponential: bool
+    multiplier: float
 
     def default_args(self) -> dict[str, object]:
         return {
             "retries": self.retries,
             "retry_delay": self.retry_delay,
-            "retry_exponential_backoff": self.exponential,
+            "retry_exponential_backoff": self.multiplier,
         }
 
 
@@ -79,5 +84,5 @@ NETSUITE_MAX_RETRY_AFTER = 120.0  # a proxy's "Retry-After: 86400" must not park
 # NetSuite from the pages: a person is waiting, so one retry within a second.
 NETSUITE_PAGE = BackoffSchedule(max_retries=1, base_delay=0.3, max_delay=1.0)
 
-# Airflow: 3 tries of a task, 1 then 2 minutes apart; each try repeats the layers above.
-AIRFLOW_TASK = TaskRetries(retries=2, retry_delay=timedelta(minutes=1), exponential=True)
+# Airflow: 3 tries of a task, about 1-2 then 2-4 minutes apart; each try repeats the layers above.
+AIRFLOW_TASK = TaskRetries(retries=2, retry_delay=timedelta(minutes=1), multiplier=2.0)

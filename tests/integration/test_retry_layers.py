@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from stripe_netsuite.stripe_api import budget as stripe_budget
 from tests.conftest import STRIPE_TEST_KEY
 from tests.servers import RunningServer
 
+ROOT = Path(__file__).resolve().parents[2]
 CALM_STRIPE = {"fault_rate": 0.0, "fault_kinds": ["500"], "latency_ms": 0, "fault_seed": None}
 CALM_NETSUITE = {"fault_rate": 0.0, "fault_kinds": ["500"], "fault_phase": "before", "latency_ms": 0,
                  "jitter_ms": 0, "fault_seed": None}  # fmt: skip
@@ -207,8 +209,27 @@ def test_netsuite_create_after_a_5xx_is_not_replayed(
 
 
 def test_the_airflow_task_layer_is_the_policys() -> None:
-    """The DAG's default_args are retries.AIRFLOW_TASK: 3 tries of a task in all, waits from 1 minute."""
-    args = retries.AIRFLOW_TASK.default_args()
-    assert (args["retries"], args["retry_exponential_backoff"]) == (2, True)
+    """Every task of stripe_sync retries as retries.AIRFLOW_TASK says: 3 tries, exponential waits.
+
+    Airflow 3 reads retry_exponential_backoff as a multiplier; the `True` the DAG once set meant 1.0, i.e. a
+    constant one-minute delay that nobody chose.
+    """
+    import importlib.util
+    import os
+    import tempfile
+
+    os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+    from airflow.sdk import DAG
+
+    path = ROOT / "dags" / "stripe_sync.py"
+    spec = importlib.util.spec_from_file_location("stripe_sync_dag_for_retries", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (dag,) = [value for value in vars(module).values() if isinstance(value, DAG)]
+    for task in dag.tasks:
+        assert task.retries == retries.AIRFLOW_TASK.retries == 2, task.task_id
+        assert task.retry_delay == retries.AIRFLOW_TASK.retry_delay, task.task_id
+        assert task.retry_exponential_backoff == 2.0, task.task_id
     # One task try repeats the client layers: the worst case is written down, not discovered.
     assert (1 + retries.AIRFLOW_TASK.retries) * retries.STRIPE.attempts == 18
