@@ -47,8 +47,8 @@ def _origin(url: str | None) -> str | None:
 def _content_security_policy(app: Flask) -> str:
     settings = app.config["SETTINGS"]
     # The pay form answers with a redirect to Checkout; Chrome applies form-action to that redirect too.
-    checkout = _origin(settings.stripe_api_base) or "https://checkout.stripe.com"
-    images = " ".join(filter(None, ["'self'", _origin(settings.brand_logo_url)]))
+    checkout = _origin(settings.stripe.api_base if settings.stripe else None) or "https://checkout.stripe.com"
+    images = " ".join(filter(None, ["'self'", _origin(settings.page.brand_logo_url)]))
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
         f"img-src {images}; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -69,7 +69,7 @@ def security_headers(app: Flask) -> dict[str, str]:
         # The page is opened from e-mails and PDFs: no opener may keep a handle on the payment window.
         "Cross-Origin-Opener-Policy": "same-origin",
     }
-    if urlsplit(str(app.config["SETTINGS"].payment_link_base_url)).scheme == "https":
+    if urlsplit(str(app.config["SETTINGS"].page.payment_link_base_url)).scheme == "https":
         # Only when the public URL is https: HSTS over plain http would be ignored, or lock out a test host.
         headers["Strict-Transport-Security"] = "max-age=31536000"
     return headers
