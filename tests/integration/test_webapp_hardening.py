@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import itsdangerous
 import pytest
 import requests
 import stripe
@@ -73,6 +74,76 @@ def test_hsts_when_the_public_url_is_https(make_app: Any) -> None:
     client = app.test_client()
     for path in (page_path(app, "customer", "102"), "/pay/i/not-a-link"):
         assert client.get(path).headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+# --- CSRF (Flask-WTF) -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", [None, "forged"], ids=["missing", "forged"])
+def test_a_refused_form_is_the_apps_400_page_with_its_headers(make_app: Any, token: str | None) -> None:
+    app = make_app()
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    open_form(client, path)
+    response = client.post(path, data={"amount": "10.00"} | ({"csrf_token": token} if token else {}))
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert state_counts(app) == (0, 0)
+
+
+def test_an_https_form_posted_without_a_referer_pays(make_app: Any) -> None:
+    # Our pages send Referrer-Policy: no-referrer, so browsers post the form with no Referer; a Referer check
+    # on https (Flask-WTF's default WTF_CSRF_SSL_STRICT) would refuse every real payment.
+    app = make_app(PAYMENT_LINK_BASE_URL="https://pay.example.com")
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    page = client.get(path, base_url="https://pay.example.com")
+    assert page.status_code == 200
+    response = client.post(
+        path, base_url="https://pay.example.com", headers={"Origin": "null"},
+        data={"csrf_token": csrf_of(page.get_data(as_text=True)), "amount": "10.00"},
+    )
+    assert response.status_code == 303
+    assert state_counts(app)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        ("https://evil.example", 400),
+        ("http://localhost.evil.example", 400),
+        ("null", 303),
+        ("http://localhost", 303),
+    ],
+    ids=["other-site", "lookalike", "hidden-origin", "same-origin"],
+)
+def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token(
+    make_app: Any, origin: str, status: int
+) -> None:
+    app = make_app()  # PAYMENT_LINK_BASE_URL=http://localhost, as the test client's host
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    csrf = open_form(client, path)
+    response = client.post(path, headers={"Origin": origin}, data={"csrf_token": csrf, "amount": "10.00"})
+    assert response.status_code == status
+    assert state_counts(app)[0] == (1 if status == 303 else 0)
+
+
+def test_a_form_token_outlives_the_hour_within_the_browser_session(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As before Flask-WTF: a customer who leaves the page open over lunch can still pay (no 1-hour limit).
+    app = make_app()
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    csrf = open_form(client, path)
+    signed_at = itsdangerous.TimestampSigner.get_timestamp
+    monkeypatch.setattr(
+        itsdangerous.TimestampSigner, "get_timestamp", lambda self: signed_at(self) + 3 * 3600
+    )
+    assert client.post(path, data={"csrf_token": csrf, "amount": "10.00"}).status_code == 303
 
 
 # --- rate limits ----------------------------------------------------------------------------------------
