@@ -25,7 +25,8 @@ from stripe_netsuite.store.stripe_objects import STRIPE_MODELS
 from stripe_netsuite.stripe_api.upsert import store_page
 from stripe_netsuite.validation import validate_pending
 from stripe_netsuite.validation.checkpoint import Validator
-from stripe_netsuite.validation.rules import RULES, Rule, at_most, row_from_raw, rules_for
+from stripe_netsuite.validation.checks import Rule, at_most
+from stripe_netsuite.validation.rules import RULES, row_from_raw, rules_for
 from stripe_netsuite.validation.suites import build_suite, expectation_for
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

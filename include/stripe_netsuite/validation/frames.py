@@ -10,7 +10,8 @@ from sqlalchemy import and_, func, not_, select
 from sqlalchemy.orm import Session
 
 from stripe_netsuite.store.stripe_objects import BalanceTransaction, Charge, Refund, StripeObject
-from stripe_netsuite.validation.rules import REFUND_COUNTED_STATUSES, RULES, Related, row_from_raw
+from stripe_netsuite.validation.checks import Related
+from stripe_netsuite.validation.rules import REFUND_COUNTED_STATUSES, RULES, row_from_raw
 
 CHUNK = 500  # ids per IN (...) clause: well under every database's bound-parameter limit
 T = TypeVar("T")

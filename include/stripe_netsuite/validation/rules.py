@@ -2,9 +2,10 @@
 
 As a dlt resource declares its own load behaviour, each entry of RULES declares all that validation does
 for its type: the amount fields, the statuses, the metadata contract fields (stripe_netsuite.stripe_metadata),
-the columns derived from the raw JSON, the facts read from related rows, and the type's own checks. The
-Great Expectations suites (suites.py) and the frames they run on (frames.py) are generated from it; neither
-names an object type. Pure data and functions: no Great Expectations or database import.
+the columns derived from the raw JSON, the facts read from related rows, and the type's own checks (in the
+vocabulary of checks.py). The Great Expectations suites (suites.py) and the frames they run on (frames.py)
+are generated from it; neither names an object type. Pure data and functions: no Great Expectations or
+database import.
 
 A rule's reason is what finance reads in the quarantine report: a template filled from the failing row's
 values (`{amount}`, `{status!r}`). Amounts are integers in minor units, as Stripe sends them.
@@ -12,7 +13,6 @@ values (`{amount}`, `{status!r}`). Amounts are integers in minor units, as Strip
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,90 +21,25 @@ from typing import Any
 from stripe_netsuite import stripe_metadata as meta
 from stripe_netsuite.money import STRIPE_CURRENCIES
 from stripe_netsuite.stripe_ids import expandable_id
+from stripe_netsuite.validation.checks import (
+    Check,
+    Related,
+    Rule,
+    When,
+    at_least,
+    at_most,
+    equal,
+    in_set,
+    not_in_set,
+    not_less_than,
+    not_null,
+    null,
+)
 
 CURRENCIES: frozenset[str] = frozenset(code.lower() for code in STRIPE_CURRENCIES)
 STRIPE_ID = re.compile(r"^[a-z]+_[A-Za-z0-9_]+$")
 
 Raw = Mapping[str, Any]
-
-
-class Check(enum.Enum):
-    """What a rule expects of its column(s); suites.py turns each into a Great Expectations expectation."""
-
-    NOT_NULL = enum.auto()
-    NULL = enum.auto()
-    IN_SET = enum.auto()
-    NOT_IN_SET = enum.auto()
-    MATCHES = enum.auto()
-    UNIQUE = enum.auto()  # the columns together, within the batch
-    BETWEEN = enum.auto()
-    EQUAL = enum.auto()  # column A == column B where both are present
-    NOT_LESS_THAN = enum.auto()  # column A >= column B where both are present
-
-
-@dataclass(frozen=True)
-class When:
-    """A rule applies only to rows whose `column` holds one of `values`."""
-
-    column: str
-    values: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One check on a batch's rows, with the reason a failing row is quarantined."""
-
-    check: Check
-    columns: tuple[str, ...]
-    reason: str
-    options: Mapping[str, Any] = field(default_factory=dict)  # value_set, min_value, max_value, regex
-    when: When | None = None
-
-    @property
-    def reads(self) -> tuple[str, ...]:
-        """Every column the rule looks at, its condition's included."""
-        return self.columns + ((self.when.column,) if self.when else ())
-
-
-def not_null(column: str, reason: str) -> Rule:
-    return Rule(Check.NOT_NULL, (column,), reason)
-
-
-def null(column: str, reason: str) -> Rule:
-    return Rule(Check.NULL, (column,), reason)
-
-
-def in_set(column: str, values: Any, reason: str) -> Rule:
-    return Rule(Check.IN_SET, (column,), reason, {"value_set": list(values)})
-
-
-def not_in_set(column: str, values: Any, reason: str) -> Rule:
-    return Rule(Check.NOT_IN_SET, (column,), reason, {"value_set": list(values)})
-
-
-def at_least(column: str, minimum: int, reason: str, when: When | None = None) -> Rule:
-    return Rule(Check.BETWEEN, (column,), reason, {"min_value": minimum}, when)
-
-
-def at_most(column: str, maximum: int, reason: str, when: When | None = None) -> Rule:
-    return Rule(Check.BETWEEN, (column,), reason, {"max_value": maximum}, when)
-
-
-def equal(column_a: str, column_b: str, reason: str) -> Rule:
-    return Rule(Check.EQUAL, (column_a, column_b), reason)
-
-
-def not_less_than(column_a: str, column_b: str, reason: str) -> Rule:
-    return Rule(Check.NOT_LESS_THAN, (column_a, column_b), reason)
-
-
-class Related(enum.Enum):
-    """Facts from other rows of the state DB, added to the batch by frames.py; the value names the columns."""
-
-    # charge_amount: the refunded charge's amount; charge_refunded_total: its refunds counted below.
-    CHARGE_REFUNDS = ("charge_amount", "charge_refunded_total")
-    # itemised_net: a paid automatic payout's balance transactions' nets summed (its own debit excluded).
-    PAYOUT_ITEMS = ("itemised_net",)
 
 
 # The refunds that take money back from a charge: all but the failed and the canceled.

@@ -11,7 +11,8 @@ from typing import Any
 import great_expectations as gx
 from great_expectations.expectations import Expectation
 
-from stripe_netsuite.validation.rules import Check, Rule, When, rules_for
+from stripe_netsuite.validation.checks import Check, Rule, When
+from stripe_netsuite.validation.rules import rules_for
 
 ex = gx.expectations
 
