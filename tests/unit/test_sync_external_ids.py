@@ -71,7 +71,8 @@ def test_records_of_one_stripe_object_never_share_an_external_id() -> None:
     [
         pytest.param("customerPayment", "PYMT-manual-1", id="someone-elses"),
         pytest.param("creditMemo", "re_1", id="credit-memo-without-prefix"),
-        pytest.param("deposit", "po_1", id="not-a-ledger-type"),
+        pytest.param("invoice", "in_1", id="not-a-ledger-type"),
+        pytest.param("journalEntry", "po_1", id="reversal-without-prefix"),
     ],
 )
 def test_external_ids_the_ledger_did_not_make_are_not_parsed(record_type: str, value: str) -> None:

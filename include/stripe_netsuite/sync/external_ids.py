@@ -23,6 +23,8 @@ class LedgerRecord(Enum):
     REFUND = ("customerRefund", "")  # refund re_... / pyr_..., or a dispute's withdrawal dp_...
     CREDIT_MEMO = ("creditMemo", "cm-")  # the credit memo a refund or dispute puts on the invoice
     FAILED_PAYMENT_REFUND = ("customerRefund", "fail-")  # a bank debit that failed: keyed by its charge
+    DEPOSIT = ("deposit", "")  # an automatic payout po_...
+    DEPOSIT_REVERSAL = ("journalEntry", "rev-")  # takes back the deposit of a payout that failed
 
     def __init__(self, record_type: str, prefix: str) -> None:
         self.record_type = record_type
