@@ -16,6 +16,9 @@ Keys (values are strings, as Stripe stores metadata):
   - none (a payment on account): no invoice key at all.
   - read only, for objects written before this contract: `netsuite_invoice_id` = "1026,1027".
 - `netsuite_credit_memo_id` (refunds): the credit memo's internal id, written back by the loader.
+- Written back by the loader (stripe_netsuite.sync.load_stripe) once NetSuite holds the record:
+  `netsuite_customer_payment_id` (charges), `netsuite_customer_refund_id` (refunds and disputes; a dispute's
+  credit memo goes in `netsuite_credit_memo_id` too).
 
 Stripe's limits (API reference, "Metadata"): at most 50 keys, key names up to 40 characters, values up to
 500 characters. With 10-digit ids a part holds 45 invoices, so one payment can name about 2,000 invoices.
@@ -33,6 +36,8 @@ NETSUITE_INVOICE_ID = "netsuite_invoice_id"
 NETSUITE_INVOICE_COUNT = "netsuite_invoice_count"
 NETSUITE_INVOICE_IDS = "netsuite_invoice_ids"
 NETSUITE_CREDIT_MEMO_ID = "netsuite_credit_memo_id"
+NETSUITE_CUSTOMER_PAYMENT_ID = "netsuite_customer_payment_id"
+NETSUITE_CUSTOMER_REFUND_ID = "netsuite_customer_refund_id"
 PAYMENT_ATTEMPT_ID = "payment_attempt_id"
 
 MAX_KEYS = 50

@@ -1,0 +1,108 @@
+"""`python -m stripe_netsuite.sync`: load payments into NetSuite, show sync status, replay a Stripe object.
+
+    python -m stripe_netsuite.sync payments [--since 2026-10-01] [--ids ch_1 re_2]
+    python -m stripe_netsuite.sync status [STRIPE_ID]
+    python -m stripe_netsuite.sync replay STRIPE_ID
+
+The same library functions the netsuite_payments DAG's tasks call, configured from the environment
+(.env.example): STRIPE_*, NETSUITE_* and the ledger's NETSUITE_* account settings, CONNECTOR_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime, time
+
+from stripe_netsuite.config import ConfigError, Settings
+
+
+def _since(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--since must be a date like 2026-10-01, got {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m stripe_netsuite.sync",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    payments = commands.add_parser("payments", help="load ready Stripe payments, refunds and disputes")
+    payments.add_argument("--since", type=_since, help="only objects created on or after this UTC date")
+    payments.add_argument(
+        "--ids",
+        nargs="+",
+        metavar="STRIPE_ID",
+        help="fetch just these objects from Stripe, validate and load them",
+    )
+    status = commands.add_parser("status", help="sync records of a Stripe id, or counts by status")
+    status.add_argument("stripe_id", nargs="?")
+    replay = commands.add_parser("replay", help="retry a failed Stripe object after fixing its cause")
+    replay.add_argument("stripe_id")
+    return parser
+
+
+def _load(settings: Settings, run_id: str, since: datetime | None, ids: list[str] | None) -> int:
+    from stripe_netsuite.netsuite import NetSuiteClient
+    from stripe_netsuite.store import get_engine, migrate
+    from stripe_netsuite.stripe_api.client import make_client
+    from stripe_netsuite.sync.load_run import LoadRetryError, fetch_requested, run_load, stripe_ids_from
+
+    ledger = settings.accounts.ledger_settings()
+    stripe_client = make_client(settings.require_stripe())
+    migrate()
+    engine, now = get_engine(), datetime.now(UTC)
+    with NetSuiteClient(settings.require_netsuite()) as netsuite:
+        wanted = (
+            fetch_requested(stripe_client, engine, stripe_ids_from(ids), run_id=run_id, now=now)
+            if ids
+            else None
+        )
+        try:
+            summary = run_load(
+                engine,
+                netsuite,
+                stripe_client,
+                ledger,
+                run_id=run_id,
+                now=now,
+                since=since,
+                stripe_ids=wanted,
+            )
+        except LoadRetryError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    print(summary["note"])
+    return 2 if summary["failed"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        if args.command == "payments":
+            return _load(settings, run_id, args.since, args.ids)
+        from stripe_netsuite.store import get_engine, migrate
+        from stripe_netsuite.sync.load_run import replay, sync_status
+
+        migrate()
+        if args.command == "status":
+            for row in sync_status(get_engine(), args.stripe_id):
+                print(json.dumps(row, ensure_ascii=False))
+            return 0
+        count = replay(get_engine(), args.stripe_id)
+        print(f"{args.stripe_id}: {count} record(s) reset; loading it again")
+        return _load(settings, run_id + "_replay", None, [args.stripe_id])
+    except (ConfigError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,403 @@
+"""Loading: ready Stripe rows -> NetSuite customer payments, credit memos and customer refunds, exactly once.
+
+    result = load_payments(engine, netsuite, stripe_client, settings, run_id="manual")
+
+Every write is an upsert by the external id derived from the Stripe id (or an update by internal id), so a
+re-run after any crash changes nothing that is right. Chains of writes (one charge: payment, then its
+reversals in Stripe's order) run concurrently up to the account's NetSuite concurrency limit; the client's
+limiter keeps requests under it whatever the thread count. A record NetSuite refuses for good (a 4xx, or a
+mapping error) is marked failed with the reason and the rest go on; a record that ran out of retries (5xx,
+429, lost connection) stays pending and makes `LoadResult.retry` non-empty, which fails the task so that
+Airflow retries it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import stripe
+from sqlalchemy import Engine
+
+from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteError
+from stripe_netsuite.netsuite.errors import NetSuiteNotFoundError, NetSuiteUserError
+from stripe_netsuite.sync import load_store as store
+from stripe_netsuite.sync.applications import without_own_applications
+from stripe_netsuite.sync.errors import LedgerMappingError
+from stripe_netsuite.sync.external_ids import LedgerRecord, external_id
+from stripe_netsuite.sync.load_plan import Chain, Outcome, PaymentStep, ReversalStep, WriteBack
+from stripe_netsuite.sync.load_prepare import Plan, prepare
+from stripe_netsuite.sync.load_stripe import payment_metadata, reversal_metadata, write_metadata
+from stripe_netsuite.sync.payments import build_customer_payment
+from stripe_netsuite.sync.records import LedgerWrite
+from stripe_netsuite.sync.refunds import RecordedPayment, build_reversal
+from stripe_netsuite.sync.settings import LedgerSettings
+from stripe_netsuite.sync.stripe_facts import currency_of, requested_invoice_ids
+
+__all__ = ["LoadResult", "load_payments"]
+
+logger = logging.getLogger(__name__)
+SYNCED, FAILED, PENDING = "synced", "failed", "pending"
+# NetSuite refused the request itself: retrying the same request cannot help (a person must change something).
+PERMANENT = (NetSuiteUserError, NetSuiteNotFoundError)
+# Stripe refused the request itself (a closed dispute); the rest (connection, 429, 5xx) may pass later.
+STRIPE_REFUSALS = (stripe.InvalidRequestError, stripe.PermissionError)
+
+
+@dataclass
+class LoadResult:
+    """What one load run did, record by record."""
+
+    run_id: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    requests: int = 0
+
+    def having(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def retry(self) -> list[Outcome]:
+        """Records left for a retry (NetSuite or Stripe did not answer in time): the run must fail."""
+        return self.having("retry")
+
+
+class _StopChain(Exception):
+    """The chain cannot go on in this run (its outcome is already recorded)."""
+
+
+def _write(netsuite: NetSuiteClient, record: LedgerWrite) -> str:
+    if record.external_id is not None:
+        return netsuite.upsert(record.record_type, record.external_id, record.body(), replace=record.replace)
+    assert record.internal_id is not None
+    netsuite.update(record.record_type, record.internal_id, record.body(), replace=record.replace)
+    return record.internal_id
+
+
+class _Loader:
+    def __init__(
+        self,
+        engine: Engine,
+        netsuite: NetSuiteClient,
+        stripe_client: stripe.StripeClient | None,
+        settings: LedgerSettings,
+        plan: Plan,
+        run_id: str,
+    ) -> None:
+        self.engine, self.netsuite, self.stripe, self.settings = engine, netsuite, stripe_client, settings
+        self.plan, self.run_id = plan, run_id
+        self.outcomes: list[Outcome] = []
+        self.lock = threading.Lock()
+
+    def add(self, outcome: Outcome) -> None:
+        with self.lock:
+            self.outcomes.append(outcome)
+
+    def run_group(self, chains: list[Chain]) -> None:
+        for chain in chains:
+            try:
+                self.run_chain(chain)
+            except _StopChain:
+                continue
+
+    def run_chain(self, chain: Chain) -> None:
+        if chain.payment is not None:
+            self.guard(
+                chain.charge_id,
+                "payment",
+                chain.payment.external_id,
+                "customerPayment",
+                "charge",
+                lambda: self.write_payment(chain.payment),
+            )
+        for step in chain.reversals:
+            self.guard(
+                step.reversal.stripe_id,
+                step.kind,
+                step.external_id,
+                "customerRefund",
+                str(step.obj.get("object") or "refund"),
+                lambda s=step: self.write_reversal(s),
+            )
+
+    def guard(
+        self, stripe_id: str, kind: str, ext: str, record_type: str, object_type: str, work: Any
+    ) -> None:
+        """Run one step; record its outcome; stop the chain on an error (later steps depend on it)."""
+        try:
+            work()
+        except (LedgerMappingError, *PERMANENT) as error:
+            status, outcome = FAILED, FAILED
+            reason = str(error)
+        except NetSuiteError as error:
+            status, outcome, reason = PENDING, "retry", str(error)
+        except stripe.StripeError as error:  # NetSuite holds the record; only the ids' way back failed
+            self.add(Outcome(stripe_id, kind, "retry", reason=f"Stripe metadata: {error}"))
+            raise _StopChain from error
+        else:
+            return
+        logger.warning("ledger %s %s: %s", kind, stripe_id, reason)
+        store.save_sync_record(
+            self.engine,
+            stripe_id=stripe_id,
+            stripe_object_type=object_type,
+            record_type=record_type,
+            external_id=ext,
+            status=status,
+            run_id=self.run_id,
+            error=reason,
+        )
+        self.add(Outcome(stripe_id, kind, outcome, reason=reason))
+        raise _StopChain
+
+    # ------------------------------------------------------------------ payments
+
+    def write_payment(self, step: PaymentStep) -> None:
+        charge_id = str(step.charge["id"])
+        existing = self.plan.existing.get(("customerPayment", step.external_id))
+        if existing is not None and self._reversed_in_netsuite(charge_id):
+            # A refund of it is written: its original body would take back what the credit memos settle.
+            raise LedgerMappingError(
+                f"payment {existing.internal_id} of {charge_id} has refunds in NetSuite but the state DB "
+                "lost how it was first applied: record it by hand, then replay the charge"
+            )
+        own = self.plan.own_applications.get(existing.internal_id, ()) if existing else ()
+        customer = step.match.customer.id
+        requested = set(store_requested(step))
+        relevant = [i for i in self.plan.invoices.values() if i.id in requested or i.customer_id == customer]
+        before = without_own_applications(relevant, own)
+        ledger = build_customer_payment(
+            step.charge,
+            customer=step.match,
+            invoices=before,
+            currency_ids=self.plan.currency_ids,
+            settings=self.settings,
+            balance_transaction=step.balance_transaction,
+            payment_intent=step.payment_intent,
+        )
+        ids = [_write(self.netsuite, record) for record in ledger.writes()]
+        payment = ledger.payment
+        recorded = RecordedPayment(
+            ids[-1],
+            charge_id,
+            payment.customer_id,
+            currency_of(step.charge),
+            payment.currency_id,
+            payment.amount,
+            payment.applications,
+            step.match.customer.subsidiary_id,
+        )
+        store.save_sync_record(
+            self.engine,
+            stripe_id=charge_id,
+            stripe_object_type="charge",
+            record_type="customerPayment",
+            external_id=step.external_id,
+            status=SYNCED,
+            run_id=self.run_id,
+            internal_id=recorded.internal_id,
+            detail=store.payment_detail(recorded),
+        )
+        with self.lock:
+            self.plan.payments[charge_id] = recorded
+            by_id = {i.id: i for i in before}
+            for line in payment.applications:
+                invoice = by_id[line.doc_id]
+                self.plan.invoices[invoice.id] = dataclasses.replace(
+                    invoice, amount_remaining=invoice.amount_remaining - line.amount
+                )
+        note = self._write_back(
+            step.charge,
+            step.account,
+            payment_metadata(recorded.internal_id),
+            "customerPayment",
+            step.external_id,
+        )
+        reason = "; ".join(text for text in (ledger.application_error, note) if text) or None
+        self.add(
+            Outcome(
+                charge_id,
+                "payment",
+                "loaded",
+                recorded.currency,
+                recorded.amount,
+                recorded.internal_id,
+                reason,
+            )
+        )
+
+    def _reversed_in_netsuite(self, charge_id: str) -> bool:
+        ids = {
+            *self.plan.reversal_ids.get(charge_id, ()),
+            external_id(LedgerRecord.FAILED_PAYMENT_REFUND, charge_id),
+        }
+        return any(("customerRefund", ext) in self.plan.existing for ext in ids)
+
+    # ------------------------------------------------------------------ reversals
+
+    def write_reversal(self, step: ReversalStep) -> None:
+        reversal = step.reversal
+        with self.lock:
+            payment = self.plan.payments.get(reversal.charge_id)
+        if payment is None:
+            raise LedgerMappingError(f"the payment of {reversal.charge_id} is not in NetSuite yet")
+        ledger = build_reversal(
+            reversal, payment, earlier_reversed=step.earlier_reversed, settings=self.settings
+        )
+        credit_memo_id: str | None = None
+        refund_id = ""
+        for record in ledger.writes():
+            written = _write(self.netsuite, record)
+            if record is ledger.credit_memo:
+                credit_memo_id = written
+            if record is ledger.refund:
+                refund_id = written
+        detail = {"credit_memo_id": credit_memo_id, "amount": str(ledger.refund.amount)}
+        store.save_sync_record(
+            self.engine,
+            stripe_id=reversal.stripe_id,
+            stripe_object_type=str(step.obj.get("object")),
+            record_type="customerRefund",
+            external_id=step.external_id,
+            status=SYNCED,
+            run_id=self.run_id,
+            internal_id=refund_id,
+            detail=detail,
+        )
+        if ledger.payment_update is not None and ledger.credit_memo is None:
+            # A failed debit: the invoices are open again for the payments that follow.
+            with self.lock:
+                for line in payment.applications:
+                    invoice = self.plan.invoices.get(line.doc_id)
+                    if invoice is not None:
+                        self.plan.invoices[invoice.id] = dataclasses.replace(
+                            invoice, amount_remaining=invoice.amount_remaining + line.amount
+                        )
+        note = None
+        if step.kind != "failed_debit":  # the failed charge already carries its payment's id
+            note = self._write_back(
+                step.obj,
+                step.account,
+                reversal_metadata(refund_id, credit_memo_id),
+                "customerRefund",
+                step.external_id,
+            )
+        self.add(
+            Outcome(
+                reversal.stripe_id,
+                step.kind,
+                "loaded",
+                payment.currency,
+                ledger.refund.amount,
+                refund_id,
+                note,
+            )
+        )
+
+    def _write_back(
+        self, obj: dict[str, Any], account: str, values: dict[str, str], record_type: str, ext: str
+    ) -> str | None:
+        """Write the ids into the Stripe object; a note when Stripe refuses for good, raise if it may not."""
+        if self.stripe is None:
+            return None
+        note: str | None = None
+        try:
+            write_metadata(self.stripe, obj, values, account)
+        except STRIPE_REFUSALS as error:
+            # E.g. a closed dispute: the ledger is right, only the convenience copy of the ids is missing.
+            note = f"Stripe refused the NetSuite ids in its metadata: {error.user_message or error}"
+        store.save_sync_record(
+            self.engine,
+            stripe_id=str(obj["id"]),
+            stripe_object_type=str(obj.get("object")),
+            record_type=record_type,
+            external_id=ext,
+            status=SYNCED,
+            run_id=self.run_id,
+            detail={"stripe_metadata": "refused" if note else values},
+            attempted=False,
+        )
+        return note
+
+    def write_back(self, item: WriteBack) -> None:
+        """A write-back left over from an earlier run (Stripe did not answer then)."""
+        try:
+            self._write_back(item.obj, item.account, item.values, item.record_type, item.external_id)
+        except stripe.StripeError as error:
+            self.add(Outcome(str(item.obj["id"]), item.kind, "retry", reason=f"Stripe metadata: {error}"))
+
+
+def store_requested(step: PaymentStep) -> tuple[str, ...]:
+    try:
+        return requested_invoice_ids(step.charge, step.payment_intent)
+    except LedgerMappingError:
+        return ()
+
+
+def _groups(chains: list[Chain]) -> list[list[Chain]]:
+    by_customer: dict[str, list[Chain]] = {}
+    for chain in chains:
+        by_customer.setdefault(chain.customer_id, []).append(chain)
+    # Big customers first, so the longest sequential group starts at once.
+    return sorted(by_customer.values(), key=lambda group: -len(group))
+
+
+def load_payments(
+    engine: Engine,
+    netsuite: NetSuiteClient,
+    stripe_client: stripe.StripeClient | None,
+    settings: LedgerSettings,
+    *,
+    run_id: str,
+    since: datetime | None = None,
+    stripe_ids: list[str] | None = None,
+    workers: int | None = None,
+) -> LoadResult:
+    """Load every ready charge, refund and dispute not yet in NetSuite (or just `stripe_ids`)."""
+    started = netsuite.stats.requests
+    rows = store.read_ready(engine, since=since, stripe_ids=stripe_ids)
+    parents = {
+        str(r.get("charge") if isinstance(r.get("charge"), str) else (r.get("charge") or {}).get("id"))
+        for r in (*rows.refunds.values(), *rows.disputes.values())
+    }
+    charge_ids = set(rows.charges) | parents
+    reversals_of = store.read_reversals_of(engine, charge_ids)
+    all_ids = charge_ids | {str(raw.get("id")) for items in reversals_of.values() for raw, _ in items}
+    states = store.read_sync_records(engine, all_ids)
+    related = store.read_related(engine, rows.charges.values())
+    failed_charges = [cid for cid, c in rows.charges.items() if c.get("status") == "failed"]
+    failures = store.failure_transactions(engine, failed_charges)
+    plan = prepare(rows, related, reversals_of, failures, states, netsuite, settings)
+    for outcome, stripe_object, record_type, ext in plan.new_failures:
+        store.save_sync_record(
+            engine,
+            stripe_id=outcome.stripe_id,
+            stripe_object_type=stripe_object,
+            record_type=record_type,
+            external_id=ext,
+            status=FAILED,
+            run_id=run_id,
+            error=outcome.reason,
+        )
+    loader = _Loader(engine, netsuite, stripe_client, settings, plan, run_id)
+    groups = _groups(plan.chains)
+    limit = workers or netsuite.settings.concurrency_limit
+    if groups or plan.write_backs:
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(limit, len(groups))), thread_name_prefix="ledger"
+        ) as pool:
+            futures = [pool.submit(loader.run_group, group) for group in groups]
+            futures += [pool.submit(loader.write_back, item) for item in plan.write_backs]
+            for future in futures:
+                future.result()
+    result = LoadResult(run_id, [*plan.outcomes, *loader.outcomes], netsuite.stats.requests - started)
+    logger.info(
+        "ledger run %s: %s",
+        run_id,
+        {s: len(result.having(s)) for s in ("loaded", "unchanged", "failed", "blocked", "retry")},
+    )
+    return result

@@ -1,0 +1,184 @@
+"""The ledger's entry points, shared by the netsuite_payments DAG and the operator CLI (no Airflow here).
+
+- `fetch_requested`: the fast path: just these Stripe objects (and what their loading needs) fetched with
+  the extraction code and validated with the same Great Expectations suites as stripe_sync.
+- `run_load`: load, write the run report, and raise `LoadRetryError` when something retryable is left.
+- `replay`: make failed records of a Stripe id loadable again, then load just it.
+- `sync_status`: the sync records of one Stripe id, or counts by status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import stripe
+from sqlalchemy import Engine, func, select, update
+
+from stripe_netsuite.netsuite import NetSuiteClient
+from stripe_netsuite.store.engine import session_scope
+from stripe_netsuite.store.pipeline import SyncRecord
+from stripe_netsuite.stripe_api.api import StripeApi
+from stripe_netsuite.stripe_api.resources import RESOURCES
+from stripe_netsuite.stripe_api.upsert import store_page
+from stripe_netsuite.sync.load import LoadResult, load_payments
+from stripe_netsuite.sync.load_report import write_load_report
+from stripe_netsuite.sync.settings import LedgerSettings
+from stripe_netsuite.sync.stripe_facts import id_of
+
+__all__ = [
+    "DAG_ID",
+    "LoadRetryError",
+    "fetch_requested",
+    "replay",
+    "run_load",
+    "stripe_ids_from",
+    "sync_status",
+]
+
+DAG_ID = "netsuite_payments"
+# Stripe id prefix -> the resource it is fetched from.
+_RESOURCE_OF = {
+    "ch_": "charges",
+    "py_": "charges",
+    "re_": "refunds",
+    "pyr_": "refunds",
+    "dp_": "disputes",
+    "du_": "disputes",
+    "pi_": "payment_intents",
+    "cus_": "customers",
+    "txn_": "balance_transactions",
+}
+_PAYMENT_ID = "pi_"
+
+
+class LoadRetryError(RuntimeError):
+    """Records are left for a retry (NetSuite or Stripe failed past the client's retries); the run fails."""
+
+
+def stripe_ids_from(values: Iterable[Any]) -> list[str]:
+    """Stripe ids a trigger's conf names, checked (letters, digits, `_`, a known prefix)."""
+    ids: list[str] = []
+    for value in values:
+        text = str(value)
+        if not text.replace("_", "").isalnum() or not any(text.startswith(p) for p in _RESOURCE_OF):
+            raise ValueError(f"not a Stripe charge, refund, dispute or PaymentIntent id: {text[:60]!r}")
+        ids.append(text)
+    return list(dict.fromkeys(ids))
+
+
+def _resource(stripe_id: str) -> str:
+    return next(name for prefix, name in _RESOURCE_OF.items() if stripe_id.startswith(prefix))
+
+
+def _store(engine: Engine, api: StripeApi, obj: dict[str, Any], resource: str) -> None:
+    with session_scope(engine) as session:
+        store_page(session, RESOURCES[resource].model, [obj], api.account)
+
+
+def fetch_requested(
+    client: stripe.StripeClient, engine: Engine, stripe_ids: Sequence[str], *, run_id: str, now: datetime
+) -> list[str]:
+    """Fetch these objects (a PaymentIntent stands for its latest charge) and what loading them needs.
+
+    Stored as stripe_sync stores them, then validated with the same suites; returns the ids to load.
+    """
+    from stripe_netsuite.validation import docs_dir_for, validate_pending
+
+    api = StripeApi(client)
+    to_load: list[str] = []
+    seen: set[str] = set()
+
+    def fetch(stripe_id: str) -> dict[str, Any]:
+        resource = _resource(stripe_id)
+        obj = api.retrieve(RESOURCES[resource].item_path(stripe_id))
+        if stripe_id not in seen:
+            seen.add(stripe_id)
+            _store(engine, api, obj, resource)
+        return obj
+
+    for stripe_id in stripe_ids:
+        obj = fetch(stripe_id)
+        if stripe_id.startswith(_PAYMENT_ID):
+            charge_id = id_of(obj.get("latest_charge"))
+            if charge_id is None:
+                continue  # not paid (yet): nothing for the ledger
+            obj = fetch(charge_id)
+        if obj.get("object") in ("refund", "dispute"):
+            charge_id = id_of(obj.get("charge"))
+            obj = fetch(charge_id) if charge_id else obj
+        to_load.append(str(obj["id"]))
+        for field in ("payment_intent", "customer", "balance_transaction"):
+            related = id_of(obj.get(field))
+            if related is not None and related not in seen:
+                fetch(related)
+        if stripe_id != obj["id"]:
+            to_load.append(stripe_id)
+    validate_pending(engine, run_id, now=now, docs_dir=docs_dir_for(run_id))
+    return list(dict.fromkeys(i for i in to_load if not i.startswith(_PAYMENT_ID)))
+
+
+def run_load(
+    engine: Engine,
+    netsuite: NetSuiteClient,
+    stripe_client: stripe.StripeClient | None,
+    settings: LedgerSettings,
+    *,
+    run_id: str,
+    now: datetime,
+    since: datetime | None = None,
+    stripe_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    """Load, write the report; LoadRetryError (after the report) when something retryable is left."""
+    result: LoadResult = load_payments(
+        engine, netsuite, stripe_client, settings, run_id=run_id, since=since, stripe_ids=stripe_ids
+    )
+    summary = write_load_report(engine, DAG_ID, result, now=now)
+    if result.retry:
+        first = result.retry[0]
+        raise LoadRetryError(
+            f"{len(result.retry)} record(s) left for a retry, e.g. {first.stripe_id}: "
+            f"{first.reason}. Report: {summary['path']}"
+        )
+    return summary
+
+
+def replay(engine: Engine, stripe_id: str) -> int:
+    """Make the failed or pending sync records of a Stripe id loadable again; returns how many."""
+    with session_scope(engine) as session:
+        changed = session.execute(
+            update(SyncRecord)
+            .where(SyncRecord.stripe_id == stripe_id, SyncRecord.status != "synced")
+            .values(status="pending", last_error=None)
+        )
+        return int(getattr(changed, "rowcount", 0) or 0)
+
+
+def sync_status(engine: Engine, stripe_id: str | None = None) -> list[dict[str, Any]]:
+    """The sync records of `stripe_id`, or (without one) the number of records per type and status."""
+    with session_scope(engine) as session:
+        if stripe_id is None:
+            rows = session.execute(
+                select(SyncRecord.netsuite_record_type, SyncRecord.status, func.count())
+                .group_by(SyncRecord.netsuite_record_type, SyncRecord.status)
+                .order_by(SyncRecord.netsuite_record_type, SyncRecord.status)
+            )
+            return [{"record_type": t, "status": s, "count": int(n)} for t, s, n in rows]
+        records = session.scalars(
+            select(SyncRecord).where(SyncRecord.stripe_id == stripe_id).order_by(SyncRecord.id)
+        )
+        return [
+            {
+                "stripe_id": r.stripe_id,
+                "record_type": r.netsuite_record_type,
+                "external_id": r.external_id,
+                "internal_id": r.netsuite_internal_id,
+                "status": r.status,
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+                "run_id": r.run_id,
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r in records
+        ]

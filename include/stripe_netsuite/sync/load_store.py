@@ -1,0 +1,268 @@
+"""The loader's side of the state DB: ready Stripe rows in, one sync record per ledger record out.
+
+Only `ready` rows are read (validation has passed them; quarantined rows never load). A sync record is keyed
+like the NetSuite record it stands for (record type + external id) and remembers, in `detail`, what later
+steps need: a payment's ORIGINAL applications (refunds are computed from them, never from what NetSuite
+shows after earlier refunds), a reversal's credit memo, and whether the id reached the Stripe object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from stripe_netsuite.store.engine import session_scope
+from stripe_netsuite.store.pipeline import SyncRecord
+from stripe_netsuite.store.stripe_objects import (
+    BalanceTransaction,
+    Charge,
+    Customer,
+    Dispute,
+    PaymentIntent,
+    Refund,
+    StripeObject,
+)
+from stripe_netsuite.sync.records import ApplyLine
+from stripe_netsuite.sync.refunds import RecordedPayment
+
+__all__ = [
+    "ReadyRows",
+    "SyncState",
+    "failure_transactions",
+    "payment_detail",
+    "read_ready",
+    "read_related",
+    "read_reversals_of",
+    "read_sync_records",
+    "recorded_payment",
+    "save_sync_record",
+]
+
+READY = "ready"
+
+
+@dataclass
+class ReadyRows:
+    """Raw JSON of ready rows by Stripe id, with the account each lives in."""
+
+    charges: dict[str, dict[str, Any]]
+    refunds: dict[str, dict[str, Any]]
+    disputes: dict[str, dict[str, Any]]
+    accounts: dict[str, str]
+
+
+def _rows(engine: Engine, model: type[StripeObject], where: Sequence[Any]) -> list[tuple[str, str, Any]]:
+    with session_scope(engine) as session:
+        return [
+            (row.id, row.account, row.raw)
+            for row in session.execute(
+                select(model.id, model.account, model.raw)
+                .where(model.validation_status == READY, *where)
+                .order_by(model.created, model.id)
+            )
+        ]
+
+
+def read_ready(
+    engine: Engine, *, since: datetime | None = None, stripe_ids: Sequence[str] | None = None
+) -> ReadyRows:
+    """Ready charges, refunds and disputes: created since `since`, or `stripe_ids` with their charges."""
+    result = ReadyRows({}, {}, {}, {})
+    for model, into in ((Refund, result.refunds), (Dispute, result.disputes)):
+        where: list[Any] = [] if since is None else [model.created >= since]
+        if stripe_ids is not None:
+            where.append(model.id.in_(stripe_ids) | model.charge.in_(stripe_ids))
+        for stripe_id, account, raw in _rows(engine, model, where):
+            into[stripe_id] = raw
+            result.accounts[stripe_id] = account
+    where = [] if since is None else [Charge.created >= since]
+    if stripe_ids is not None:  # a named refund or dispute needs its charge's payment
+        parents = [str(r.get("charge")) for r in (*result.refunds.values(), *result.disputes.values())]
+        where.append(Charge.id.in_([*stripe_ids, *parents]))
+    for stripe_id, account, raw in _rows(engine, Charge, where):
+        result.charges[stripe_id] = raw
+        result.accounts[stripe_id] = account
+    return result
+
+
+def read_reversals_of(
+    engine: Engine, charge_ids: Iterable[str]
+) -> dict[str, list[tuple[dict[str, Any], str]]]:
+    """charge id -> every stored refund and dispute of it (raw JSON, validation status), in any state."""
+    ids = sorted(set(charge_ids))
+    found: dict[str, list[tuple[dict[str, Any], str]]] = {}
+    with session_scope(engine) as session:
+        for model in (Refund, Dispute):
+            for start in range(0, len(ids), 500):
+                rows = session.execute(
+                    select(model.charge, model.raw, model.validation_status).where(
+                        model.charge.in_(ids[start : start + 500])
+                    )
+                )
+                for charge_id, raw, status in rows:
+                    found.setdefault(str(charge_id), []).append((raw, status))
+    return found
+
+
+def read_related(engine: Engine, charges: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """PaymentIntents, Stripe customers and balance transactions the charges name (not quarantined), by id."""
+    model: type[StripeObject]
+    wanted: dict[type[StripeObject], set[str]] = {
+        PaymentIntent: set(),
+        Customer: set(),
+        BalanceTransaction: set(),
+    }
+    for charge in charges:
+        for field, model in (
+            ("payment_intent", PaymentIntent),
+            ("customer", Customer),
+            ("balance_transaction", BalanceTransaction),
+        ):
+            value = charge.get(field)
+            value = value.get("id") if isinstance(value, Mapping) else value
+            if isinstance(value, str):
+                wanted[model].add(value)
+    found: dict[str, dict[str, Any]] = {}
+    with session_scope(engine) as session:
+        for model, ids in wanted.items():
+            for start in range(0, len(ids), 500):
+                chunk = sorted(ids)[start : start + 500]
+                for object_id, raw in session.execute(
+                    select(model.id, model.raw).where(
+                        model.id.in_(chunk), model.validation_status != "quarantined"
+                    )
+                ):
+                    found[object_id] = raw
+    return found
+
+
+def failure_transactions(engine: Engine, charge_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """charge id -> the balance transaction that took a failed bank debit back out of the balance."""
+    ids = sorted(set(charge_ids))
+    found: dict[str, dict[str, Any]] = {}
+    with session_scope(engine) as session:
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(BalanceTransaction.source, BalanceTransaction.raw).where(
+                    BalanceTransaction.source.in_(ids[start : start + 500]),
+                    BalanceTransaction.type == "payment_failure_refund",
+                )
+            )
+            for source, raw in rows:
+                found[str(source)] = raw
+    return found
+
+
+@dataclass
+class SyncState:
+    """A sync record as the loader reads it."""
+
+    stripe_id: str
+    record_type: str
+    external_id: str
+    status: str
+    internal_id: str | None
+    attempts: int
+    last_error: str | None
+    detail: dict[str, Any]
+
+
+def read_sync_records(
+    engine: Engine, stripe_ids: Iterable[str] | None = None
+) -> dict[tuple[str, str], SyncState]:
+    """(record type, external id) -> sync record, for these Stripe ids (all when None)."""
+    found: dict[tuple[str, str], SyncState] = {}
+    with session_scope(engine) as session:
+        query = select(SyncRecord)
+        chunks: list[list[str] | None] = [None]
+        if stripe_ids is not None:
+            ids = sorted(set(stripe_ids))
+            chunks = [ids[start : start + 500] for start in range(0, len(ids), 500)]
+        for chunk in chunks:
+            selected = query if chunk is None else query.where(SyncRecord.stripe_id.in_(chunk))
+            for row in session.scalars(selected):
+                found[(row.netsuite_record_type, row.external_id)] = SyncState(
+                    row.stripe_id,
+                    row.netsuite_record_type,
+                    row.external_id,
+                    row.status,
+                    row.netsuite_internal_id,
+                    row.attempts,
+                    row.last_error,
+                    dict(row.detail or {}),
+                )
+    return found
+
+
+def save_sync_record(
+    engine: Engine,
+    *,
+    stripe_id: str,
+    stripe_object_type: str,
+    record_type: str,
+    external_id: str,
+    status: str,
+    run_id: str,
+    internal_id: str | None = None,
+    error: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    attempted: bool = True,
+) -> None:
+    """Create or update the sync record of one ledger record (keyed by record type + external id)."""
+    with session_scope(engine) as session:
+        row = session.scalars(
+            select(SyncRecord).where(
+                SyncRecord.netsuite_record_type == record_type, SyncRecord.external_id == external_id
+            )
+        ).first()
+        if row is None:
+            row = SyncRecord(
+                stripe_id=stripe_id,
+                stripe_object_type=stripe_object_type,
+                netsuite_record_type=record_type,
+                external_id=external_id,
+                attempts=0,
+            )
+            session.add(row)
+        row.status = status
+        row.run_id = run_id
+        row.attempts = (row.attempts or 0) + (1 if attempted else 0)
+        row.last_error = error
+        if internal_id is not None:
+            row.netsuite_internal_id = internal_id
+        if detail is not None:
+            row.detail = {**(row.detail or {}), **detail}
+
+
+def payment_detail(payment: RecordedPayment) -> dict[str, Any]:
+    """What a payment's sync record keeps so that its reversals can be built on any later run."""
+    return {
+        "customer_id": payment.customer_id,
+        "currency": payment.currency,
+        "currency_id": payment.currency_id,
+        "amount": str(payment.amount),
+        "subsidiary_id": payment.subsidiary_id,
+        "applications": [[line.doc_id, str(line.amount)] for line in payment.applications],
+    }
+
+
+def recorded_payment(state: SyncState) -> RecordedPayment | None:
+    """The payment as it was first recorded, from its sync record; None when the record lacks it."""
+    detail = state.detail
+    if state.internal_id is None or "applications" not in detail:
+        return None
+    return RecordedPayment(
+        state.internal_id,
+        state.stripe_id,
+        str(detail["customer_id"]),
+        str(detail["currency"]),
+        str(detail["currency_id"]),
+        Decimal(str(detail["amount"])),
+        tuple(ApplyLine(str(doc), Decimal(str(amount))) for doc, amount in detail["applications"]),
+        detail.get("subsidiary_id"),
+    )
