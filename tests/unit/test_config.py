@@ -233,3 +233,78 @@ def test_link_key_ring_and_proxy_count_are_read() -> None:
     settings = Settings.from_env({"PAYMENT_LINK_KEYS": ring, "WEBAPP_TRUSTED_PROXIES": "1"})
     assert (settings.page.payment_link_keys, settings.page.webapp_trusted_proxies) == (ring, 1)
     assert ring not in repr(settings)
+
+
+def test_a_netsuite_account_without_credentials_fails_at_start_naming_them() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"NETSUITE_ACCOUNT_ID": "1234567_SB1", "NETSUITE_TOKEN_ID": "ti"})
+    assert str(raised.value).startswith(
+        "NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_SECRET: required"
+    )
+
+
+def test_an_unused_section_is_unset_until_required() -> None:
+    settings = Settings.from_env({"BRAND_COLOR": "#000000"})
+    with pytest.raises(ConfigError, match=r"^STRIPE_API_KEY: required"):
+        settings.require_stripe()
+    with pytest.raises(ConfigError, match=r"^NETSUITE_ACCOUNT_ID: required"):
+        settings.require_netsuite()
+
+
+def test_ledger_settings_come_from_the_accounts_section() -> None:
+    env = {
+        "NETSUITE_TIME_ZONE": "Asia/Tokyo", "NETSUITE_SUBSIDIARY_CURRENCIES": "1=usd,3=JPY",
+        "NETSUITE_PAYMENT_METHOD": "1", "NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT": "7",
+        "NETSUITE_CLEARING_ACCOUNTS": "USD=1,JPY=5", "NETSUITE_UNALLOCATED_CUSTOMER": "101",
+        "NETSUITE_CREDIT_MEMO_ITEM": "9", "NETSUITE_MATCH_BY_EMAIL": "true",
+    }  # fmt: skip
+    ledger = Settings.from_env(env).accounts.ledger_settings()
+    assert ledger.base_currency("3") == "JPY" and ledger.clearing_account("jpy") == "5"
+    assert (ledger.credit_memo_item_id, ledger.match_by_email, ledger.auto_apply) == ("9", True, False)
+    assert str(ledger.zone) == "Asia/Tokyo"
+
+
+def test_ledger_settings_name_every_variable_they_miss() -> None:
+    settings = Settings.from_env({"NETSUITE_PAYMENT_METHOD": "1", "NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT": "7"})
+    with pytest.raises(ConfigError) as raised:
+        settings.accounts.ledger_settings()
+    assert str(raised.value).startswith(
+        "NETSUITE_TIME_ZONE, NETSUITE_SUBSIDIARY_CURRENCIES, NETSUITE_CLEARING_ACCOUNTS, "
+        "NETSUITE_UNALLOCATED_CUSTOMER, NETSUITE_CREDIT_MEMO_ITEM: required by the ledger"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NETSUITE_TIME_ZONE", "Pacific Time", "IANA time zone"),
+        ("NETSUITE_SUBSIDIARY_CURRENCIES", "1:USD", "SUBSIDIARY_ID=CURRENCY"),
+        ("NETSUITE_SUBSIDIARY_CURRENCIES", "1=USD,1=EUR", "listed twice"),
+        ("NETSUITE_CLEARING_ACCOUNTS", "USD=x", "internal id"),
+        ("NETSUITE_AUTO_APPLY", "sometimes", "true or false"),
+        ("STRIPE_RATE_BUDGET", "0", "number > 0"),
+        ("STRIPE_MAX_NETWORK_RETRIES", "-1", "whole number"),
+        ("NETSUITE_CONCURRENCY_LIMIT", "0", "whole number >= 1"),
+        ("NETSUITE_OAUTH2_ALGORITHM", "HS256", "PS256"),
+        ("NETSUITE_ACCOUNT_ID", "1234567 SB1", "account id"),
+    ],
+)
+def test_new_variables_have_their_validator(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({**ACCOUNTS, name: value})
+    assert str(raised.value).startswith(f"{name}: ") and message in str(raised.value)
+
+
+def test_every_default_has_one_home() -> None:
+    """The connection forms show the settings' own defaults; the retry numbers are retries.py's."""
+    from dataclasses import fields
+
+    from stripe_netsuite import retries
+    from stripe_netsuite.config import NetSuiteSettings, StripeSettings
+    from stripe_netsuite.stripe_api.connection import CONN_FIELDS
+
+    defaults = {spec.name: spec.default for spec in fields(StripeSettings)}
+    assert CONN_FIELDS["rate_budget"]["schema"]["default"] == defaults["rate_budget"]
+    assert CONN_FIELDS["max_network_retries"]["schema"]["default"] == defaults["max_network_retries"] == 0
+    netsuite = {spec.name: spec.default for spec in fields(NetSuiteSettings)}
+    assert netsuite["max_retries"] == retries.NETSUITE.max_retries

@@ -63,3 +63,32 @@ def test_missing_account_id_is_a_configuration_error(monkeypatch: pytest.MonkeyP
 
     with pytest.raises(ConfigError, match=r"^NETSUITE_ACCOUNT_ID: required"):
         settings_from_connection("http://127.0.0.1:1/services/rest", "t", "s", {"consumer_key": "k"})
+
+
+def test_connection_fields_pass_the_variables_validators() -> None:
+    from stripe_netsuite.config import ConfigError
+    from stripe_netsuite.netsuite.connection import settings_from_connection
+
+    extra = {"account_id": "1234567_SB1", "consumer_key": "k", "consumer_secret": "s"}
+    extra["concurrency_limit"] = "0"
+    field = "^connection netsuite_default, field"
+    with pytest.raises(ConfigError, match=rf"{field} concurrency_limit: expected"):
+        settings_from_connection("http://127.0.0.1:1/services/rest", "t", "s", extra)
+    with pytest.raises(ConfigError, match=rf"{field} host: must be an http\(s\) URL"):
+        settings_from_connection("127.0.0.1:1", "t", "s", {**extra, "concurrency_limit": 3})
+
+
+def test_the_connection_and_the_environment_map_to_the_same_settings(tmp_path: Path) -> None:
+    from stripe_netsuite.netsuite import NetSuiteSettings
+    from stripe_netsuite.netsuite.connection import settings_from_connection
+
+    key = tmp_path / "key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nabc\n")
+    env = {"NETSUITE_ACCOUNT_ID": "1234567_SB1", "NETSUITE_BASE_URL": "http://127.0.0.1:1/services/rest",
+           "NETSUITE_OAUTH2_CLIENT_ID": "cid", "NETSUITE_OAUTH2_CERTIFICATE_ID": "kid",
+           "NETSUITE_OAUTH2_PRIVATE_KEY_FILE": str(key), "NETSUITE_CONCURRENCY_LIMIT": "15"}
+    extra = {"account_id": "1234567_SB1", "oauth2_client_id": "cid", "oauth2_certificate_id": "kid",
+             "oauth2_private_key": key.read_text(), "concurrency_limit": 15}
+    from_connection = settings_from_connection("http://127.0.0.1:1/services/rest/", None, None, extra)
+    assert from_connection == NetSuiteSettings.from_env(env)
+    assert from_connection.concurrency_limit == 15 and from_connection.uses_oauth2

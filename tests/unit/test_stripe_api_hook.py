@@ -104,3 +104,41 @@ def test_the_entry_point_makes_airflow_register_the_connection_form(tmp_path: Pa
     widgets, hidden = done.stdout.strip().splitlines()[-2:]
     assert widgets == str(sorted(f"extra__stripe__{name}" for name in CONN_FIELDS))
     assert hidden == "['host', 'schema', 'login', 'port']"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"rate_budget": -1}, "connection stripe_default, field rate_budget: expected a number > 0"),
+        ({"api_base": "127.0.0.1:1"}, "connection stripe_default, field api_base: must be an http(s) URL"),
+        ({"max_network_retries": "three"}, "connection stripe_default, field max_network_retries: expected"),
+    ],
+    ids=["budget", "api-base", "retries"],
+)
+def test_connection_extras_pass_the_variables_validators(extra: dict[str, object], message: str) -> None:
+    from stripe_netsuite.config import ConfigError
+    from stripe_netsuite.stripe_api.connection import settings_from_connection
+
+    with pytest.raises(ConfigError) as raised:
+        settings_from_connection("sk_test_hook", extra)
+    assert str(raised.value).startswith(message)
+
+
+def test_a_connection_without_a_password_names_the_key() -> None:
+    from stripe_netsuite.config import ConfigError
+    from stripe_netsuite.stripe_api.connection import settings_from_connection
+
+    with pytest.raises(ConfigError, match=r"^STRIPE_API_KEY: required .*the connection's password"):
+        settings_from_connection(None, {"api_base": "http://127.0.0.1:12111"})
+
+
+def test_the_connection_and_the_environment_map_to_the_same_settings() -> None:
+    from stripe_netsuite.config import Settings
+    from stripe_netsuite.stripe_api.connection import settings_from_connection
+
+    extra = {"api_base": "http://127.0.0.1:12111/", "connected_account_ids": ["acct_9"], "rate_budget": 10}
+    from_env = Settings.from_env({
+        "STRIPE_API_KEY": "sk_test_hook", "STRIPE_API_BASE": "http://127.0.0.1:12111/",
+        "STRIPE_CONNECTED_ACCOUNT_IDS": "acct_9", "STRIPE_RATE_BUDGET": "10",
+    }).require_stripe()  # fmt: skip
+    assert settings_from_connection("sk_test_hook", extra) == from_env

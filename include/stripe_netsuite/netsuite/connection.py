@@ -51,8 +51,8 @@ def settings_from_connection(
     """
     fields = {**extra, "host": host, "login": login, "password": password}
     values = read_extras(NetSuiteSettings, fields, conn_id)
-    pem = str(extra.get("oauth2_private_key") or "").strip()
-    if pem:
+    pem = str(extra.get("oauth2_private_key") or "")
+    if pem.strip():  # kept as typed: the PEM is the key's bytes
         values["private_key_pem"] = pem.encode()
     return NetSuiteSettings(**values)
 
