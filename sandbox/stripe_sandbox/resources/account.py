@@ -7,8 +7,8 @@ from typing import Any
 from .. import errors
 from ..params import Params
 from ..state import Ctx
-from . import Route
 from .payouts import bank_account_id
+from .routing import Route
 
 _EMPTY_REQUIREMENTS: dict[str, Any] = {
     "alternatives": [],

@@ -10,7 +10,7 @@ from ..events import emit
 from ..listing import list_objects
 from ..params import Params
 from ..state import Ctx, Sandbox
-from . import Route
+from .routing import Route
 
 NOUN = "balance transaction"
 

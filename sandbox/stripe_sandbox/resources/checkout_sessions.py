@@ -14,8 +14,8 @@ from ..events import emit
 from ..listing import list_objects, page_size
 from ..params import Params
 from ..state import Ctx
-from . import Route
 from .payment_intents import check_amount, check_types
+from .routing import Route
 
 NOUN = "checkout.session"
 _PI_DATA_KEYS = (
@@ -97,7 +97,7 @@ def _method_options(types: list[str]) -> dict[str, Any]:
 
 
 def create(ctx: Ctx, params: Params) -> dict[str, Any]:
-    from .customers import load_customer
+    from .lookup import load_customer
 
     mode = params.enum("mode", ["payment", "setup", "subscription"], required=True)
     if mode == "subscription":
@@ -289,25 +289,6 @@ def expire_session(ctx: Ctx, session: dict[str, Any]) -> dict[str, Any]:
             emit(ctx, "payment_intent.canceled", pi, pi_before)
     emit(ctx, "checkout.session.expired", session, before)
     return session
-
-
-def async_payment_result(ctx: Ctx, pi: dict[str, Any], *, succeeded: bool) -> None:
-    """A delayed payment (bank debit) of a completed session settled: the session learns it, as on Stripe
-    (`payment_status` paid and `checkout.session.async_payment_succeeded`, or `..._failed`)."""
-    rows = ctx.store.select(
-        "SELECT * FROM objects WHERE type = 'checkout.session' AND account = ? AND payment_intent = ?",
-        (ctx.account, pi["id"]),
-    )
-    for row in rows:
-        session = row.data
-        if session["status"] != "complete":
-            continue
-        before = copy.deepcopy(session)
-        if succeeded:
-            session["payment_status"] = "paid"
-        ctx.save(session)
-        kind = "succeeded" if succeeded else "failed"
-        emit(ctx, f"checkout.session.async_payment_{kind}", session, before if succeeded else None)
 
 
 def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:

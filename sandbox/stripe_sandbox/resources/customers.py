@@ -10,7 +10,8 @@ from ..events import emit
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
-from . import Route
+from .lookup import load_customer
+from .routing import Route
 
 NOUN = "customer"
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -21,13 +22,6 @@ def _address(params: Params) -> dict[str, Any] | None:
         return None
     given = params.sub("address")
     return {key: given.text(key) for key in _ADDRESS_KEYS}
-
-
-def load_customer(ctx: Ctx, customer_id: str, param: str = "customer") -> dict[str, Any]:
-    customer = ctx.load(customer_id, "customer", NOUN, param)
-    if customer.get("deleted"):
-        raise errors.resource_missing(NOUN, customer_id, param)
-    return customer
 
 
 def new_customer(

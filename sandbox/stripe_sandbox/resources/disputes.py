@@ -11,8 +11,8 @@ from ..events import emit
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
-from . import Route
 from .balance import add_transaction, fee_detail
+from .routing import Route
 
 NOUN = "dispute"
 EVIDENCE_FIELDS = (

@@ -10,7 +10,7 @@ from ..clock import DAY
 from ..listing import list_objects
 from ..params import Params
 from ..state import Ctx
-from . import Route
+from .routing import Route
 
 NOUN = "event"
 RETENTION = 30 * DAY

@@ -7,7 +7,7 @@ from typing import Any
 from .. import errors
 from ..params import Params
 from ..state import Ctx
-from . import Route
+from .routing import Route
 
 NOUN = "mandate"
 

@@ -12,10 +12,10 @@ from ..events import emit, public
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
-from . import Route
 from .charges import fail_debit, new_charge, new_debit_charge, settle, succeed_debit
 from .mandates import acceptance_from, load_for, new_mandate
 from .payment_methods import attach_to_customer, bank_account_of, card_of, resolve_payment_method
+from .routing import Route
 
 NOUN = "payment_intent"
 CANCELABLE = (
@@ -329,7 +329,7 @@ def settle_debit(ctx: Ctx, pi: dict[str, Any]) -> dict[str, Any]:
         pi["amount_received"] = pi["amount"]
         ctx.save(pi)
         emit(ctx, "payment_intent.succeeded", pi, before)
-    from .checkout_sessions import async_payment_result
+    from .checkout_settlement import async_payment_result
 
     async_payment_result(ctx, pi, succeeded=not failure)
     return pi
@@ -398,7 +398,7 @@ def _use_payment_method(ctx: Ctx, pi: dict[str, Any], params: Params) -> None:
 
 
 def create(ctx: Ctx, params: Params) -> dict[str, Any]:
-    from .customers import load_customer
+    from .lookup import load_customer
 
     amount = params.req_integer("amount")
     currency = params.req_text("currency").lower()
@@ -482,7 +482,7 @@ def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
 
 
 def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
-    from .customers import load_customer
+    from .lookup import load_customer
 
     pi = ctx.load(id, "payment_intent", NOUN, "intent")
     finished = pi["status"] in ("succeeded", "canceled")

@@ -12,7 +12,7 @@ from ..events import emit
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
-from . import Route
+from .routing import Route
 
 NOUN = "PaymentMethod"
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -316,7 +316,7 @@ def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
 
 
 def attach(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
-    from .customers import load_customer
+    from .lookup import load_customer
 
     customer_id = params.req_text("customer")
     pm = resolve_payment_method(ctx, id, "payment_method")
@@ -355,7 +355,7 @@ def list_payment_methods(ctx: Ctx, params: Params) -> dict[str, Any]:
 
 
 def list_customer_payment_methods(ctx: Ctx, params: Params, customer: str) -> dict[str, Any]:
-    from .customers import load_customer
+    from .lookup import load_customer
 
     load_customer(ctx, customer, "customer")
     return list_objects(

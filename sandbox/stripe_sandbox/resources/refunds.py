@@ -10,8 +10,8 @@ from ..events import emit
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
-from . import Route
 from .balance import add_transaction
+from .routing import Route
 
 NOUN = "refund"
 

@@ -10,8 +10,8 @@ from ..events import emit, public
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
-from . import Route
 from .payment_methods import attach_to_customer, card_of, resolve_payment_method
+from .routing import Route
 
 NOUN = "setupintent"
 
@@ -132,7 +132,7 @@ def fail_authentication(ctx: Ctx, intent: dict[str, Any]) -> dict[str, Any]:
 
 
 def create(ctx: Ctx, params: Params) -> dict[str, Any]:
-    from .customers import load_customer
+    from .lookup import load_customer
 
     customer = params.text("customer")
     if customer:

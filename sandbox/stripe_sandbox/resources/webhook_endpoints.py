@@ -9,7 +9,7 @@ from .. import errors
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
-from . import Route
+from .routing import Route
 
 NOUN = "webhook endpoint"
 
