@@ -49,7 +49,7 @@ def major(amount: int, currency: str) -> Decimal:
     return D(amount).scaleb(-EXPONENTS.get(currency, 2))
 
 
-# ---- fixtures ------------------------------------------------------------------------------------------------
+# ---- fixtures ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,15 @@ def stripe_api(stripe_sandbox: RunningServer) -> stripe.StripeClient:
 def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
     from stripe_sandbox.world import seed_world
 
-    seed_world(stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
-               days=30, seed=42, threads=2)
+    seed_world(
+        stripe_sandbox.url,
+        STRIPE_TEST_KEY,
+        netsuite_sandbox.url + "/services/rest",
+        NETSUITE_TEST_ENV,
+        days=30,
+        seed=42,
+        threads=2,
+    )
     return stripe_sandbox
 
 
@@ -130,7 +137,7 @@ def is_write(entry: dict[str, Any]) -> bool:
     return entry["method"] in ("PUT", "PATCH", "POST", "DELETE") and "/query/" not in entry["path"]
 
 
-# ---- what NetSuite holds, read with a generic client ------------------------------------------------------------
+# ---- what NetSuite holds, read with a generic client ---------------------------------------------
 
 
 def ledger_rows(ns: NetSuiteSandboxClient, kind: str) -> list[dict[str, Any]]:
@@ -138,9 +145,11 @@ def ledger_rows(ns: NetSuiteSandboxClient, kind: str) -> list[dict[str, Any]]:
     offset = 0
     while True:
         response = ns.suiteql(
-            "SELECT t.id, t.externalid, t.entity, t.foreigntotal, t.memo, c.symbol AS currency FROM transaction t"
-            f" JOIN currency c ON c.id = t.currency WHERE t.type = '{kind}' AND t.externalid IS NOT NULL"
-            " ORDER BY t.id", offset=offset)
+            "SELECT t.id, t.externalid, t.entity, t.foreigntotal, t.memo, c.symbol AS currency"
+            " FROM transaction t JOIN currency c ON c.id = t.currency"
+            f" WHERE t.type = '{kind}' AND t.externalid IS NOT NULL ORDER BY t.id",
+            offset=offset,
+        )
         assert response.status_code == 200, response.text
         page = response.json()
         rows += page["items"]
@@ -155,7 +164,9 @@ def links(ns: NetSuiteSandboxClient, linktype: str) -> list[dict[str, Any]]:
     while True:
         response = ns.suiteql(
             "SELECT l.previousdoc, l.nextdoc, l.foreignamount FROM nexttransactionlinelink l"
-            f" WHERE l.linktype = '{linktype}' ORDER BY l.nextdoc, l.previousdoc", offset=offset)
+            f" WHERE l.linktype = '{linktype}' ORDER BY l.nextdoc, l.previousdoc",
+            offset=offset,
+        )
         page = response.json()
         rows += page["items"]
         if not page["hasMore"]:
@@ -164,7 +175,7 @@ def links(ns: NetSuiteSandboxClient, linktype: str) -> list[dict[str, Any]]:
 
 
 def expected_customer(charge: Any, intents: dict[str, Any], customers: dict[str, Any]) -> str:
-    """The documented order: charge metadata, its PaymentIntent's, its Stripe customer's, else the catch-all."""
+    """The documented order: charge metadata, its PaymentIntent's, its Stripe customer's, else catch-all."""
     for obj in (charge, intents.get(charge.payment_intent or ""), customers.get(charge.customer or "")):
         if obj is not None and metadata_of(obj).get("netsuite_customer_id"):
             return str(obj.metadata["netsuite_customer_id"])
@@ -179,12 +190,16 @@ def withdrawn(dispute: Any) -> bool:
     return any(bt.amount < 0 for bt in dispute.balance_transactions)
 
 
-# ---- the tests, in order: a refusal first, then its replay, then the invariants and a re-run -----------------
+# ---- in order: a refusal, its replay, the invariants, a re-run ----------------------------------------
 
 
 @pytest.fixture(scope="module")
-def first_run(synced: Engine, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
-              stripe_data: dict[str, list[Any]]) -> LoadResult:
+def first_run(
+    synced: Engine,
+    netsuite: NetSuiteClient,
+    stripe_api: stripe.StripeClient,
+    stripe_data: dict[str, list[Any]],
+) -> LoadResult:
     # CAD refunds name account 8 (an expense account) as their clearing account: NetSuite refuses them.
     return load_payments(synced, netsuite, stripe_api, ledger_settings(CAD="8"), run_id="load-1")
 
@@ -192,7 +207,9 @@ def first_run(synced: Engine, netsuite: NetSuiteClient, stripe_api: stripe.Strip
 def test_a_netsuite_refusal_fails_that_record_with_netsuites_message_and_the_rest_load(
     first_run: LoadResult, stripe_data: dict[str, list[Any]], synced: Engine
 ) -> None:
-    refused = {r.id for r in stripe_data["refunds"] if r.currency == "cad" and r.status in ("succeeded", "pending")}
+    refused = {
+        r.id for r in stripe_data["refunds"] if r.currency == "cad" and r.status in ("succeeded", "pending")
+    }
     assert refused, "the world has CAD refunds"
     failed = {o.stripe_id: o.reason for o in first_run.having("failed")}
     assert refused <= set(failed)
@@ -210,7 +227,9 @@ def test_a_replayed_record_loads_once_its_cause_is_fixed(
     failed = [o.stripe_id for o in first_run.having("failed")]
     for stripe_id in failed:
         assert replay(synced, stripe_id) == 1
-    second = load_payments(synced, netsuite, stripe_api, ledger_settings(), run_id="load-2", stripe_ids=failed)
+    second = load_payments(
+        synced, netsuite, stripe_api, ledger_settings(), run_id="load-2", stripe_ids=failed
+    )
     assert {o.stripe_id for o in second.having("loaded")} >= set(failed)
     assert second.having("failed") == second.retry == []
 
@@ -241,8 +260,9 @@ def test_payments_settle_the_invoices_they_name_and_nothing_else(
     memos = {r["externalid"]: r for r in ledger_rows(ns, "CustCred")}
     applied: dict[str, list[tuple[str, Decimal]]] = {}
     for link in links(ns, "Payment") + links(ns, "Credit Memo Application"):
-        applied.setdefault(str(link["nextdoc"]), []).append((str(link["previousdoc"]),
-                                                             abs(D(str(link["foreignamount"])))))
+        applied.setdefault(str(link["nextdoc"]), []).append(
+            (str(link["previousdoc"]), abs(D(str(link["foreignamount"]))))
+        )
     intents = {i.id: i for i in stripe_data["intents"]}
     refunds_of: dict[str, list[Any]] = {}
     for refund in stripe_data["refunds"]:
@@ -308,12 +328,20 @@ def test_netsuite_ids_are_written_back_to_stripe(
     assert charge.metadata["netsuite_customer_payment_id"] == payments[charge_id]
     refunds = {r["externalid"]: str(r["id"]) for r in ledger_rows(ns, "CustRfnd")}
     refund_id = next(k for k in sorted(refunds) if k.startswith("re_"))
-    assert stripe_api.v1.refunds.retrieve(refund_id).metadata["netsuite_customer_refund_id"] == refunds[refund_id]
+    assert (
+        stripe_api.v1.refunds.retrieve(refund_id).metadata["netsuite_customer_refund_id"]
+        == refunds[refund_id]
+    )
 
 
 def test_a_rerun_after_stripe_sync_writes_nothing(
-    first_run: LoadResult, world: RunningServer, synced: Engine, netsuite: NetSuiteClient,
-    stripe_api: stripe.StripeClient, netsuite_sandbox: RunningServer, ns: NetSuiteSandboxClient,
+    first_run: LoadResult,
+    world: RunningServer,
+    synced: Engine,
+    netsuite: NetSuiteClient,
+    stripe_api: stripe.StripeClient,
+    netsuite_sandbox: RunningServer,
+    ns: NetSuiteSandboxClient,
 ) -> None:
     stripe_sync(world, synced, "sync-2")  # picks up the metadata the loader wrote back
     snapshot = (ledger_rows(ns, "CustPymt"), ledger_rows(ns, "CustRfnd"), ledger_rows(ns, "CustCred"))

@@ -82,6 +82,8 @@ def fetch_requested(
 ) -> list[str]:
     """Fetch these objects (a PaymentIntent stands for its latest charge) and what loading them needs.
 
+    A charge brings its refunds and disputes; a refund or dispute brings its charge.
+
     Stored as stripe_sync stores them, then validated with the same suites; returns the ids to load.
     """
     from stripe_netsuite.validation import docs_dir_for, validate_pending
@@ -113,6 +115,10 @@ def fetch_requested(
             related = id_of(obj.get(field))
             if related is not None and related not in seen:
                 fetch(related)
+        for resource in ("refunds", "disputes"):  # a charge.refunded webhook names the charge only
+            for page in api.list_pages(RESOURCES[resource].path, {"charge": obj["id"]}):
+                with session_scope(engine) as session:
+                    store_page(session, RESOURCES[resource].model, page, api.account)
         if stripe_id != obj["id"]:
             to_load.append(stripe_id)
     validate_pending(engine, run_id, now=now, docs_dir=docs_dir_for(run_id))
@@ -129,10 +135,12 @@ def run_load(
     now: datetime,
     since: datetime | None = None,
     stripe_ids: list[str] | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Load, write the report; LoadRetryError (after the report) when something retryable is left."""
     result: LoadResult = load_payments(
-        engine, netsuite, stripe_client, settings, run_id=run_id, since=since, stripe_ids=stripe_ids
+        engine, netsuite, stripe_client, settings, run_id=run_id, since=since, stripe_ids=stripe_ids,
+        workers=workers,
     )
     summary = write_load_report(engine, DAG_ID, result, now=now)
     if result.retry:

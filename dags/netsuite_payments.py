@@ -1,0 +1,107 @@
+"""
+### netsuite_payments: Stripe payments, refunds and disputes -> NetSuite, exactly once
+
+Starts when `stripe_sync` publishes the Asset `stripe_netsuite://state/stripe_ready` (rows became ready), or
+when triggered with Stripe ids in its conf (`{"stripe_ids": ["ch_...", "re_...", "pi_..."]}`): the fast path
+fetches just those objects from Stripe with the extraction code and validates them with the same Great
+Expectations suites before loading them, without waiting for the next `stripe_sync`.
+
+`load` (pool `netsuite_api`) writes each ready charge as a customer payment (externalId = the charge id), each
+refund and lost dispute as a credit memo + customer refund, each failed bank debit as an unapplication +
+customer refund; every write is an upsert by external id, so **re-runs and backfills are safe**. A record
+NetSuite refuses for good is marked failed with NetSuite's message (fix it, then
+`python -m stripe_netsuite.sync replay <id>`); the task fails, and Airflow retries it, only when something
+retryable is left. The run report (`<reports>/netsuite_payments/<run>.md`, `<reports>`:
+`$CONNECTOR_REPORTS_DIR`) becomes the run's note: loaded, unchanged, failed with reasons, amounts per
+currency.
+
+**Params**: `stripe_ids` (the fast path), `since` (only objects created on or after this date).
+**Connections**: `stripe_default`, `netsuite_default`; ledger accounts from the `NETSUITE_*` account settings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from airflow.sdk import Asset, Param, dag, task
+
+# The same URI as stripe_sync's outlet: an Asset is identified by its URI.
+STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
+# The loading task holds this many slots of the pool `netsuite_api` (sized to the account's NetSuite
+# concurrency limit, see README) and runs as many concurrent writes, so all NetSuite tasks stay under it.
+LOAD_SLOTS = 5
+
+
+@dag(
+    dag_id="netsuite_payments",
+    schedule=[STRIPE_READY],
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 3, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True},
+    dagrun_timeout=timedelta(hours=6),
+    tags=["netsuite", "ledger", "load"],
+    doc_md=__doc__,
+    params={
+        "stripe_ids": Param(
+            [],
+            type="array",
+            items={"type": "string"},
+            description="Fast path: load just these Stripe objects (fetched and validated)",
+        ),
+        "since": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Only Stripe objects created on or after this date",
+        ),
+    },
+)
+def netsuite_payments() -> None:
+    @task
+    def migrate_state_db() -> None:
+        from stripe_netsuite.store import migrate
+
+        migrate()  # idempotent: a no-op when the schema is current
+
+    @task(execution_timeout=timedelta(minutes=30))
+    def fetch_requested(params: dict[str, Any] | None = None, run_id: str | None = None) -> list[str] | None:
+        from stripe_hook import StripeHook
+
+        from stripe_netsuite.store import get_engine
+        from stripe_netsuite.sync.load_run import fetch_requested, stripe_ids_from
+
+        ids = stripe_ids_from((params or {}).get("stripe_ids") or [])
+        if not ids:
+            return None  # scheduled run: everything ready
+        return fetch_requested(
+            StripeHook().client, get_engine(), ids, run_id=run_id or "manual", now=datetime.now(UTC)
+        )
+
+    @task(pool="netsuite_api", pool_slots=LOAD_SLOTS, execution_timeout=timedelta(hours=4))
+    def load(
+        stripe_ids: list[str] | None, params: dict[str, Any] | None = None, run_id: str | None = None
+    ) -> dict[str, Any]:
+        from netsuite_hook import NetSuiteHook
+        from stripe_hook import StripeHook
+
+        from stripe_netsuite.config import Settings
+        from stripe_netsuite.store import get_engine
+        from stripe_netsuite.sync.load_run import run_load
+
+        since_text = (params or {}).get("since")
+        since = datetime.combine(date.fromisoformat(since_text), time(), tzinfo=UTC) if since_text else None
+        summary = run_load(
+            get_engine(), NetSuiteHook().client, StripeHook().client,
+            Settings.from_env().accounts.ledger_settings(), run_id=run_id or "manual", now=datetime.now(UTC),
+            since=since, stripe_ids=stripe_ids, workers=LOAD_SLOTS,
+        )  # fmt: skip
+        return {key: summary[key] for key in ("loaded", "unchanged", "failed", "blocked", "note")}
+
+    requested = fetch_requested()
+    migrate_state_db() >> requested
+    load(requested)
+
+
+netsuite_payments_dag = netsuite_payments()

@@ -1,0 +1,127 @@
+"""The netsuite_payments DAG: its shape, and dag.test() runs on both sandboxes (fast path, then a re-run)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stripe
+
+from tests.conftest import NETSUITE_TEST_ENV
+from tests.dags.conftest import ROOT
+from tests.integration.conftest import NetSuiteSandboxClient
+from tests.servers import RunningServer
+
+LEDGER_ENV = {
+    "NETSUITE_TIME_ZONE": "America/Los_Angeles",
+    "NETSUITE_SUBSIDIARY_CURRENCIES": "1=USD",
+    "NETSUITE_PAYMENT_METHOD": "1",
+    "NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT": "7",
+    "NETSUITE_CLEARING_ACCOUNTS": "USD=1,GBP=2,CAD=3,EUR=4,JPY=5,KWD=6",
+    "NETSUITE_UNALLOCATED_CUSTOMER": "101",
+    "NETSUITE_CREDIT_MEMO_ITEM": "1",
+}
+
+
+@pytest.fixture(scope="module")
+def dagbag() -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_netsuite_payments_is_scheduled_on_stripe_sync_and_loads_under_the_pool(dagbag: Any) -> None:
+    assert dagbag.import_errors == {}
+    dag = dagbag.dags["netsuite_payments"]
+    assert set(dag.task_ids) == {"migrate_state_db", "fetch_requested", "load"}
+    assert dag.max_active_runs == 1 and dag.catchup is False and dag.tags
+    assert "stripe_netsuite://state/stripe_ready" in str(dag.timetable.asset_condition)
+    load = dag.get_task("load")
+    assert load.pool == "netsuite_api" and load.pool_slots >= 1
+    assert all(task.retries >= 2 for task in dag.tasks)
+
+
+@pytest.fixture
+def netsuite_conn(netsuite_sandbox: RunningServer, monkeypatch: pytest.MonkeyPatch) -> NetSuiteSandboxClient:
+    """netsuite_default points at the module's NetSuite sandbox; the ledger's accounts are the seed's."""
+    extra = {
+        "account_id": NETSUITE_TEST_ENV["NETSUITE_ACCOUNT_ID"],
+        "consumer_key": NETSUITE_TEST_ENV["NETSUITE_CONSUMER_KEY"],
+        "consumer_secret": NETSUITE_TEST_ENV["NETSUITE_CONSUMER_SECRET"],
+    }
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_NETSUITE_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "netsuite",
+                "host": netsuite_sandbox.url + "/services/rest",
+                "login": NETSUITE_TEST_ENV["NETSUITE_TOKEN_ID"],
+                "password": NETSUITE_TEST_ENV["NETSUITE_TOKEN_SECRET"],
+                "extra": extra,
+            }
+        ),
+    )
+    for name, value in LEDGER_ENV.items():
+        monkeypatch.setenv(name, value)
+    return NetSuiteSandboxClient(netsuite_sandbox.url)
+
+
+def _pay(client: stripe.StripeClient, amount: int, metadata: dict[str, str]) -> str:
+    intent = client.v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": metadata,
+        }
+    )
+    return str(intent.latest_charge)
+
+
+@pytest.mark.slow
+def test_dag_test_fast_path_loads_the_triggered_payments_and_notes_the_run(
+    airflow_db: Path,
+    stripe_conn: RunningServer,
+    netsuite_conn: NetSuiteSandboxClient,
+    state_db: str,
+    stripe_client: stripe.StripeClient,
+    tmp_path: Path,
+) -> None:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    from dags.netsuite_payments import netsuite_payments_dag
+
+    # Invoice 1001 (Acme, USD 1,500.00 open) paid in full; a payment on account for Initech.
+    paid = _pay(stripe_client, 150000, {"netsuite_customer_id": "102", "netsuite_invoice_id": "1001"})
+    on_account = _pay(stripe_client, 2500, {"netsuite_customer_id": "104"})
+    stripe_client.v1.refunds.create(params={"charge": on_account, "amount": 1000})
+
+    run = netsuite_payments_dag.test(run_conf={"stripe_ids": [paid, on_account]})
+
+    assert run.state == DagRunState.SUCCESS
+    with create_session() as session:
+        note = session.query(DagRun).filter(DagRun.run_id == run.run_id).one().note
+    assert note and note.startswith("netsuite_payments: loaded 3, unchanged 0, failed 0")
+    rows = netsuite_conn.rows(
+        "SELECT t.externalid, t.entity, t.foreigntotal FROM transaction t WHERE t.externalid IS NOT NULL"
+        " AND t.type IN ('CustPymt', 'CustRfnd') ORDER BY t.id"
+    )
+    found = {r["externalid"]: (str(r["entity"]), Decimal(str(r["foreigntotal"]))) for r in rows}
+    assert found[paid] == ("102", Decimal("1500.00")) and found[on_account] == ("104", Decimal("25.00"))
+    assert len([key for key in found if key.startswith("re_")]) == 1
+    invoice = netsuite_conn.get("invoice", "1001")
+    assert Decimal(str(invoice["amountRemaining"])) == 0
+    assert list((tmp_path / "reports" / "netsuite_payments").glob("*.md"))
+    assert stripe_client.v1.charges.retrieve(paid).metadata["netsuite_customer_payment_id"]
+
+    again = netsuite_payments_dag.test(run_conf={"stripe_ids": [paid, on_account]})
+    assert again.state == DagRunState.SUCCESS
+    with create_session() as session:
+        note = session.query(DagRun).filter(DagRun.run_id == again.run_id).one().note
+    assert note and note.startswith("netsuite_payments: loaded 0, unchanged 3, failed 0")
