@@ -1,11 +1,19 @@
-"""Automatic daily payouts: sweep the available balance, pending -> in_transit -> paid (or failed)."""
+"""Payouts: the automatic daily sweep of the available balance (a debit when it is negative), and manual
+payouts (`POST /v1/payouts`); each goes pending -> in_transit -> paid (or failed).
+
+Stripe itemises automatic payouts only (`balance_transactions?payout=`); a manual payout is one `payout`
+transaction drawn from the available balance, which the next automatic sweep then carries. When the available
+balance of a currency is negative at the payout run and the pending funds do not cover it, Stripe withdraws
+it from the bank: a payout with a negative amount, whose own transaction credits the balance, itemised like
+any automatic payout.
+"""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from .. import errors, ids
+from .. import errors, ids, money
 from ..clock import DAY, day_start
 from ..events import emit
 from ..listing import list_objects, range_conditions
@@ -38,13 +46,85 @@ def sweep(ctx: Ctx) -> list[dict[str, Any]]:
     for currency in sorted(by_currency):
         items = by_currency[currency]
         total = sum(net for _, net in items)
-        if total <= 0:
-            continue  # nothing to pay; a negative balance waits for later charges
+        if total == 0 or (total < 0 and total + _balance(ctx, currency, "pending") >= 0):
+            continue  # nothing to pay, or a shortfall the funds on their way will cover
+        # Not covered: Stripe takes it from the bank, "a withdrawal with a negative amount".
         created.append(_new_payout(ctx, currency, total, [txn_id for txn_id, _ in items]))
     return created
 
 
-def _new_payout(ctx: Ctx, currency: str, amount: int, txn_ids: list[str]) -> dict[str, Any]:
+def _balance(ctx: Ctx, currency: str, status: str) -> int:
+    """The unswept available (or pending) balance of the context's account in `currency`."""
+    row = ctx.store.execute(
+        "SELECT SUM(json_extract(data, '$.net')) FROM objects WHERE type = 'balance_transaction' "
+        "AND payout IS NULL AND account = ? AND status = ? AND currency = ?",
+        (ctx.account, status, currency),
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def create(ctx: Ctx, params: Params) -> dict[str, Any]:
+    """A manual payout of part of the available balance to the account's bank account."""
+    amount = params.req_integer("amount", minimum=1)
+    currency = params.req_text("currency").lower()
+    if currency not in money.SUPPORTED:
+        supported = ", ".join(sorted(money.SUPPORTED))
+        raise errors.invalid(
+            f"Invalid currency: {currency}. Stripe currently supports these currencies: {supported}",
+            "currency",
+        )
+    method = params.enum("method", ["instant", "standard"]) or "standard"
+    source_type = params.enum("source_type", ["bank_account", "card", "fpx"]) or "card"
+    destination = params.text("destination") or bank_account_id(ctx)
+    descriptor = params.text("statement_descriptor")
+    metadata = params.metadata() or {}
+    description = params.text("description")
+    if destination != bank_account_id(ctx):
+        raise errors.resource_missing("external account", destination, "destination")
+    if descriptor is not None and len(descriptor) > 22:
+        raise errors.invalid(
+            "The statement descriptor must be at most 22 characters.", "statement_descriptor"
+        )
+    if method == "instant":
+        # The sandbox's one external account is a bank account without Instant Payouts.
+        raise errors.invalid(
+            "This bank account is not eligible for Instant Payouts.", "method", "instant_payouts_unsupported"
+        )
+    if amount > _balance(ctx, currency, "available"):
+        raise errors.invalid(
+            "You have insufficient funds in your Stripe account. One likely reason you have insufficient "
+            "funds is that your funds are automatically being paid out; try enabling manual payouts by going "
+            "to https://dashboard.stripe.com/account/payouts.",
+            "amount",
+            "balance_insufficient",
+        )
+    return _new_payout(
+        ctx,
+        currency,
+        amount,
+        [],
+        automatic=False,
+        description=description,
+        metadata=metadata,
+        method=method,
+        source_type=source_type,
+        statement_descriptor=descriptor,
+    )
+
+
+def _new_payout(
+    ctx: Ctx,
+    currency: str,
+    amount: int,
+    txn_ids: list[str],
+    *,
+    automatic: bool = True,
+    description: str | None = "STRIPE PAYOUT",
+    metadata: dict[str, str] | None = None,
+    method: str = "standard",
+    source_type: str = "card",
+    statement_descriptor: str | None = None,
+) -> dict[str, Any]:
     payout_id = ctx.new_id("po")
     fail = ctx.config.fail_next_payout
     if fail:
@@ -60,8 +140,10 @@ def _new_payout(ctx: Ctx, currency: str, amount: int, txn_ids: list[str]) -> dic
         source=payout_id,
         amount=-amount,
         currency=currency,
-        description="STRIPE PAYOUT",
-        payout=payout_id,
+        description=description,
+        # An automatic payout itemises what it swept, its own transaction included; a manual one's
+        # transaction stays in the balance it was drawn from.
+        payout=payout_id if automatic else None,
     )
     payout: dict[str, Any] = {
         "id": payout_id,
@@ -70,24 +152,25 @@ def _new_payout(ctx: Ctx, currency: str, amount: int, txn_ids: list[str]) -> dic
         "application_fee": None,
         "application_fee_amount": None,
         "arrival_date": day_start(ctx.now) + DAY,
-        "automatic": True,
+        "automatic": automatic,
         "balance_transaction": txn["id"],
         "created": ctx.now,
         "currency": currency,
-        "description": "STRIPE PAYOUT",
+        "description": description,
         "destination": bank_account_id(ctx),
         "failure_balance_transaction": None,
         "failure_code": None,
         "failure_message": None,
         "livemode": False,
-        "metadata": {},
-        "method": "standard",
+        "metadata": metadata or {},
+        "method": method,
         "original_payout": None,
         "payout_method": None,
-        "reconciliation_status": "in_progress",
+        # Stripe can list what a payout holds for automatic payouts only.
+        "reconciliation_status": "in_progress" if automatic else "not_applicable",
         "reversed_by": None,
-        "source_type": "card",
-        "statement_descriptor": None,
+        "source_type": source_type,
+        "statement_descriptor": statement_descriptor,
         "status": "pending",
         "trace_id": {"status": "pending", "value": None},
         "type": "bank_account",
@@ -110,7 +193,8 @@ def advance(ctx: Ctx, payout: dict[str, Any]) -> None:
             fail(ctx, payout)
             return
         payout["status"] = "paid"
-        payout["reconciliation_status"] = "completed"
+        if payout["automatic"]:
+            payout["reconciliation_status"] = "completed"
         payout["trace_id"] = {"status": "supported", "value": f"TRACE{payout['id'][-12:].upper()}"}
         ctx.save(payout, due=None)
         emit(ctx, "payout.paid", payout)
@@ -185,6 +269,7 @@ def list_payouts(ctx: Ctx, params: Params) -> dict[str, Any]:
 
 
 ROUTES = [
+    Route("POST", "/v1/payouts", create),
     Route("GET", "/v1/payouts", list_payouts),
     Route("GET", "/v1/payouts/{id}", retrieve),
     Route("POST", "/v1/payouts/{id}", update),
