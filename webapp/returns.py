@@ -18,6 +18,7 @@ from stripe_netsuite.links import LinkTarget
 from stripe_netsuite.payments.cache import TTLCache
 from stripe_netsuite.payments.receipts import PaymentReceipt, card_label, fetch_payment_receipt
 from stripe_netsuite.payments.service import cancel_attempt
+from stripe_netsuite.store.attempt_status import AttemptStatus
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
 from webapp.i18n import format_day, format_money
@@ -32,18 +33,18 @@ log = logging.getLogger(__name__)
 
 # What the customer reads for each attempt status, and whether the page should keep checking.
 _STATUS = {
-    "created": ("processing", "We are waiting for confirmation of your payment.", False),
-    "open": ("processing", "We are waiting for confirmation of your payment.", False),
-    "processing": (
+    AttemptStatus.CREATED: ("processing", "We are waiting for confirmation of your payment.", False),
+    AttemptStatus.OPEN: ("processing", "We are waiting for confirmation of your payment.", False),
+    AttemptStatus.PROCESSING: (
         "processing",
         "Your payment is being processed. This can take a few days for bank "
         "payments; you can close this page.",
         False,
     ),
-    "paid": ("paid", "Thank you, your payment has been received.", True),
-    "failed": ("failed", "Your payment did not go through. Nothing was charged.", True),
-    "expired": ("failed", "This payment session expired. Nothing was charged.", True),
-    "canceled": ("failed", "This payment was cancelled. Nothing was charged.", True),
+    AttemptStatus.PAID: ("paid", "Thank you, your payment has been received.", True),
+    AttemptStatus.FAILED: ("failed", "Your payment did not go through. Nothing was charged.", True),
+    AttemptStatus.EXPIRED: ("failed", "This payment session expired. Nothing was charged.", True),
+    AttemptStatus.CANCELED: ("failed", "This payment was cancelled. Nothing was charged.", True),
 }
 
 
@@ -68,7 +69,7 @@ def _back_url(attempt: PaymentAttempt) -> str:
 
 def _receipt(attempt: PaymentAttempt) -> PaymentReceipt | None:
     """Stripe's confirmation of a paid attempt (cached: it does not change); None when unavailable."""
-    if attempt.status != "paid" or not attempt.payment_intent_id:
+    if attempt.status != AttemptStatus.PAID or not attempt.payment_intent_id:
         return None
     cache = cast(
         TTLCache[PaymentReceipt],
@@ -107,7 +108,7 @@ def _receipt_fields(receipt: PaymentReceipt | None) -> dict[str, str | None] | N
 
 
 def _status(attempt: PaymentAttempt) -> dict[str, Any]:
-    state, message, final = _STATUS[attempt.status]
+    state, message, final = _STATUS[AttemptStatus(attempt.status)]
     return {
         "status": state,
         "message": message,
@@ -133,6 +134,6 @@ def status(attempt_id: str) -> Any:
 def cancel(attempt_id: str) -> Any:
     attempt = _attempt(attempt_id)
     updated = cancel_attempt(get_services(), attempt.id, datetime.now(UTC)) or attempt
-    if updated.status == "canceled":
+    if updated.status == AttemptStatus.CANCELED:
         flash("Payment cancelled. Nothing was charged.")
     return redirect(_back_url(updated), 303)

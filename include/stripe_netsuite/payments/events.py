@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stripe_netsuite.payments.consent import attach_payment_method
+from stripe_netsuite.store.attempt_status import RESERVED, AttemptStatus, move
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt, WebhookEvent
 from stripe_netsuite.stripe_ids import expandable_id as _id_of
@@ -38,17 +39,6 @@ HANDLED_EVENT_TYPES = (
     "payout.paid",
     "payout.failed",
 )
-
-# Which statuses each new status may replace: paid wins over everything, nothing replaces paid.
-_MAY_REPLACE = {
-    "open": {"created"},
-    "processing": {"created", "open"},
-    "paid": {"created", "open", "processing", "failed", "expired", "canceled"},
-    "failed": {"created", "open", "processing"},
-    "expired": {"created", "open"},
-    "canceled": {"created", "open"},
-}
-
 
 @dataclass(frozen=True)
 class EventOutcome:
@@ -74,15 +64,6 @@ def _is_handled(event_type: str) -> bool:
     )
 
 
-def _move(attempt: PaymentAttempt, status: str, now: datetime, message: str | None = None) -> None:
-    if attempt.status == status or attempt.status not in _MAY_REPLACE[status]:
-        return
-    attempt.status = status
-    attempt.updated_at = now
-    if message:
-        attempt.failure_message = message[:2000]
-
-
 def _find_attempt(session: Session, obj: Mapping[str, Any]) -> PaymentAttempt | None:
     attempt_id = metadata_of(obj).get(PAYMENT_ATTEMPT_ID) or obj.get("client_reference_id")
     if attempt_id:
@@ -102,13 +83,14 @@ def _apply_session_event(attempt: PaymentAttempt, kind: str, obj: Mapping[str, A
     if intent_id and not attempt.payment_intent_id:
         attempt.payment_intent_id = intent_id
     if kind == "checkout.session.completed":
-        _move(attempt, "paid" if obj.get("payment_status") == "paid" else "processing", now)
+        paid = obj.get("payment_status") == "paid"  # Stripe's word for the session, not ours
+        move(attempt, AttemptStatus.PAID if paid else AttemptStatus.PROCESSING, now)
     elif kind == "checkout.session.async_payment_succeeded":
-        _move(attempt, "paid", now)
+        move(attempt, AttemptStatus.PAID, now)
     elif kind == "checkout.session.async_payment_failed":
-        _move(attempt, "failed", now, "The bank payment failed.")
+        move(attempt, AttemptStatus.FAILED, now, "The bank payment failed.")
     elif kind == "checkout.session.expired":
-        _move(attempt, "expired", now)
+        move(attempt, AttemptStatus.EXPIRED, now)
 
 
 def _apply_intent_event(
@@ -117,15 +99,15 @@ def _apply_intent_event(
     if not attempt.payment_intent_id and obj.get("id"):
         attempt.payment_intent_id = str(obj["id"])
     if kind == "payment_intent.succeeded":
-        _move(attempt, "paid", now)
+        move(attempt, AttemptStatus.PAID, now)
         method = _id_of(obj.get("payment_method"))
         if method and attempt.save_payment_method:
             attach_payment_method(session, attempt.id, method)
     elif kind == "payment_intent.payment_failed":
         message = ((obj.get("last_payment_error") or {}).get("message")) or "The payment failed."
-        if attempt.status == "processing":
-            _move(attempt, "failed", now, message)
-        elif attempt.status in ("created", "open"):
+        if attempt.status == AttemptStatus.PROCESSING:
+            move(attempt, AttemptStatus.FAILED, now, message)
+        elif attempt.status in RESERVED:
             # Checkout keeps the session open after a decline so the customer can try another card.
             attempt.failure_message = str(message)[:2000]
             attempt.updated_at = now
@@ -133,7 +115,7 @@ def _apply_intent_event(
 
 def _note_payment(attempt: PaymentAttempt, kind: str, obj: Mapping[str, Any], paid_at: datetime) -> None:
     """Keep on a paid attempt what the pages show and look up in NetSuite (they never decode events)."""
-    if attempt.status != "paid":
+    if attempt.status != AttemptStatus.PAID:
         return
     if kind == "payment_intent.succeeded":
         attempt.charge_id = _id_of(obj.get("latest_charge")) or attempt.charge_id

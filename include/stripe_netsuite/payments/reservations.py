@@ -22,6 +22,7 @@ from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from stripe_netsuite.payments.amounts import AmountError, InFlight
+from stripe_netsuite.store.attempt_status import RESERVED, AttemptStatus, move
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
 
@@ -45,8 +46,6 @@ RESERVATION_TTL = timedelta(minutes=33)
 # A paid attempt counts against the balance until NetSuite shows its payment; after this long a missing
 # payment is an operations problem (see the run reports), not something to block the customer with.
 PAID_WATCH_WINDOW = timedelta(days=30)
-# Reservations: the attempt's Checkout Session may still be paid.
-RESERVED_STATUSES = ("created", "open")
 REPLACED_MESSAGE = "Replaced by a newer payment started from the same page."
 
 
@@ -88,7 +87,7 @@ def others(flights: Sequence[InFlight], link: str) -> list[InFlight]:
 def _unrecorded_paid(customer_id: str, now: datetime) -> Any:
     return (
         (PaymentAttempt.netsuite_customer_id == customer_id)
-        & (PaymentAttempt.status == "paid")
+        & (PaymentAttempt.status == AttemptStatus.PAID)
         & PaymentAttempt.netsuite_recorded_at.is_(None)
         & (PaymentAttempt.updated_at > now - PAID_WATCH_WINDOW)
     )
@@ -144,8 +143,8 @@ def in_flight(
             PaymentAttempt.netsuite_customer_id == customer_id,
             PaymentAttempt.currency == currency,
             or_(
-                PaymentAttempt.status == "processing",
-                PaymentAttempt.status.in_(RESERVED_STATUSES)
+                PaymentAttempt.status == AttemptStatus.PROCESSING,
+                PaymentAttempt.status.in_(RESERVED)
                 & (PaymentAttempt.expires_at.is_(None) | (PaymentAttempt.expires_at > now)),
                 _unrecorded_paid(customer_id, now),
             ),
@@ -154,12 +153,12 @@ def in_flight(
     flights: list[InFlight] = []
     for kind, invoices, amount, status, intent, charge, paid_amount, paid_at, updated in rows:
         invoice_ids = tuple(invoices or ())
-        if status == "paid":
+        if status == AttemptStatus.PAID:
             if {intent, charge} & recorded_ids:
                 continue
             state, amount, received = "received", paid_amount or amount, paid_at or updated
         else:
-            state, received = ("processing" if status == "processing" else "reserved"), None
+            state, received = ("processing" if status == AttemptStatus.PROCESSING else "reserved"), None
         link = link_of(kind, customer_id, invoice_ids)
         flights.append(InFlight(amount, invoice_ids, state, link, received))
     return flights
@@ -184,7 +183,7 @@ def _replace_reservations(
         select(PaymentAttempt).where(
             PaymentAttempt.netsuite_customer_id == customer_id,
             PaymentAttempt.currency == currency,
-            PaymentAttempt.status.in_(RESERVED_STATUSES),
+            PaymentAttempt.status.in_(RESERVED),
             PaymentAttempt.expires_at.is_(None) | (PaymentAttempt.expires_at > now),
         )
     )
@@ -192,19 +191,16 @@ def _replace_reservations(
         if link_of(attempt.link_kind, customer_id, attempt.netsuite_invoice_ids or ()) != link:
             continue
         if not attempt.checkout_session_id:
-            attempt.status = "canceled"
-        else:
-            status, intent = close_session(attempt.checkout_session_id)
-            if status == "complete":
-                attempt.status = "processing"  # paid (or being paid) first: the webhook tells the outcome
-                attempt.payment_intent_id = attempt.payment_intent_id or intent
-                attempt.updated_at = now
-                continue
-            if status != "expired":
-                continue  # still payable: it keeps counting, and the new amount is checked against it
-            attempt.status = "expired"
-        attempt.failure_message = REPLACED_MESSAGE
-        attempt.updated_at = now
+            move(attempt, AttemptStatus.CANCELED, now, REPLACED_MESSAGE)
+            continue
+        status, intent = close_session(attempt.checkout_session_id)  # Stripe's session status
+        if status == "complete":
+            # Paid (or being paid) first: the webhook tells the outcome.
+            move(attempt, AttemptStatus.PROCESSING, now)
+            attempt.payment_intent_id = attempt.payment_intent_id or intent
+        elif status == "expired":
+            move(attempt, AttemptStatus.EXPIRED, now, REPLACED_MESSAGE)
+        # Otherwise still payable: it keeps counting, and the new amount is checked against it.
 
 
 def reserve_attempt(
@@ -248,7 +244,7 @@ def reserve_attempt(
                 amount_minor=amount_minor,
                 currency=currency,
                 stripe_customer_id=stripe_customer_id,
-                status="created",
+                status=AttemptStatus.CREATED,
                 save_payment_method=save_payment_method,
                 receipt_email=receipt_email,
                 created_at=now,
@@ -268,10 +264,9 @@ def record_session(
     the same page replaced the attempt meanwhile (the caller then closes this session and stops)."""
     with customer_lock(engine, customer_id) as session:
         stored = session.get(PaymentAttempt, attempt_id)
-        if stored is None or stored.status == "canceled":
+        if stored is None or stored.status == AttemptStatus.CANCELED:
             return None
         stored.checkout_session_id = checkout_session_id
-        if stored.status == "created":
-            stored.status = "open"
+        move(stored, AttemptStatus.OPEN, now)
         stored.updated_at = now
     return stored

@@ -50,6 +50,7 @@ from stripe_netsuite.payments.reservations import (
     reserve_attempt,
 )
 from stripe_netsuite.payments.snapshots import PageSnapshots
+from stripe_netsuite.store.attempt_status import RESERVED, AttemptStatus, move
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
 
@@ -375,9 +376,9 @@ def _start(
         with session_scope(services.engine) as session:
             stored = session.get(PaymentAttempt, attempt.id)
             if stored is not None:
-                stored.status = "failed"
-                stored.failure_message = f"Checkout Session not created: {type(error).__name__}"
-                stored.updated_at = now
+                # Not if a newer payment from the page replaced it meanwhile: it stays canceled.
+                reason = f"Checkout Session not created: {type(error).__name__}"
+                move(stored, AttemptStatus.FAILED, now, reason)
         raise PaymentError(type(error).__name__) from error
     stored = record_session(services.engine, attempt.id, customer_id, checkout.id, now)
     if stored is None:
@@ -466,12 +467,10 @@ def cancel_attempt(services: PaymentServices, attempt_id: str, now: datetime) ->
         if attempt is None:
             return None
         session_id, status = attempt.checkout_session_id, attempt.status
-    if status in ("created", "open") and session_id:
+    if status in RESERVED and session_id:
         expire_checkout_session(services.stripe, session_id)
     with session_scope(services.engine) as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
-        if attempt.status in ("created", "open"):
-            attempt.status = "canceled"
-            attempt.updated_at = now
+        move(attempt, AttemptStatus.CANCELED, now)
     return attempt

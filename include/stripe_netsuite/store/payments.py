@@ -8,12 +8,11 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from stripe_netsuite.store.attempt_status import AttemptStatus
 from stripe_netsuite.store.base import Base, BigIntId, JSONType, UTCDateTime, utcnow
 
 LINK_KINDS = ("customer", "invoice")
-ATTEMPT_STATUSES = ("created", "open", "processing", "paid", "failed", "expired", "canceled")
-# Attempts whose money may still arrive: counted against the live balance so concurrent tabs cannot overpay.
-IN_FLIGHT_STATUSES = ("created", "open", "processing")
+ATTEMPT_STATUSES = tuple(status.value for status in AttemptStatus)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -53,7 +52,9 @@ class PaymentAttempt(Base):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="created", server_default="created")
+    status: Mapped[str] = mapped_column(
+        String(16), default=AttemptStatus.CREATED.value, server_default=AttemptStatus.CREATED.value
+    )
     save_payment_method: Mapped[bool] = mapped_column(default=False, server_default=false())
     receipt_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
