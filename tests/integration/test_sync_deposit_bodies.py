@@ -210,6 +210,9 @@ def test_a_usd_payout_holding_a_eur_payment_and_a_refund_is_one_deposit_equal_to
     refund_doc = client.get("customerRefund", refund)
     refund_lines = [line for line in stored["cashback"]["items"] if line["memo"] == "Stripe: re_depRefund01"]
     assert [str(line["account"]["id"]) for line in refund_lines] == [str(refund_doc["account"]["id"])]
+    # ... for what the refund paid out of it, so the clearing account nets to zero once deposited.
+    to_clearing = [line for line in stored["cashback"]["items"] if str(line["account"]["id"]) == CLEARING_USD]
+    assert sum(D(str(line["amount"])) for line in to_clearing) == D(str(refund_doc["total"])) == D("25.00")
     statuses = {
         client.get("customerPayment", r.internal_id or "")["status"]["id"]
         for r in records.values()
