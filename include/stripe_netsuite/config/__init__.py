@@ -20,7 +20,13 @@ from stripe_netsuite.config.sections import (
     StripeSettings,
     default_base_url,
 )
-from stripe_netsuite.config.settings import Settings, database_url, default_database_url, project_root
+from stripe_netsuite.config.settings import (
+    Settings,
+    database_url,
+    default_database_url,
+    project_root,
+    state_from_env,
+)
 
 __all__ = [
     "DEFAULT_RATE_BUDGET",
@@ -36,4 +42,5 @@ __all__ = [
     "default_base_url",
     "default_database_url",
     "project_root",
+    "state_from_env",
 ]

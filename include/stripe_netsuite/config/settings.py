@@ -25,7 +25,7 @@ from stripe_netsuite.config.sections import (
     StripeSettings,
 )
 
-__all__ = ["Settings", "database_url", "default_database_url", "project_root"]
+__all__ = ["Settings", "database_url", "default_database_url", "project_root", "state_from_env"]
 
 
 def project_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -49,6 +49,13 @@ def database_url(environ: Mapping[str, str] | None = None) -> str:
     """$CONNECTOR_DATABASE_URL or the embedded default."""
     env = os.environ if environ is None else environ
     return env.get("CONNECTOR_DATABASE_URL", "").strip() or default_database_url(env)
+
+
+def state_from_env(environ: Mapping[str, str] | None = None) -> StateSettings:
+    """Just the state section (paths and the state DB), for code that needs no other setting."""
+    env = os.environ if environ is None else environ
+    state = StateSettings(**read_env(StateSettings, env))
+    return replace(state, database_url=state.database_url or default_database_url(env))
 
 
 # The sections of Settings and their classes; stripe and netsuite are None when their account is not named.
@@ -80,14 +87,13 @@ class Settings:
         read = {name: read_env(section, env) for name, section in _SECTIONS.items()}
         stripe = StripeSettings(**read["stripe"]) if "api_key" in read["stripe"] else None
         netsuite = NetSuiteSettings(**read["netsuite"]) if "account_id" in read["netsuite"] else None
-        state = StateSettings(**read["state"])
         return cls(
             stripe=stripe,
             netsuite=netsuite,
             accounts=AccountSettings(**read["accounts"]),
             page=PageConfig(**read["page"]),
             airflow=AirflowApiSettings(**read["airflow"]),
-            state=replace(state, database_url=state.database_url or default_database_url(env)),
+            state=state_from_env(env),
         )
 
     def with_connections(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from stripe_netsuite.config import project_root
+from stripe_netsuite.config import project_root, state_from_env
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +84,14 @@ _CDN_ONLY_ATTRS = re.compile(r"""\s(?:integrity|crossorigin)=(["']).*?\1""", re.
 _EXTERNAL = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
 
 
-NODE_MODULES_VARIABLE = "CONNECTOR_NODE_MODULES"
 
 
 def default_node_modules(environ: Mapping[str, str] | None = None) -> Path:
     """$CONNECTOR_NODE_MODULES, else the checkout's node_modules (`make install`), else $CONNECTOR_HOME's."""
     env = os.environ if environ is None else environ
-    if env.get(NODE_MODULES_VARIABLE, "").strip():
-        return Path(env[NODE_MODULES_VARIABLE].strip()).expanduser().resolve()
+    chosen = state_from_env(env).node_modules  # CONNECTOR_NODE_MODULES, validated by the settings
+    if chosen:
+        return chosen
     for parent in Path(__file__).resolve().parents:
         if (parent / "package.json").is_file() and (parent / "node_modules").is_dir():
             return parent / "node_modules"

@@ -9,9 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from stripe_netsuite.config import database_url, project_root
-
-REPORTS_DIR_VARIABLE = "CONNECTOR_REPORTS_DIR"
+from stripe_netsuite.config import database_url, project_root, state_from_env
 
 
 def reports_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -21,9 +19,9 @@ def reports_root(environ: Mapping[str, str] | None = None) -> Path:
     directory deletes its reports too, and two state DBs never share a report directory.
     """
     env = os.environ if environ is None else environ
-    chosen = env.get(REPORTS_DIR_VARIABLE, "").strip()
+    chosen = state_from_env(env).reports_dir  # CONNECTOR_REPORTS_DIR, validated by the settings
     if chosen:
-        return Path(chosen).expanduser().resolve()
+        return chosen
     url = make_url(database_url(env))
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).expanduser().resolve().parent / "reports"
