@@ -1,6 +1,6 @@
 """NetSuite SuiteTalk REST client: TBA and OAuth 2.0 auth, records, upserts, SuiteQL, retries, concurrency.
 
-    settings = NetSuiteSettings.from_env()      # NetSuiteConfigError names a missing NETSUITE_* variable
+    settings = NetSuiteSettings.from_env()      # ConfigError names a missing or bad NETSUITE_* variable
     with NetSuiteClient(settings) as netsuite:  # thread-safe: share one client between worker threads
         payment_id = netsuite.upsert("customerPayment", "ch_123", {...})  # PUT .../eid:ch_123, repeatable
         for row in netsuite.suiteql("SELECT id, balance FROM customer ORDER BY id"):
