@@ -19,8 +19,8 @@ from ..events import emit
 from ..listing import list_objects, range_conditions
 from ..params import Params, merge_metadata
 from ..state import Ctx, Sandbox
-from . import Route
 from .balance import add_transaction
+from .routing import Route
 
 NOUN = "payout"
 IN_TRANSIT_AFTER = 3600  # a payout leaves Stripe an hour after it is created
