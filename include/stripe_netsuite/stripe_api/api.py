@@ -15,7 +15,7 @@ PAGE_SIZE = 100  # Stripe's maximum page size: the fewest requests per object
 
 @dataclass
 class CallCounts:
-    """Logical calls by kind (a call retried by stripe-python counts once here, every time on the wire)."""
+    """Logical calls by kind (a call the backoff retries counts once here, every time on the wire)."""
 
     list: int = 0  # created-window pages
     retrieve: int = 0  # re-fetches of changed objects
@@ -48,7 +48,7 @@ class StripeApi:
     counts: CallCounts = field(default_factory=CallCounts)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, kind: str = "list") -> dict[str, Any]:
-        """GET `path` with `params`; 429 and connection errors are retried with backoff, others raise."""
+        """GET `path` with `params`; transient failures are retried by the backoff (retries.STRIPE)."""
         setattr(self.counts, kind, getattr(self.counts, kind) + 1)
         options: dict[str, Any] = {"stripe_account": self.account} if self.account else {}
         query = {**dict(params or {}), **options}
