@@ -83,7 +83,7 @@ def stripe_client(url: str) -> Any:
 
 
 def generate(data_dir: Path, charges: int, threads: int) -> dict[str, Any]:
-    from stripe_sandbox.world import seed_world
+    from world_seeder import seed_world
 
     data_dir.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()

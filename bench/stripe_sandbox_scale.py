@@ -3,7 +3,7 @@
     .venv/bin/python bench/stripe_sandbox_scale.py [--charges 100000] [--threads 4] [--sizes 10000,50000]
 
 Starts its own sandbox on a free port (data in a temporary directory unless --data), seeds a Stripe-only world
-with `stripe_sandbox.world.seed_world(..., scale_only_stripe=True)`, then times stripe-python's
+with `world_seeder.seed_world(..., scale_only_stripe=True)`, then times stripe-python's
 `auto_paging_iter()` over the newest K charges for each K in --sizes (pages of 100, newest first), so the
 figures show whether listing time grows in proportion to what is read and not to what is stored.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stripe_sandbox.world import seed_world  # noqa: E402
 from tests.servers import run_sandbox  # noqa: E402
+from world_seeder import seed_world  # noqa: E402
 
 API_KEY = "sk_test_bench_0000000000"
 

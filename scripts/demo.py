@@ -145,7 +145,7 @@ def ensure_stripe_world(env: dict[str, str], state: Path, logs: Path) -> None:
     end = datetime.now(UTC).date().isoformat()
     print(f"seeding a {WORLD_DAYS}-day Stripe world ending {end} (payments, refunds, disputes, payouts)...",
           flush=True)
-    command = [sys.executable, "-m", "stripe_sandbox.world", "--stripe-url", env["STRIPE_API_BASE"],
+    command = [sys.executable, "-m", "world_seeder", "--stripe-url", env["STRIPE_API_BASE"],
                "--seed", str(WORLD_SEED), "--days", str(WORLD_DAYS), "--end", end]
     began = time.monotonic()
     summary = json.loads(run_step(command, ROOT, env, logs / "stripe-world.log"))

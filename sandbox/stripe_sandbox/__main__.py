@@ -1,9 +1,12 @@
-"""Command line: `python -m stripe_sandbox serve|seed|reset --data DIR`."""
+"""Command line: `python -m stripe_sandbox serve|reset --data DIR`.
+
+The demo world is seeded into a running server by the separate `world_seeder` package, a client of both
+sandboxes (`python -m world_seeder --stripe-url URL ...`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
@@ -84,27 +87,6 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def seed_command(args: argparse.Namespace) -> int:
-    try:
-        world = importlib.import_module("stripe_sandbox.world")  # the demo-world seeder, written separately
-    except ModuleNotFoundError as exc:
-        if exc.name != "stripe_sandbox.world":
-            raise
-        print(
-            "stripe_sandbox seed: the demo-world seeder (stripe_sandbox/world.py) is not installed yet",
-            file=sys.stderr,
-        )
-        return 2
-    sandbox = Sandbox(Path(args.data), seed=args.seed)
-    try:
-        result = world.seed(sandbox, **world.options(args))
-    except world.WorldError as exc:
-        print(f"stripe_sandbox seed: {exc}", file=sys.stderr)
-        return 2
-    print(result if result is not None else "seeded")
-    return 0
-
-
 def reset_command(args: argparse.Namespace) -> int:
     Sandbox(Path(args.data)).reset()
     print("reset")
@@ -130,18 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--start", type=int, help="set the clock to this unix time at start")
     serve_parser.add_argument("--seed", type=int, default=0, help="id seed for a new data directory")
     serve_parser.set_defaults(handler=serve)
-    for name, handler, text in (
-        ("seed", seed_command, "create the demo world in the data directory"),
-        ("reset", reset_command, "delete all data"),
-    ):
-        sub = commands.add_parser(name, help=text)
-        sub.add_argument("--data", required=True)
-        sub.add_argument("--seed", type=int, default=0)
-        if name == "seed":  # the world's own options (--days, --charges, --netsuite-url, --threads)
-            from . import world
-
-            world.add_arguments(sub)
-        sub.set_defaults(handler=handler)
+    reset_parser = commands.add_parser("reset", help="delete all data")
+    reset_parser.add_argument("--data", required=True)
+    reset_parser.set_defaults(handler=reset_command)
     args = parser.parse_args(argv)
     result: int = args.handler(args)
     return result

@@ -102,7 +102,7 @@ def retrieved_ids(run: SyncRun) -> list[str]:
 
 @pytest.fixture(scope="module")
 def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
-    from stripe_sandbox.world import seed_world
+    from world_seeder import seed_world
 
     seed_world(
         stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,11 +16,11 @@ from typing import Any
 import pytest
 import requests
 
-from stripe_sandbox.world import END, WorldError, WorldSummary, seed_world, world_end
-from stripe_sandbox.world_plan import NsCustomer, NsInvoice, plan_world
 from tests.conftest import STRIPE_TEST_KEY
 from tests.integration.conftest import NetSuiteSandboxClient
 from tests.servers import RunningServer, run_sandbox
+from world_seeder import END, WorldError, WorldSummary, seed_world, world_end
+from world_seeder.plan import NsCustomer, NsInvoice, plan_world
 
 DAYS = 30
 SEED = 42
@@ -309,3 +312,41 @@ def test_the_end_date_is_today_or_an_iso_date() -> None:
     assert world_end("2026-11-01") == END
     with pytest.raises(WorldError, match="YYYY-MM-DD"):
         world_end("next tuesday")
+
+
+def run_seeder(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m world_seeder ...` as the demo runs it: a separate process, a client of the sandboxes."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NETSUITE_", "STRIPE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "world_seeder", "--api-key", STRIPE_TEST_KEY, *args],
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_seeder_command_builds_a_stripe_only_scale_world(second_sandbox: RunningServer) -> None:
+    result = run_seeder(
+        "--stripe-url", second_sandbox.url, "--stripe-only", "--charges", "7", "--days", "2",
+        "--threads", "1", "--end", "2031-03-15",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["end"], summary["days"]) == (world_end("2031-03-15"), 2)
+    assert summary["bulk_charges"] == 7
+    charges = fetch_all(second_sandbox.url, "charges")
+    assert len(charges) == summary["counts"]["objects.charge"] == 7
+    assert all(charge["status"] == "succeeded" for charge in charges)
+
+
+def test_the_seeder_command_without_netsuite_says_what_to_set_and_writes_nothing(
+    second_sandbox: RunningServer,
+) -> None:
+    result = run_seeder("--stripe-url", second_sandbox.url, "--seed", "42")
+    assert result.returncode == 2
+    assert "NETSUITE_BASE_URL" in result.stderr and "--netsuite-url" in result.stderr
+    stats = requests.get(f"{second_sandbox.url}/_sandbox/stats", timeout=30).json()
+    assert sum(stats["objects"].values()) == 0
+    refused = run_seeder("--stripe-url", second_sandbox.url, "--stripe-only")
+    assert refused.returncode == 2 and "--charges" in refused.stderr

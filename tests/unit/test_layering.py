@@ -21,19 +21,36 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 CONTRACTS = {contract["id"]: contract for contract in CONFIG["contracts"]}
 PACKAGE_DIRS = {"stripe_netsuite": "include", "stripe_sandbox": "sandbox", "netsuite_sandbox": "sandbox",
-                "webapp": "."}  # fmt: skip
+                "world_seeder": "sandbox", "webapp": "."}  # fmt: skip
 
 # (contract id, file in a copy of the packages, a forbidden import appended to it, the module it reaches)
 FORBIDDEN_IMPORTS = [
     ("library", "stripe_netsuite/money.py", "import airflow.sdk", "airflow"),
     ("library", "stripe_netsuite/links.py", "from flask import url_for", "flask"),
-    ("library", "stripe_netsuite/config.py", "from netsuite_hook import NetSuiteHook", "netsuite_hook"),
+    ("library", "stripe_netsuite/config/settings.py", "from netsuite_hook import NetSuiteHook",
+     "netsuite_hook"),
     ("library", "stripe_netsuite/store/engine.py", "from stripe_sandbox import ids", "stripe_sandbox.ids"),
     ("sandboxes", "netsuite_sandbox/auth.py", "from stripe_netsuite import links", "stripe_netsuite.links"),
+    ("sandboxes", "world_seeder/plan.py", "from stripe_netsuite import money", "stripe_netsuite.money"),
     ("sandbox-independence", "stripe_sandbox/ids.py", "import netsuite_sandbox.app", "netsuite_sandbox.app"),
+    # The seeder is a client of both servers over HTTP: it reaches into neither, and neither imports it.
+    ("sandbox-independence", "world_seeder/netsuite.py", "from netsuite_sandbox import auth",
+     "netsuite_sandbox.auth"),
+    ("sandbox-independence", "world_seeder/stripe_world.py", "import stripe_sandbox.cards",
+     "stripe_sandbox.cards"),
+    ("sandbox-independence", "stripe_sandbox/__main__.py", "from world_seeder import world",
+     "world_seeder.world"),
+    ("sandbox-resources-package", "stripe_sandbox/resources/refunds.py",
+     "from stripe_sandbox.resources import Route", "stripe_sandbox.resources"),
     ("webapp", "webapp/pay.py", "from dags.stripe_sync import stripe_sync_dag", "dags"),
     ("webapp", "webapp/errors.py", "import stripe_hook", "stripe_hook"),
     ("webapp", "webapp/brand.py", "from stripe_sandbox.ids import new_id", "stripe_sandbox.ids"),
+]
+
+# (contract id, file, an import appended to it that closes a cycle, the dependency lint-imports would remove)
+CYCLES = [
+    ("sandbox-resources", "stripe_sandbox/resources/payment_methods.py",
+     "from .customers import new_customer", ".payment_methods -> .customers"),
 ]
 
 
@@ -65,12 +82,12 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, int
         shutil.copytree(ROOT / parent / package, copy / package, ignore=skip)
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
     lines: dict[str, int] = {}
-    for _, path, statement, _ in FORBIDDEN_IMPORTS:
+    for _, path, statement, _ in [*FORBIDDEN_IMPORTS, *CYCLES]:
         module = copy / path
         source = module.read_text().rstrip("\n").splitlines()
         module.write_text("\n".join([*source, f"{statement}  # added by test_layering", ""]))
         lines[statement] = len(source) + 1
-    ids = sorted({contract_id for contract_id, *_ in FORBIDDEN_IMPORTS})
+    ids = sorted({contract_id for contract_id, *_ in [*FORBIDDEN_IMPORTS, *CYCLES]})
     result = lint_imports(copy, *(arg for contract_id in ids for arg in ("--contract", contract_id)))
     assert result.returncode == 1, result.stdout + result.stderr
     return result.stdout, lines
@@ -90,6 +107,16 @@ def test_a_forbidden_import_breaks_its_contract(
     importer = path.removesuffix(".py").replace("/", ".")
     chain = rf"{re.escape(importer)} -> {re.escape(imported)} \(l\.{lines[statement]}\)"
     assert re.search(chain, section(report, name)), section(report, name)
+
+
+@pytest.mark.parametrize(("contract_id", "path", "statement", "dependency"), CYCLES)
+def test_an_import_cycle_breaks_its_contract(
+    broken: tuple[str, dict[str, int]], contract_id: str, path: str, statement: str, dependency: str
+) -> None:
+    report, _ = broken
+    name = CONTRACTS[contract_id]["name"]
+    assert f"{name} BROKEN" in report
+    assert f"- {dependency} (1 import)" in section(report, name), section(report, name)
 
 
 def airflow_module_names(folder: str) -> set[str]:

@@ -1,216 +1,32 @@
-"""The demo world: a month of a merchant's Stripe activity that matches the NetSuite sandbox's ledger.
-
-Everything goes through the sandboxes' public interfaces, as an outside client would: Stripe's API through
-stripe-python, the hosted Checkout page through HTTP form posts, `/_sandbox/` routes for the clock and
-payouts, and NetSuite through SuiteQL signed with TBA (requests_oauthlib). The same seed on fresh sandboxes
-gives the same world, id for id: every choice comes from `world_plan`, and every POST carries an idempotency
-key derived from the seed (stripe-python would otherwise send random ones, which end up in events).
-"""
+"""Carrying a plan out against a Stripe sandbox: stripe-python for the API, HTTP form posts for the hosted
+Checkout page, and the sandbox's `/_sandbox/` routes for its clock, configuration and counts."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-import os
 import re
-import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
 
 import requests
+import stripe
 
-from .world_plan import (
-    CARDS,
-    DAY,
-    Action,
-    NsCustomer,
-    NsInvoice,
-    bulk_payment,
-    plan_bulk,
-    plan_world,
-    to_minor,
-)
+from .errors import WorldError
+from .plan import CARDS, Action, bulk_payment
 
-if TYPE_CHECKING:
-    from .state import Sandbox
-
-# Where the world ends unless told otherwise (`end`, `--end`), so that tests get the same dates on any day.
-# NetSuite's seeded invoices are dated August to October 2026, so a month ending on 1 November pays them after
-# issue. The demo ends the world at today's midnight instead, so that the sandbox clock can then run in real
-# time as Stripe's does, and the same seed and end date give the same world.
-END = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
 SUCCESS_URL = "https://pay.honeycomb.example/paid?session_id={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "https://pay.honeycomb.example/cancelled"
 BUSINESS = {"business_name": "Honeycomb Holdings Inc.", "statement_descriptor": "HONEYCOMB"}
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
-_NETSUITE_KEYS = ("ACCOUNT_ID", "CONSUMER_KEY", "CONSUMER_SECRET", "TOKEN_ID", "TOKEN_SECRET")
-
-
-class WorldError(RuntimeError):
-    """The world could not be built; the message says what to fix."""
-
-
-def world_end(value: str | date) -> int:
-    """Midnight UTC that starts `value` ("today" = the UTC date of this machine's clock, or YYYY-MM-DD)."""
-    if isinstance(value, str):
-        try:
-            day = datetime.now(UTC).date() if value == "today" else date.fromisoformat(value)
-        except ValueError:
-            raise WorldError(f"end must be 'today' or a date YYYY-MM-DD, not {value!r}") from None
-    else:
-        day = value
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-
-@dataclass(frozen=True)
-class NetSuiteCredentials:
-    """Token-based authentication for the NetSuite REST API (the NETSUITE_* settings)."""
-
-    account_id: str
-    consumer_key: str
-    consumer_secret: str
-    token_id: str
-    token_secret: str
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> NetSuiteCredentials:
-        missing = [f"NETSUITE_{key}" for key in _NETSUITE_KEYS if not env.get(f"NETSUITE_{key}")]
-        if missing:
-            raise WorldError(f"NetSuite credentials missing: set {', '.join(missing)}")
-        return cls(*(env[f"NETSUITE_{key}"] for key in _NETSUITE_KEYS))
-
-    def auth(self) -> requests.auth.AuthBase:
-        from requests_oauthlib import OAuth1
-
-        auth: requests.auth.AuthBase = OAuth1(
-            self.consumer_key,
-            self.consumer_secret,
-            self.token_id,
-            self.token_secret,
-            signature_method="HMAC-SHA256",
-            realm=self.account_id,
-        )
-        return auth
-
-
-@dataclass
-class WorldSummary:
-    """What was built: the period, counts per kind of object and outcome, and how long it took."""
-
-    seed: int
-    days: int
-    start: int
-    end: int
-    counts: dict[str, int] = field(default_factory=dict)
-    bulk_charges: int = 0
-    bulk_seconds: float = 0.0
-    elapsed_seconds: float = 0.0
-
-    @property
-    def bulk_rate(self) -> float:
-        return self.bulk_charges / self.bulk_seconds if self.bulk_seconds else 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "bulk_charges_per_second": round(self.bulk_rate, 1)}
-
-    def __str__(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True)
-
-
-# ---- NetSuite (read only: the connector, not the seeder, writes Stripe's payments there) -------------------
-
-
-class NetSuiteReader:
-    """SuiteQL over the REST API, signed with TBA like any integration."""
-
-    def __init__(self, base_url: str, credentials: NetSuiteCredentials) -> None:
-        base = base_url.rstrip("/")
-        self.base = base if base.endswith("/services/rest") else base + "/services/rest"
-        self.http = requests.Session()
-        self.http.auth = credentials.auth()
-
-    def rows(self, query: str) -> list[dict[str, str]]:
-        """Every row of `query`, following SuiteQL's pages."""
-        items: list[dict[str, str]] = []
-        offset = 0
-        while True:
-            body = self._page(query, offset)
-            items.extend(body["items"])
-            if not body.get("hasMore"):
-                return items
-            offset += int(body["count"])
-
-    def _page(self, query: str, offset: int) -> dict[str, Any]:
-        for attempt in range(6):
-            response = self.http.post(
-                f"{self.base}/query/v1/suiteql",
-                params={"limit": 1000, "offset": offset},
-                json={"q": query},
-                headers={"Prefer": "transient"},
-                timeout=60,
-            )
-            if response.status_code == 429 and attempt < 5:
-                time.sleep(0.2 * 2**attempt)  # the account's concurrency limit: wait for a free slot
-                continue
-            if response.status_code != 200:
-                raise WorldError(f"NetSuite SuiteQL answered {response.status_code}: {response.text[:500]}")
-            body: dict[str, Any] = response.json()
-            return body
-        raise WorldError("NetSuite kept answering 429 (concurrency limit)")
-
-    def customers_and_invoices(self) -> tuple[list[NsCustomer], list[NsInvoice]]:
-        codes = {row["id"]: row["symbol"].lower() for row in self.rows("SELECT id, symbol FROM currency")}
-        extra: dict[str, list[str]] = {}
-        for row in self.rows(
-            "SELECT customer, currency FROM customercurrencybalance ORDER BY customer, currency"
-        ):
-            extra.setdefault(row["customer"], []).append(codes[row["currency"]])
-        customers = []
-        for row in self.rows("SELECT id, companyname, email, currency FROM customer ORDER BY id"):
-            primary = codes[row["currency"]]
-            others = tuple(code for code in extra.get(row["id"], []) if code != primary)
-            name = row.get("companyname") or f"Customer {row['id']}"
-            customers.append(
-                NsCustomer(
-                    row["id"], name, row.get("email"), (primary, *others), catch_all="Unallocated" in name
-                )
-            )
-        invoices = []
-        for row in self.rows(
-            "SELECT id, tranid, entity, currency, foreignamountremaining, trandate FROM transaction "
-            "WHERE type = 'CustInvc' AND status = 'A' ORDER BY id"
-        ):
-            currency = codes[row["currency"]]
-            day = datetime.strptime(row["trandate"], "%Y-%m-%d").replace(tzinfo=UTC)
-            invoices.append(
-                NsInvoice(
-                    row["id"],
-                    row["tranid"],
-                    row["entity"],
-                    currency,
-                    to_minor(row["foreignamountremaining"], currency),
-                    int(day.timestamp()),
-                )
-            )
-        return customers, invoices
-
-
-# ---- Stripe --------------------------------------------------------------------------------
 
 
 class StripeWorld:
     """Carries out a plan against one Stripe sandbox and remembers what each step created."""
 
     def __init__(self, url: str, api_key: str, seed: int, threads: int = 4) -> None:
-        import stripe
-
         self.url = url.rstrip("/")
         self.seed = seed
         self.threads = max(1, threads)
@@ -358,8 +174,6 @@ class StripeWorld:
         if customer is not None:
             params["customer"] = customer["id"]
             params["receipt_email"] = customer["email"]
-        import stripe
-
         try:
             return self.client.v1.payment_intents.create(params, self.options())
         except stripe.CardError as exc:
@@ -538,174 +352,3 @@ class StripeWorld:
         counts["customers"] = len(self.listing(v1.customers))
         return dict(sorted(counts.items()))
 
-
-def seed_world(
-    stripe_url: str,
-    api_key: str,
-    netsuite_base_url: str | None,
-    netsuite_credentials: NetSuiteCredentials | Mapping[str, str] | None,
-    *,
-    days: int = 30,
-    seed: int = 42,
-    charges: int | None = None,
-    scale_only_stripe: bool = False,
-    threads: int = 4,
-    reset: bool = False,
-    end: int = END,
-) -> WorldSummary:
-    """Build the world in a fresh Stripe sandbox, reading the NetSuite sandbox's customers and open invoices.
-
-    The world covers the `days` before `end` (a unix time; see `world_end`) and leaves the sandbox clock
-    frozen at `end`. `charges` adds that many anonymous card payments spread over the same days; with
-    `scale_only_stripe` they are the whole world and NetSuite is not read. Scale payments run on
-    `threads` concurrent connections, which keeps their content but not their ids deterministic (use
-    threads=1 for that).
-    """
-    began = time.perf_counter()
-    if days < 1:
-        raise WorldError("days must be at least 1")
-    start = end - days * DAY
-    actions: list[Action] = []
-    if not scale_only_stripe:
-        if not netsuite_base_url:
-            raise WorldError(
-                "NetSuite is needed for the story world: set NETSUITE_BASE_URL (or pass --charges N "
-                "for a Stripe-only scale world)"
-            )
-        credentials = (
-            netsuite_credentials
-            if isinstance(netsuite_credentials, NetSuiteCredentials)
-            else NetSuiteCredentials.from_env(netsuite_credentials or {})
-        )
-        customers, invoices = NetSuiteReader(netsuite_base_url, credentials).customers_and_invoices()
-        actions = plan_world(seed, start, days, customers, invoices)
-    if charges:
-        actions = sorted(
-            [*actions, *plan_bulk(seed, start, days, charges)], key=lambda a: (a.at, a.kind == "bulk")
-        )
-    world = StripeWorld(stripe_url, api_key, seed, threads)
-    world.prepare(start, reset)
-    world.run(actions)
-    world.advance_to(end)
-    return WorldSummary(
-        seed=seed,
-        days=days,
-        start=start,
-        end=end,
-        counts=world.count(story=not scale_only_stripe),
-        bulk_charges=world.bulk_charges,
-        bulk_seconds=round(world.bulk_seconds, 2),
-        elapsed_seconds=round(time.perf_counter() - began, 2),
-    )
-
-
-def seed(
-    sandbox: Sandbox,
-    *,
-    days: int = 30,
-    seed: int | None = None,
-    charges: int | None = None,
-    netsuite_url: str | None = None,
-    env: Mapping[str, str] | None = None,
-    threads: int = 4,
-    end: int = END,
-) -> WorldSummary:
-    """`python -m stripe_sandbox seed --data DIR`: serve DIR on a private port and seed it over HTTP.
-
-    Without a NetSuite address (`netsuite_url` or NETSUITE_BASE_URL) only a scale world (`charges`) is
-    possible.
-    """
-    from werkzeug.serving import make_server
-
-    from .app import create_app
-
-    settings = os.environ if env is None else env
-    netsuite = netsuite_url or settings.get("NETSUITE_BASE_URL")
-    if not netsuite and not charges:
-        raise WorldError(
-            "set NETSUITE_BASE_URL and the NETSUITE_* credentials (or pass --netsuite-url), or "
-            "pass --charges N for a Stripe-only world"
-        )
-    # One line per request would bury the summary; the sandbox's /_sandbox/requests keeps them.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, create_app(sandbox), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="world-seeder", daemon=True)
-    thread.start()
-    try:
-        return seed_world(
-            f"http://127.0.0.1:{server.server_port}",
-            sandbox.api_key or "sk_test_world_seeder",
-            netsuite,
-            settings if netsuite else None,
-            days=days,
-            seed=sandbox.seed if seed is None else seed,
-            charges=charges,
-            scale_only_stripe=not netsuite,
-            threads=threads,
-            end=end,
-        )
-    finally:
-        server.shutdown()
-        thread.join()
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The world's options, shared by `python -m stripe_sandbox seed` and this module's own command line."""
-    parser.add_argument("--days", type=int, default=30, help="length of the world in days (default 30)")
-    parser.add_argument("--charges", type=int, help="add N anonymous card payments (scale)")
-    parser.add_argument("--netsuite-url", help="NetSuite REST base (default $NETSUITE_BASE_URL)")
-    parser.add_argument("--threads", type=int, default=4, help="concurrent connections for --charges")
-    default_end = datetime.fromtimestamp(END, UTC).date().isoformat()
-    parser.add_argument(
-        "--end",
-        default=default_end,
-        help=f"the world ends at 00:00 UTC of this date: YYYY-MM-DD or 'today' (default {default_end})",
-    )
-
-
-def options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of `seed` from options parsed with `add_arguments`."""
-    return {
-        "days": args.days,
-        "charges": args.charges,
-        "netsuite_url": args.netsuite_url,
-        "threads": args.threads,
-        "end": world_end(args.end),
-    }
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Seed a RUNNING Stripe sandbox: `python -m stripe_sandbox.world --stripe-url URL [--api-key K] ...`."""
-    parser = argparse.ArgumentParser(prog="stripe_sandbox.world", description=__doc__.splitlines()[0])
-    parser.add_argument("--stripe-url", required=True)
-    parser.add_argument("--api-key", default=os.environ.get("STRIPE_API_KEY") or "sk_test_world_seeder")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--stripe-only", action="store_true", help="do not read NetSuite (needs --charges)")
-    parser.add_argument("--reset", action="store_true", help="wipe the Stripe sandbox first")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    netsuite = None if args.stripe_only else (args.netsuite_url or os.environ.get("NETSUITE_BASE_URL"))
-    try:
-        end = world_end(args.end)
-        summary = seed_world(
-            args.stripe_url,
-            args.api_key,
-            netsuite,
-            os.environ if netsuite else None,
-            days=args.days,
-            seed=args.seed,
-            charges=args.charges,
-            scale_only_stripe=netsuite is None,
-            threads=args.threads,
-            reset=args.reset,
-            end=end,
-        )
-    except WorldError as exc:
-        print(f"stripe_sandbox.world: {exc}", file=sys.stderr)
-        return 2
-    print(summary)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

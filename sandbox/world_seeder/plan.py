@@ -1,7 +1,7 @@
 """The demo world as a plan: what happens when, decided from a seed and the NetSuite data, with no I/O.
 
-`world.py` carries the plan out against the sandboxes' public APIs; keeping the decisions here makes the
-world's variety testable without servers and keeps "same seed -> same world" a property of pure code.
+`stripe_world.py` carries the plan out against the sandboxes' public APIs; keeping the decisions here makes
+the world's variety testable without servers and keeps "same seed -> same world" a property of pure code.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 DAY = 86_400
-# Not from stripe_sandbox.money on purpose: the seeder is a client and must not share the server's facts.
+# Not from stripe_sandbox.money on purpose: the seeder is a client and shares no code with the servers.
 _EXPONENTS = {"jpy": 0, "krw": 0, "vnd": 0, "clp": 0, "bhd": 3, "jod": 3, "kwd": 3, "omr": 3, "tnd": 3}
 # Steps customers pay in: 1.00 for two-decimal currencies, 100 yen, 0.010 KWD (Stripe wants a final 0).
 _PAYMENT_STEP = {0: 100, 2: 100, 3: 10}
