@@ -137,38 +137,39 @@ def positive(text: str) -> int:
     return int(text)
 
 
+def _currency(text: str) -> str:
+    try:
+        return normalize_currency(text)
+    except MoneyError as error:
+        raise ValueError(str(error)) from None
+
+
+def _pairs(
+    text: str, key: Callable[[str], str], value: Callable[[str], str], shape: str, twice: str
+) -> Mapping[str, str]:
+    """`K=V,K=V` with each side validated and each key once; `shape` and `twice` word the errors."""
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        left, sep, right = (piece.strip() for piece in item.partition("="))
+        if not sep or not left or not right:
+            raise ValueError(f"{item!r} is not {shape}")
+        parsed = key(left)
+        if parsed in pairs:
+            raise ValueError(twice.format(parsed))
+        pairs[parsed] = value(right)
+    return MappingProxyType(pairs)
+
+
 def currency_map(text: str) -> Mapping[str, str]:
     """`USD=101,EUR=104`: an internal id per currency, each currency once."""
-    accounts: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        currency, sep, account = (piece.strip() for piece in item.partition("="))
-        if not sep or not currency or not account:
-            raise ValueError(f"{item!r} is not CURRENCY=ACCOUNT_ID (e.g. USD=101,EUR=104)")
-        try:
-            code = normalize_currency(currency)
-        except MoneyError as error:
-            raise ValueError(str(error)) from None
-        if code in accounts:
-            raise ValueError(f"{code} is mapped twice")
-        accounts[code] = internal_id(account)
-    return MappingProxyType(accounts)
+    shape = "CURRENCY=ACCOUNT_ID (e.g. USD=101,EUR=104)"
+    return _pairs(text, _currency, internal_id, shape, "{} is mapped twice")
 
 
 def subsidiary_currencies(text: str) -> Mapping[str, str]:
     """`1=USD,3=GBP`: the base currency of each subsidiary (internal id)."""
-    bases: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        subsidiary, sep, currency = (piece.strip() for piece in item.partition("="))
-        if not sep or not subsidiary or not currency:
-            raise ValueError(f"{item!r} is not SUBSIDIARY_ID=CURRENCY (e.g. 1=USD,3=GBP)")
-        key = internal_id(subsidiary)
-        if key in bases:
-            raise ValueError(f"subsidiary {key} is listed twice")
-        try:
-            bases[key] = normalize_currency(currency)
-        except MoneyError as error:
-            raise ValueError(str(error)) from None
-    return MappingProxyType(bases)
+    shape = "SUBSIDIARY_ID=CURRENCY (e.g. 1=USD,3=GBP)"
+    return _pairs(text, internal_id, _currency, shape, "subsidiary {} is listed twice")
 
 
 def time_zone(text: str) -> str:
