@@ -96,12 +96,6 @@ class Settings:
             state=state_from_env(env),
         )
 
-    def with_connections(
-        self, stripe: StripeSettings | None = None, netsuite: NetSuiteSettings | None = None
-    ) -> Settings:
-        """These settings with the Stripe and/or NetSuite section taken from Airflow connections instead."""
-        return replace(self, stripe=stripe or self.stripe, netsuite=netsuite or self.netsuite)
-
     @property
     def database_url(self) -> str:
         """The state DB's URL (the state section's, the default already applied)."""
