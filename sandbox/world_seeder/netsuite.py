@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from requests_oauthlib import OAuth1
 
 from .errors import WorldError
 from .plan import NsCustomer, NsInvoice, to_minor
@@ -37,8 +38,6 @@ class NetSuiteCredentials:
         return cls(*(env[f"NETSUITE_{key}"] for key in _NETSUITE_KEYS))
 
     def auth(self) -> requests.auth.AuthBase:
-        from requests_oauthlib import OAuth1
-
         auth: requests.auth.AuthBase = OAuth1(
             self.consumer_key,
             self.consumer_secret,
@@ -48,7 +47,6 @@ class NetSuiteCredentials:
             realm=self.account_id,
         )
         return auth
-
 
 
 class NetSuiteReader:
