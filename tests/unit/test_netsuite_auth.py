@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 from urllib.parse import unquote
 
@@ -156,6 +157,14 @@ def test_query_path_and_port_are_signed(url: str, changed: str) -> None:
 def test_method_is_signed() -> None:
     url = f"{BASE}/record/v1/invoice/1001"
     assert signed("GET", url)["oauth_signature"] != signed("DELETE", url)["oauth_signature"]
+
+
+def test_signing_at_debug_level_logs_nothing_of_the_request(caplog: pytest.LogCaptureFixture) -> None:
+    # oauthlib logs the base string and the signature at DEBUG; auth.py drops those records.
+    caplog.set_level(logging.DEBUG)
+    params = signed("GET", f"{BASE}/record/v1/customer/1?limit=5")
+    assert params["oauth_signature"] not in caplog.text
+    assert "oauth_" not in caplog.text and "limit" not in caplog.text
 
 
 def test_every_call_gets_a_fresh_nonce_and_timestamp() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -25,6 +26,9 @@ __all__ = [
 
 Clock = Callable[[], float]
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# oauthlib logs every request's normalized parameters, base string and signature at DEBUG: dropped at the
+# source, so no log configuration (a task run at DEBUG) puts a signed request in a log.
+logging.getLogger("oauthlib.oauth1.rfc5849").addFilter(lambda record: record.levelno >= logging.WARNING)
 # The methods the REST client sends (oauthlib's stubs type http_method as a Literal).
 _Method = Literal["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 
