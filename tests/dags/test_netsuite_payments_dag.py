@@ -13,17 +13,8 @@ import stripe
 from tests.conftest import NETSUITE_TEST_ENV
 from tests.dags.conftest import ROOT
 from tests.integration.conftest import NetSuiteSandboxClient
+from tests.integration.test_sync_load import LEDGER_ENV
 from tests.servers import RunningServer
-
-LEDGER_ENV = {
-    "NETSUITE_TIME_ZONE": "America/Los_Angeles",
-    "NETSUITE_SUBSIDIARY_CURRENCIES": "1=USD",
-    "NETSUITE_PAYMENT_METHOD": "1",
-    "NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT": "7",
-    "NETSUITE_CLEARING_ACCOUNTS": "USD=1,GBP=2,CAD=3,EUR=4,JPY=5,KWD=6",
-    "NETSUITE_UNALLOCATED_CUSTOMER": "101",
-    "NETSUITE_CREDIT_MEMO_ITEM": "1",
-}
 
 
 @pytest.fixture(scope="module")

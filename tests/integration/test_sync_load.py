@@ -35,6 +35,16 @@ D = Decimal
 UNALLOCATED = "101"
 EXPONENTS = {"jpy": 0, "krw": 0, "kwd": 3, "bhd": 3, "jod": 3, "omr": 3, "tnd": 3}
 CLEARING = {"USD": "1", "GBP": "2", "CAD": "3", "EUR": "4", "JPY": "5", "KWD": "6"}
+# The same settings as environment variables (.env.example), for the DAG and the CLI.
+LEDGER_ENV = {
+    "NETSUITE_TIME_ZONE": "America/Los_Angeles",
+    "NETSUITE_SUBSIDIARY_CURRENCIES": "1=USD",
+    "NETSUITE_PAYMENT_METHOD": "1",
+    "NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT": "7",
+    "NETSUITE_CLEARING_ACCOUNTS": ",".join(f"{code}={account}" for code, account in CLEARING.items()),
+    "NETSUITE_UNALLOCATED_CUSTOMER": UNALLOCATED,
+    "NETSUITE_CREDIT_MEMO_ITEM": "1",
+}
 
 
 def ledger_settings(**clearing: str) -> LedgerSettings:
