@@ -146,7 +146,15 @@ def test_a_refund_in_a_currency_without_a_clearing_account_blocks() -> None:
     world = world_with(
         txn("txn_bad", "refund", -1000, source="re_cad"), refunded("re_cad", "3001", currency="CAD")
     )
-    result = blocked(world, clearing_accounts={k: v for k, v in CLEARING.items()})
+    assert "CAD" not in CLEARING
+    result = blocked(world)
+    assert (result.code, result.balance_transaction) == ("clearing_account_missing", "txn_bad")
+    assert "map a Stripe clearing account" in result.reason
+
+
+def test_a_failed_payout_returned_without_a_clearing_account_blocks() -> None:
+    world = world_with(txn("txn_bad", "payout_failure", 700, source="po_old", category="payout_reversal"))
+    result = blocked(world, clearing_accounts={"EUR": "4"})
     assert (result.code, result.balance_transaction) == ("clearing_account_missing", "txn_bad")
 
 
