@@ -359,14 +359,14 @@ def test_invoices_not_open_on_this_page_are_refused(app: Flask, invoice: str) ->
 def test_in_flight_payments_lower_what_can_be_paid(app: Flask) -> None:
     client = app.test_client()
     path = page_path(app, "customer", "102")
-    assert (
-        client.post(path, data={"csrf_token": open_form(client, path), "amount": "2000"}).status_code == 303
-    )
+    # Started from another page (invoice 1001's, $1,500.00): it counts here, and is not this page's to replace.
+    invoice_path = page_path(app, "invoice", "1001")
+    assert client.post(invoice_path, data={"csrf_token": open_form(client, invoice_path)}).status_code == 303
     html = client.get(path).get_data(as_text=True)
-    assert "Payments in progress" in html and 'value="900.00"' in html
-    response = client.post(path, data={"csrf_token": csrf_of(html), "amount": "900.01"})
+    assert "Payments in progress" in html and 'value="1400.00"' in html
+    response = client.post(path, data={"csrf_token": csrf_of(html), "amount": "1400.01"})
     assert response.status_code == 422
-    assert "at most $900.00" in errors_of(response.get_data(as_text=True))[0]
+    assert "at most $1,400.00" in errors_of(response.get_data(as_text=True))[0]
     assert len(attempts(app)) == 1
 
 
@@ -381,9 +381,9 @@ def test_invoice_page_pays_the_amount_due_applied_to_the_invoice(app: Flask, str
     assert attempt.netsuite_invoice_ids == ["1026"]
     session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
     assert session.amount_total == 125000 and session.currency == "jpy"
-    # The same invoice cannot be paid twice while the first payment is in flight.
+    # Opening the page again offers the payment again: a new one would replace the unpaid session.
     again = client.get(path).get_data(as_text=True)
-    assert "already in progress" in again
+    assert "started here was not finished" in again and "already in progress" not in again
 
 
 def test_partial_invoice_payment_when_allowed(make_app: Any) -> None:
@@ -670,7 +670,7 @@ def test_paying_the_eur_balance_is_a_eur_payment_applied_to_the_eur_invoice(
     usd = client.get(path).get_data(as_text=True)
     assert 'value="2900.00"' in usd and "Payments in progress" not in usd
     eur = client.get(f"{path}?currency=EUR").get_data(as_text=True)
-    assert "Payments in progress" in eur
+    assert "started here was not finished" in eur  # this page's own session: a new payment replaces it
 
 
 @pytest.mark.parametrize(
