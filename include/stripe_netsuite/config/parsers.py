@@ -166,6 +166,19 @@ def currency_map(text: str) -> Mapping[str, str]:
     return _pairs(text, _currency, internal_id, shape, "{} is mapped twice")
 
 
+def _fee_type(text: str) -> str:
+    # A Stripe fee_details type: lower-case words joined by `_` (stripe_fee, application_fee, tax).
+    if re.fullmatch(r"[a-z][a-z0-9_]{0,63}", text) is None:
+        raise ValueError(f"{text!r} is not a Stripe fee type (e.g. stripe_fee, application_fee)")
+    return text
+
+
+def fee_type_map(text: str) -> Mapping[str, str]:
+    """`stripe_fee=8,application_fee=12`: an account per Stripe fee type, each type once."""
+    shape = "FEE_TYPE=ACCOUNT_ID (e.g. stripe_fee=8,application_fee=12)"
+    return _pairs(text, _fee_type, internal_id, shape, "fee type {} is mapped twice")
+
+
 def subsidiary_currencies(text: str) -> Mapping[str, str]:
     """`1=USD,3=GBP`: the base currency of each subsidiary (internal id)."""
     shape = "SUBSIDIARY_ID=CURRENCY (e.g. 1=USD,3=GBP)"

@@ -19,6 +19,7 @@ from stripe_netsuite.config.fields import check, setting
 from stripe_netsuite.config.parsers import ConfigError
 
 if TYPE_CHECKING:
+    from stripe_netsuite.sync.deposit_settings import DepositSettings
     from stripe_netsuite.sync.settings import LedgerSettings
 
 __all__ = [
@@ -191,6 +192,10 @@ class AccountSettings:
     bank_accounts: Mapping[str, str] = setting("NETSUITE_BANK_ACCOUNTS", p.currency_map, factory=_empty)
     undeposited_funds_account: str | None = setting("NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT", p.internal_id)
     fee_account: str | None = setting("NETSUITE_FEE_ACCOUNT", p.internal_id)
+    # Deposits: fee types with their own account (others post to NETSUITE_FEE_ACCOUNT), and where Stripe
+    # adjustments and won disputes' reinstatements post.
+    fee_accounts: Mapping[str, str] = setting("NETSUITE_FEE_ACCOUNTS", p.fee_type_map, factory=_empty)
+    adjustment_account: str | None = setting("NETSUITE_ADJUSTMENT_ACCOUNT", p.internal_id)
     payment_method: str | None = setting("NETSUITE_PAYMENT_METHOD", p.internal_id)
     unallocated_customer: str | None = setting("NETSUITE_UNALLOCATED_CUSTOMER", p.internal_id)
     time_zone: str | None = setting("NETSUITE_TIME_ZONE", p.time_zone)
@@ -244,6 +249,30 @@ class AccountSettings:
             auto_apply=self.auto_apply,
             add_customer_currency=self.add_customer_currency,
             match_by_email=self.match_by_email,
+        )
+
+    def deposit_settings(self) -> DepositSettings:
+        """The deposits' accounts (sharing the ledger's clearing and Undeposited Funds accounts).
+
+        ConfigError names every variable they need that is unset; a payout currency without a bank account is
+        not an error here: its payouts are blocked (payout_currency_account_missing) until one is mapped.
+        """
+        from stripe_netsuite.sync.deposit_settings import DepositSettings
+
+        ledger = self.ledger_settings()
+        needed = {
+            "NETSUITE_FEE_ACCOUNT": self.fee_account,
+            "NETSUITE_ADJUSTMENT_ACCOUNT": self.adjustment_account,
+        }
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise _missing(missing, "by deposits")
+        return DepositSettings.for_ledger(
+            ledger,
+            bank_accounts=self.bank_accounts,
+            fee_account_id=str(self.fee_account),
+            adjustment_account_id=str(self.adjustment_account),
+            fee_accounts=self.fee_accounts,
         )
 
 
