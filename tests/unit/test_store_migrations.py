@@ -47,6 +47,7 @@ EXPECTED_TABLES = {
     "page_snapshots",
     "sync_records",
     "run_reports",
+    "load_requests",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stripe_netsuite.store.base import Base
+from stripe_netsuite.store.load_requests import LoadRequest
 from stripe_netsuite.store.payments import Consent, PaymentAttempt, StripeCustomerLink, WebhookEvent
 from stripe_netsuite.store.pipeline import (
     ExtractionCursor,
@@ -36,6 +37,7 @@ __all__ = [
     "Consent",
     "Customer",
     "Dispute",
+    "LoadRequest",
     "ExtractionCursor",
     "PaymentAttempt",
     "PaymentIntent",
