@@ -3,6 +3,7 @@
     python -m stripe_netsuite.sync payments [--since 2026-10-01] [--ids ch_1 re_2]
     python -m stripe_netsuite.sync status [STRIPE_ID]
     python -m stripe_netsuite.sync replay STRIPE_ID
+    python -m stripe_netsuite.sync deposits [--payout po_1 po_2]
 
 The same library functions the netsuite_payments DAG's tasks call, configured from the environment
 (.env.example): STRIPE_*, NETSUITE_* and the ledger's NETSUITE_* account settings, CONNECTOR_DATABASE_URL.
@@ -44,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("stripe_id", nargs="?")
     replay = commands.add_parser("replay", help="retry a failed Stripe object after fixing its cause")
     replay.add_argument("stripe_id")
+    deposits = commands.add_parser("deposits", help="write a NetSuite deposit per paid Stripe payout")
+    deposits.add_argument("--payout", nargs="+", metavar="PAYOUT_ID", help="just these payouts (po_...)")
     return parser
 
 
@@ -81,6 +84,30 @@ def _load(settings: Settings, run_id: str, since: datetime | None, ids: list[str
     return 2 if summary["failed"] else 0
 
 
+def _deposits(settings: Settings, run_id: str, payouts: list[str] | None) -> int:
+    from zoneinfo import ZoneInfo
+
+    from stripe_netsuite.netsuite import NetSuiteClient
+    from stripe_netsuite.store import get_engine, migrate
+    from stripe_netsuite.sync.deposit_load_run import DepositRetryError, payout_ids_from, run_deposits
+
+    wanted = payout_ids_from(payouts) if payouts else None
+    deposit_settings = settings.accounts.deposit_settings()
+    zone = ZoneInfo(str(settings.accounts.time_zone))
+    migrate()
+    with NetSuiteClient(settings.require_netsuite()) as netsuite:
+        try:
+            summary = run_deposits(
+                get_engine(), netsuite, deposit_settings, run_id=run_id, now=datetime.now(UTC), zone=zone,
+                payout_ids=wanted,
+            )  # fmt: skip
+        except DepositRetryError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    print(summary["note"])
+    return 2 if summary["blocked"] or summary["failed"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -88,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         if args.command == "payments":
             return _load(settings, run_id, args.since, args.ids)
+        if args.command == "deposits":
+            return _deposits(settings, run_id, args.payout)
         from stripe_netsuite.store import get_engine, migrate
         from stripe_netsuite.sync.load_run import replay, sync_status
 
