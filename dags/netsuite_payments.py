@@ -2,7 +2,8 @@
 ### netsuite_payments: Stripe payments, refunds and disputes -> NetSuite, exactly once
 
 Starts when `stripe_sync` publishes the Asset `stripe_netsuite://state/stripe_ready` (rows became ready), or
-when triggered with Stripe ids in its conf (`{"stripe_ids": ["ch_...", "re_...", "pi_..."]}`): the fast path
+when triggered with Stripe ids in its conf (`{"stripe_ids": ["ch_...", "re_...", "pi_..."]}`, or the webhook
+handler's `{"stripe_event_id": "evt_..."}`, which names the event's object): the fast path
 fetches just those objects from Stripe with the extraction code and validates them with the same Great
 Expectations suites before loading them, without waiting for the next `stripe_sync`.
 
@@ -26,6 +27,8 @@ from typing import Any
 
 from airflow.sdk import Asset, Param, dag, task
 
+from stripe_netsuite import retries
+
 # The same URI as stripe_sync's outlet: an Asset is identified by its URI.
 STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
 # The loading task holds this many slots of the pool `netsuite_api` (sized to the account's NetSuite
@@ -39,7 +42,7 @@ LOAD_SLOTS = 5
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 3, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True},
+    default_args=retries.AIRFLOW_TASK.default_args(),  # the task layer of the retry policy (README)
     dagrun_timeout=timedelta(hours=6),
     tags=["netsuite", "ledger", "load"],
     doc_md=__doc__,
@@ -66,23 +69,26 @@ def netsuite_payments() -> None:
         migrate()  # idempotent: a no-op when the schema is current
 
     @task(execution_timeout=timedelta(minutes=30))
-    def fetch_requested(params: dict[str, Any] | None = None, run_id: str | None = None) -> list[str] | None:
+    def fetch_requested(dag_run: Any = None, run_id: str | None = None) -> list[str] | None:
         from stripe_hook import StripeHook
 
         from stripe_netsuite.store import get_engine
-        from stripe_netsuite.sync.load_run import fetch_requested, stripe_ids_from
+        from stripe_netsuite.sync.load_run import fetch_requested, ids_from_event, stripe_ids_from
 
-        ids = stripe_ids_from((params or {}).get("stripe_ids") or [])
-        if not ids:
+        # The run's own conf (the trigger form writes params there too), never another run's params.
+        conf = getattr(dag_run, "conf", None) or {}
+        ids = stripe_ids_from(conf.get("stripe_ids") or [])
+        event_id = conf.get("stripe_event_id")
+        if event_id:  # what the webhook handler sends
+            ids += ids_from_event(StripeHook().client, str(event_id))
+        if not ids and not event_id:
             return None  # scheduled run: everything ready
         return fetch_requested(
             StripeHook().client, get_engine(), ids, run_id=run_id or "manual", now=datetime.now(UTC)
         )
 
     @task(pool="netsuite_api", pool_slots=LOAD_SLOTS, execution_timeout=timedelta(hours=4))
-    def load(
-        stripe_ids: list[str] | None, params: dict[str, Any] | None = None, run_id: str | None = None
-    ) -> dict[str, Any]:
+    def load(stripe_ids: list[str] | None, dag_run: Any = None, run_id: str | None = None) -> dict[str, Any]:
         from netsuite_hook import NetSuiteHook
         from stripe_hook import StripeHook
 
@@ -90,7 +96,7 @@ def netsuite_payments() -> None:
         from stripe_netsuite.store import get_engine
         from stripe_netsuite.sync.load_run import run_load
 
-        since_text = (params or {}).get("since")
+        since_text = (getattr(dag_run, "conf", None) or {}).get("since")
         since = datetime.combine(date.fromisoformat(since_text), time(), tzinfo=UTC) if since_text else None
         summary = run_load(
             get_engine(), NetSuiteHook().client, StripeHook().client,

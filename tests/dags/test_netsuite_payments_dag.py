@@ -116,3 +116,13 @@ def test_dag_test_fast_path_loads_the_triggered_payments_and_notes_the_run(
     with create_session() as session:
         note = session.query(DagRun).filter(DagRun.run_id == again.run_id).one().note
     assert note and note.startswith("netsuite_payments: loaded 0, unchanged 3, failed 0")
+
+    # What the webhook handler sends: the event, whose object is looked up, fetched, validated and loaded.
+    webhook_paid = _pay(stripe_client, 4525, {"netsuite_customer_id": "104", "netsuite_invoice_id": "1018"})
+    event = stripe_client.v1.events.list(params={"type": "payment_intent.succeeded", "limit": 1}).data[0]
+    triggered = netsuite_payments_dag.test(run_conf={"stripe_event_id": event.id})
+    assert triggered.state == DagRunState.SUCCESS
+    with create_session() as session:
+        note = session.query(DagRun).filter(DagRun.run_id == triggered.run_id).one().note
+    assert note and note.startswith("netsuite_payments: loaded 1, unchanged 0, failed 0")
+    assert stripe_client.v1.charges.retrieve(webhook_paid).metadata["netsuite_customer_payment_id"]

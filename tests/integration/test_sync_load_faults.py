@@ -161,7 +161,7 @@ def test_twenty_percent_faults_before_and_after_commit_end_identical_to_a_clean_
         stop.set()
         flipper.join()
         requests.post(control, json={"fault_rate": 0.0}, timeout=30).raise_for_status()
+    assert snapshot(faulty_sandbox) == clean
+    assert all(r.having("failed") == [] for r in results)
     stats = requests.get(f"{faulty_sandbox.url}/_sandbox/stats", timeout=30).json()
     assert sum(stats["faults_by_kind"].values()) > 10 and retried > 10  # the faults did happen
-    assert all(r.having("failed") == [] for r in results)
-    assert snapshot(faulty_sandbox) == clean

@@ -31,6 +31,7 @@ __all__ = [
     "DAG_ID",
     "LoadRetryError",
     "fetch_requested",
+    "ids_from_event",
     "replay",
     "run_load",
     "stripe_ids_from",
@@ -66,6 +67,16 @@ def stripe_ids_from(values: Iterable[Any]) -> list[str]:
             raise ValueError(f"not a Stripe charge, refund, dispute or PaymentIntent id: {text[:60]!r}")
         ids.append(text)
     return list(dict.fromkeys(ids))
+
+
+def ids_from_event(client: stripe.StripeClient, event_id: str) -> list[str]:
+    """The Stripe object a webhook's event is about (a Checkout Session stands for its PaymentIntent)."""
+    if not event_id.startswith("evt_") or not event_id.replace("_", "").isalnum():
+        raise ValueError(f"not a Stripe event id: {event_id[:60]!r}")
+    event = StripeApi(client).retrieve(f"/v1/events/{event_id}")
+    obj = (event.get("data") or {}).get("object") or {}
+    found = id_of(obj.get("payment_intent")) if obj.get("object") == "checkout.session" else id_of(obj)
+    return stripe_ids_from([found]) if found and any(found.startswith(p) for p in _RESOURCE_OF) else []
 
 
 def _resource(stripe_id: str) -> str:
@@ -139,7 +150,13 @@ def run_load(
 ) -> dict[str, Any]:
     """Load, write the report; LoadRetryError (after the report) when something retryable is left."""
     result: LoadResult = load_payments(
-        engine, netsuite, stripe_client, settings, run_id=run_id, since=since, stripe_ids=stripe_ids,
+        engine,
+        netsuite,
+        stripe_client,
+        settings,
+        run_id=run_id,
+        since=since,
+        stripe_ids=stripe_ids,
         workers=workers,
     )
     summary = write_load_report(engine, DAG_ID, result, now=now)
