@@ -7,8 +7,13 @@ objects and the NetSuite sandbox's seed (SEED.md), never from the mapping under 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +24,10 @@ from sqlalchemy import Engine
 from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
 from stripe_netsuite.store import dispose_engines, get_engine, migrate
 from stripe_netsuite.sync.load import LoadResult, load_payments
+from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import ledger_settings, stripe_sync
-from tests.servers import RunningServer
+from tests.integration.test_sync_load import LEDGER_ENV, ledger_settings, stripe_sync
+from tests.servers import ROOT, RunningServer
 
 pytestmark = pytest.mark.slow
 D = Decimal
@@ -73,6 +79,7 @@ def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
 @pytest.fixture(scope="module")
 def charges(stripe_client: stripe.StripeClient) -> dict[str, Any]:
     """One payment per case, as the payment page would make it (seeded NetSuite ids, SEED.md)."""
+
     def meta(customer: str, invoice: str | None = None) -> dict[str, str]:
         return {"netsuite_customer_id": customer, **({"netsuite_invoice_id": invoice} if invoice else {})}
 
@@ -230,3 +237,46 @@ def test_a_failed_bank_debit_reopens_its_invoice_and_is_refunded_not_deleted(
     assert second.retry == [] and {o.stripe_id for o in second.having("failed")} == {
         charges["missing_currency"].id
     }
+
+
+def test_the_operator_cli_shows_status_and_replays_a_failed_charge_once_netsuite_is_fixed(
+    second: LoadResult,
+    charges: dict[str, Any],
+    ns: NetSuiteSandboxClient,
+    engine: Engine,
+    stripe_sandbox: RunningServer,
+    netsuite_sandbox: RunningServer,
+) -> None:
+    charge_id = charges["missing_currency"].id
+    env = {
+        **os.environ, **NETSUITE_TEST_ENV, **LEDGER_ENV,
+        "NETSUITE_BASE_URL": netsuite_sandbox.url + "/services/rest",
+        "STRIPE_API_KEY": STRIPE_TEST_KEY, "STRIPE_API_BASE": stripe_sandbox.url,
+        "CONNECTOR_DATABASE_URL": str(engine.url),
+        "CONNECTOR_REPORTS_DIR": str(Path(str(engine.url.database)).parent),
+    }  # fmt: skip
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "stripe_netsuite.sync", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    [record] = [json.loads(line) for line in cli("status", charge_id).stdout.splitlines()]
+    assert record["status"] == "failed" and "has no USD currency" in record["last_error"]
+    # The fix the message asks for: USD added to Globex's currencies in NetSuite.
+    response = ns.request(
+        "PATCH", "/record/v1/customer/103", json={"currencyList": {"items": [{"currency": {"id": "1"}}]}}
+    )
+    assert response.status_code == 204, response.text
+    replayed = cli("replay", charge_id)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "netsuite_payments: loaded 1, unchanged 0, failed 0" in replayed.stdout
+    assert payment(ns, charge_id)["customer"]["id"] == "103"
+    [record] = [json.loads(line) for line in cli("status", charge_id).stdout.splitlines()]
+    assert record["status"] == "synced" and record["attempts"] == 2
+    assert cli("status").returncode == 0
