@@ -147,8 +147,10 @@ def test_four_years_on_the_demo_takes_a_page_payment_runs_airflow_and_stops_on_t
         dag = api.get(f"{run.airflow}/api/v2/dags/stripe_sync", timeout=60).json()
         assert dag["is_paused"] is False
         dag_run = wait_for_successful_scheduled_run(api, run, timeout=600)
+        tasks = f"{run.airflow}/api/v2/dags/stripe_sync/dagRuns/{dag_run}/taskInstances"
+        task = next(t for t in api.get(tasks, timeout=60).json()["task_instances"] if t["map_index"] == -1)
         log = api.get(
-            f"{run.airflow}/api/v2/dags/stripe_sync/dagRuns/{dag_run}/taskInstances/migrate_state_db/logs/1",
+            f"{tasks}/{task['task_id']}/logs/{task['try_number']}",
             headers={"Accept": "application/json"},
             timeout=60,
         )
