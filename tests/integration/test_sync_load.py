@@ -232,6 +232,14 @@ def test_a_netsuite_refusal_fails_that_record_with_netsuites_message_and_the_res
     assert record[0]["status"] == "failed" and "Account 8" in record[0]["last_error"]
 
 
+def test_loading_never_exceeds_the_accounts_concurrency_limit(
+    first_run: LoadResult, netsuite_sandbox: RunningServer
+) -> None:
+    stats = requests.get(f"{netsuite_sandbox.url}/_sandbox/stats", timeout=30).json()
+    assert stats["rejected_429"] == 0
+    assert 1 < stats["peak_concurrency"] <= stats["config"]["concurrency_limit"] == 5
+
+
 def test_a_replayed_record_loads_once_its_cause_is_fixed(
     first_run: LoadResult, synced: Engine, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient
 ) -> None:

@@ -168,7 +168,9 @@ class _Loader:
         own = self.plan.own_applications.get(existing.internal_id, ()) if existing else ()
         customer = step.match.customer.id
         requested = set(store_requested(step))
-        relevant = [i for i in self.plan.invoices.values() if i.id in requested or i.customer_id == customer]
+        with self.lock:  # other workers update other customers' invoices meanwhile
+            invoices = list(self.plan.invoices.values())
+        relevant = [i for i in invoices if i.id in requested or i.customer_id == customer]
         before = without_own_applications(relevant, own)
         ledger = build_customer_payment(
             step.charge,
@@ -338,12 +340,28 @@ def store_requested(step: PaymentStep) -> tuple[str, ...]:
         return ()
 
 
-def _groups(chains: list[Chain]) -> list[list[Chain]]:
-    by_customer: dict[str, list[Chain]] = {}
+def _touches_invoices(chain: Chain, plan: Plan, settings: LedgerSettings) -> bool:
+    """Whether the chain may change what an invoice has remaining (then it shares its customer's worker)."""
+    if chain.payment is not None and (settings.auto_apply or store_requested(chain.payment)):
+        return True
+    recorded = plan.payments.get(chain.charge_id)
+    return any(step.kind == "failed_debit" for step in chain.reversals) and bool(
+        recorded is None or recorded.applications
+    )
+
+
+def _groups(chains: list[Chain], plan: Plan, settings: LedgerSettings) -> list[list[Chain]]:
+    """Chains drawing on one customer's invoices run in one worker, in order; the others each on their own.
+
+    (A refund moves money from the payment's application to a credit memo on the same invoice: it leaves the
+    invoice's amount remaining as it was, so only payments and failed debits need the customer's worker.)
+    """
+    groups: dict[str, list[Chain]] = {}
     for chain in chains:
-        by_customer.setdefault(chain.customer_id, []).append(chain)
-    # Big customers first, so the longest sequential group starts at once.
-    return sorted(by_customer.values(), key=lambda group: -len(group))
+        key = chain.customer_id if _touches_invoices(chain, plan, settings) else "charge:" + chain.charge_id
+        groups.setdefault(key, []).append(chain)
+    # Big groups first, so the longest sequential one starts at once.
+    return sorted(groups.values(), key=lambda group: -len(group))
 
 
 def load_payments(
@@ -384,7 +402,7 @@ def load_payments(
             error=outcome.reason,
         )
     loader = _Loader(engine, netsuite, stripe_client, settings, plan, run_id)
-    groups = _groups(plan.chains)
+    groups = _groups(plan.chains, plan, settings)
     limit = workers or netsuite.settings.concurrency_limit
     if groups or plan.write_backs:
         with ThreadPoolExecutor(
