@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import stripe
 from sqlalchemy import Engine
@@ -155,6 +156,61 @@ class PageSettings:
     allow_partial_invoice_payment: bool
 
 
+View = TypeVar("View", CustomerView, InvoiceView)
+Account = TypeVar("Account", CustomerAccount, InvoiceAccount)
+Result = TypeVar("Result")
+UrlsFor = Callable[[PaymentAttempt], tuple[str, str]]
+# The amount check on a list of in-flight payments: (amount in minor units, the invoices it pays).
+_Check = Callable[[list[InFlight]], tuple[int, tuple[str, ...]]]
+# A page's amount rule: the amount (minor units) and invoices a request may pay, given the page's numbers.
+_Rule = Callable[[View, PaymentRequest, PageSettings], tuple[int, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class _Target(Generic[View]):
+    """What a page pays, a customer's balance or one invoice: everything the one payment path needs of it."""
+
+    kind: str  # the page, and the attempt's link kind: "customer" or "invoice"
+    customer_id: str
+    customer_name: str
+    email: str | None
+    currency: str
+    recorded: frozenset[str]  # our payments NetSuite already shows: no longer in flight
+    invoice_ids: tuple[str, ...]  # an invoice page's invoice; () for a customer page
+    label: str  # what Checkout shows the customer
+    numbers: Callable[[list[InFlight]], View]
+    rule: _Rule[View]
+
+    @property
+    def link(self) -> str:
+        return link_of(self.kind, self.customer_id, self.invoice_ids)
+
+    def check(self, request: PaymentRequest, settings: PageSettings) -> _Check:
+        """The amount check against a list of in-flight payments (run again under the customer's lock)."""
+
+        def check(flights: list[InFlight]) -> tuple[int, tuple[str, ...]]:
+            return self.rule(self.numbers(flights), request, settings)
+
+        return check
+
+
+def _cached(
+    services: PaymentServices,
+    page: tuple[str, str],
+    kind: type[Account],
+    load: Callable[[], Account],
+    fresh: bool,
+) -> Account:
+    """A page's NetSuite data: `load()`ed now if `fresh` (a payment reads it live), else at most 30 s old."""
+    if fresh:
+        account = load()
+        services.pages.put(page, account)
+        return account
+    cached = services.pages.get_or_load(page, load)
+    assert isinstance(cached, kind)
+    return cached
+
+
 def _customer_account(
     services: PaymentServices, customer_id: str, now: datetime, fresh: bool
 ) -> CustomerAccount:
@@ -165,14 +221,7 @@ def _customer_account(
         mark_recorded(services.engine, customer_id, account.recorded_payment_ids, now)
         return account
 
-    key = ("customer", customer_id)
-    if fresh:
-        account = load()
-        services.pages.put(key, account)
-        return account
-    cached = services.pages.get_or_load(key, load)
-    assert isinstance(cached, CustomerAccount)
-    return cached
+    return _cached(services, ("customer", customer_id), CustomerAccount, load, fresh)
 
 
 def _invoice_account(
@@ -189,14 +238,7 @@ def _invoice_account(
         mark_recorded(services.engine, account.customer_id, account.recorded_payment_ids, now)
         return account
 
-    key = ("invoice", invoice_id)
-    if fresh:
-        account = load()
-        services.pages.put(key, account)
-        return account
-    cached = services.pages.get_or_load(key, load)
-    assert isinstance(cached, InvoiceAccount)
-    return cached
+    return _cached(services, ("invoice", invoice_id), InvoiceAccount, load, fresh)
 
 
 def _received(flights: list[InFlight]) -> tuple[InFlight, ...]:
@@ -228,11 +270,83 @@ def _invoice_numbers(account: InvoiceAccount, flights: list[InFlight]) -> Invoic
     return InvoiceView(account, available, pending, received, _in_progress(flights))
 
 
-def _flights(
-    services: PaymentServices, customer_id: str, currency: str, recorded: frozenset[str], now: datetime
-) -> list[InFlight]:
+def _customer_rule(
+    view: CustomerView, request: PaymentRequest, settings: PageSettings
+) -> tuple[int, tuple[str, ...]]:
+    chosen = check_selection(request.invoice_ids, [i.id for i in view.account.invoices])
+    limit = view.available_minor
+    if chosen:
+        limit = min(limit, sum(max(0, view.invoice_available[iid]) for iid in chosen))
+    amount = check_amount(
+        request.amount_text or "",
+        view.account.currency,
+        limit,
+        in_flight_minor=view.in_flight_minor,
+        locale=request.locale,
+    )
+    return amount, chosen
+
+
+def _invoice_rule(
+    view: InvoiceView, request: PaymentRequest, settings: PageSettings
+) -> tuple[int, tuple[str, ...]]:
+    invoice = view.account.invoice
+    if view.is_paid:
+        raise AmountError(f"Invoice {invoice.number} is already paid.")
+    # Without partial payments the amount is the server's: whatever is still due, never the client's.
+    text = request.amount_text if settings.allow_partial_invoice_payment else None
+    if not text:
+        text = str(from_minor(chargeable_minor(view.available_minor, invoice.currency), invoice.currency))
+    amount = check_amount(
+        text,
+        invoice.currency,
+        view.available_minor,
+        in_flight_minor=view.in_flight_minor,
+        locale=request.locale,
+    )
+    return amount, (invoice.id,)
+
+
+def _customer_target(account: CustomerAccount, customer_id: str) -> _Target[CustomerView]:
+    return _Target(
+        kind="customer",
+        customer_id=customer_id,
+        customer_name=account.name,
+        email=account.email,
+        currency=account.currency,
+        recorded=account.recorded_payment_ids,
+        invoice_ids=(),
+        label="Payment",
+        numbers=partial(_customer_numbers, account),
+        rule=_customer_rule,
+    )
+
+
+def _invoice_target(account: InvoiceAccount) -> _Target[InvoiceView]:
+    return _Target(
+        kind="invoice",
+        customer_id=account.customer_id,
+        customer_name=account.customer_name,
+        email=account.email,
+        currency=account.invoice.currency,
+        recorded=account.recorded_payment_ids,
+        invoice_ids=(account.invoice.id,),
+        label=f"Invoice {account.invoice.number}",
+        numbers=partial(_invoice_numbers, account),
+        rule=_invoice_rule,
+    )
+
+
+def _flights(services: PaymentServices, target: _Target[Any], now: datetime) -> list[InFlight]:
     with session_scope(services.engine) as session:
-        return in_flight(session, customer_id, currency, recorded, now)
+        return in_flight(session, target.customer_id, target.currency, target.recorded, now)
+
+
+def _view(services: PaymentServices, target: _Target[View], now: datetime) -> View:
+    flights = _flights(services, target, now)
+    # What this page shows is what a payment from it could take: its own unpaid session would be replaced.
+    kept = others(flights, target.link)
+    return replace(target.numbers(kept), replaceable=tuple(f for f in flights if f not in kept))
 
 
 def customer_view(
@@ -245,133 +359,44 @@ def customer_view(
 ) -> CustomerView:
     """The customer page's numbers in `currency` (None: primary); NetSuite data <= 30 s old unless `fresh`."""
     account = _customer_account(services, customer_id, now, fresh).in_currency(currency)
-    flights = _flights(services, customer_id, account.currency, account.recorded_payment_ids, now)
-    # What this page shows is what a payment from it could take: its own unpaid session would be replaced.
-    kept = others(flights, link_of("customer", customer_id, ()))
-    view = _customer_numbers(account, kept)
-    return replace(view, replaceable=tuple(f for f in flights if f not in kept))
+    return _view(services, _customer_target(account, customer_id), now)
 
 
 def invoice_view(
     services: PaymentServices, invoice_id: str, now: datetime, *, fresh: bool = False
 ) -> InvoiceView:
     """The invoice page's numbers (NetSuite data at most 30 s old unless `fresh`)."""
-    account = _invoice_account(services, invoice_id, now, fresh)
-    flights = _flights(
-        services, account.customer_id, account.invoice.currency, account.recorded_payment_ids, now
-    )
-    kept = others(flights, link_of("invoice", account.customer_id, (account.invoice.id,)))
-    view = _invoice_numbers(account, kept)
-    return replace(view, replaceable=tuple(f for f in flights if f not in kept))
+    return _view(services, _invoice_target(_invoice_account(services, invoice_id, now, fresh)), now)
 
 
-def _customer_check(
-    view_of: Callable[[list[InFlight]], CustomerView],
-    request: PaymentRequest,
-) -> Callable[[list[InFlight]], tuple[int, tuple[str, ...]]]:
-    def check(flights: list[InFlight]) -> tuple[int, tuple[str, ...]]:
-        view = view_of(flights)
-        chosen = check_selection(request.invoice_ids, [i.id for i in view.account.invoices])
-        limit = view.available_minor
-        if chosen:
-            limit = min(limit, sum(max(0, view.invoice_available[iid]) for iid in chosen))
-        amount = check_amount(
-            request.amount_text or "",
-            view.account.currency,
-            limit,
-            in_flight_minor=view.in_flight_minor,
-            locale=request.locale,
-        )
-        return amount, chosen
-
-    return check
-
-
-def _invoice_check(
-    view_of: Callable[[list[InFlight]], InvoiceView],
-    request: PaymentRequest,
-    partial: bool,
-) -> Callable[[list[InFlight]], tuple[int, tuple[str, ...]]]:
-    def check(flights: list[InFlight]) -> tuple[int, tuple[str, ...]]:
-        view = view_of(flights)
-        invoice = view.account.invoice
-        if view.is_paid:
-            raise AmountError(f"Invoice {invoice.number} is already paid.")
-        # Without partial payments the amount is the server's: whatever is still due, never the client's.
-        text = request.amount_text if partial else None
-        if not text:
-            text = str(from_minor(chargeable_minor(view.available_minor, invoice.currency), invoice.currency))
-        amount = check_amount(
-            text,
-            invoice.currency,
-            view.available_minor,
-            in_flight_minor=view.in_flight_minor,
-            locale=request.locale,
-        )
-        return amount, (invoice.id,)
-
-    return check
-
-
-def _start(
-    services: PaymentServices,
-    *,
-    link_kind: str,
-    customer_id: str,
-    customer_name: str,
-    email: str | None,
-    currency: str,
-    recorded: frozenset[str],
-    check: Callable[[list[InFlight]], tuple[int, tuple[str, ...]]],
-    request: PaymentRequest,
-    settings: PageSettings,
-    label: str,
-    urls_for: Callable[[PaymentAttempt], tuple[str, str]],
-    now: datetime,
-    link_invoice_ids: tuple[str, ...] = (),
-) -> tuple[PaymentAttempt, str]:
-    link = link_of(link_kind, customer_id, link_invoice_ids)
-    # First pass without the lock: a wrong amount is refused before anything (even a Stripe Customer) exists.
-    # This page's own unpaid session does not count: the reservation below replaces it.
-    check(others(_flights(services, customer_id, currency, recorded, now), link))
+def _stripe_call(call: Callable[[], Result]) -> Result:
+    """A Stripe call of the payment path: Stripe's refusal or absence becomes PaymentError."""
     try:
-        stripe_customer = ensure_stripe_customer(
-            services.stripe, services.engine, customer_id, customer_name, email
-        )
+        return call()
     except stripe.StripeError as error:
         raise PaymentError(type(error).__name__) from error
 
-    def close_session(session_id: str) -> tuple[str, str | None]:
-        try:
-            return close_checkout_session(services.stripe, session_id)
-        except stripe.StripeError as error:
-            raise PaymentError(type(error).__name__) from error
 
-    attempt = reserve_attempt(
-        services.engine,
-        customer_id=customer_id,
-        currency=currency,
-        link_kind=link_kind,
-        recorded_ids=recorded,
-        check=check,
-        now=now,
-        save_payment_method=request.save_payment_method,
-        receipt_email=email if settings.stripe_receipts else None,
-        stripe_customer_id=stripe_customer,
-        invoice_ids=link_invoice_ids,
-        close_session=close_session,
-    )
+def _checkout(
+    services: PaymentServices,
+    target: _Target[Any],
+    attempt: PaymentAttempt,
+    settings: PageSettings,
+    urls_for: UrlsFor,
+    now: datetime,
+) -> Any:
+    """The attempt's Checkout Session; if Stripe refuses, the attempt fails (its reservation released)."""
     success_url, cancel_url = urls_for(attempt)
     options = CheckoutOptions(
-        product_name=f"{label} - {settings.business_name}",
-        description=label,
+        product_name=f"{target.label} - {settings.business_name}",
+        description=target.label,
         success_url=success_url,
         cancel_url=cancel_url,
         statement_descriptor_suffix=settings.statement_descriptor_suffix,
         receipt_email=attempt.receipt_email,
     )
     try:
-        checkout = create_checkout_session(services.stripe, attempt, options, now)
+        return create_checkout_session(services.stripe, attempt, options, now)
     except stripe.StripeError as error:
         with session_scope(services.engine) as session:
             stored = session.get(PaymentAttempt, attempt.id)
@@ -380,7 +405,44 @@ def _start(
                 reason = f"Checkout Session not created: {type(error).__name__}"
                 move(stored, AttemptStatus.FAILED, now, reason)
         raise PaymentError(type(error).__name__) from error
-    stored = record_session(services.engine, attempt.id, customer_id, checkout.id, now)
+
+
+def _start(
+    services: PaymentServices,
+    target: _Target[Any],
+    request: PaymentRequest,
+    settings: PageSettings,
+    urls_for: UrlsFor,
+    now: datetime,
+) -> tuple[PaymentAttempt, str]:
+    """The one payment path of both pages (see the module's docstring for the order)."""
+    check = target.check(request, settings)
+    # First pass without the lock: a wrong amount is refused before anything (even a Stripe Customer) exists.
+    # This page's own unpaid session does not count: the reservation below replaces it.
+    check(others(_flights(services, target, now), target.link))
+    stripe_customer = _stripe_call(
+        lambda: ensure_stripe_customer(
+            services.stripe, services.engine, target.customer_id, target.customer_name, target.email
+        )
+    )
+    attempt = reserve_attempt(
+        services.engine,
+        customer_id=target.customer_id,
+        currency=target.currency,
+        link_kind=target.kind,
+        recorded_ids=target.recorded,
+        check=check,
+        now=now,
+        save_payment_method=request.save_payment_method,
+        receipt_email=target.email if settings.stripe_receipts else None,
+        stripe_customer_id=stripe_customer,
+        invoice_ids=target.invoice_ids,
+        close_session=lambda session_id: _stripe_call(
+            lambda: close_checkout_session(services.stripe, session_id)
+        ),
+    )
+    checkout = _checkout(services, target, attempt, settings, urls_for, now)
+    stored = record_session(services.engine, attempt.id, target.customer_id, checkout.id, now)
     if stored is None:
         expire_checkout_session(services.stripe, checkout.id)
         raise ReplacedError(
@@ -392,7 +454,7 @@ def _start(
             record_consent(
                 session,
                 stored,
-                text_shown=consent_text(settings.business_name, customer_name),
+                text_shown=consent_text(settings.business_name, target.customer_name),
                 accepted_at=now,
                 ip=request.ip,
                 user_agent=request.user_agent,
@@ -406,26 +468,12 @@ def start_customer_payment(
     customer_id: str,
     request: PaymentRequest,
     settings: PageSettings,
-    urls_for: Callable[[PaymentAttempt], tuple[str, str]],
+    urls_for: UrlsFor,
     now: datetime,
 ) -> tuple[PaymentAttempt, str]:
     """Check and start a payment from a customer page; AmountError leaves nothing behind."""
     account = _customer_account(services, customer_id, now, fresh=True).in_currency(request.currency)
-    return _start(
-        services,
-        link_kind="customer",
-        customer_id=customer_id,
-        customer_name=account.name,
-        email=account.email,
-        currency=account.currency,
-        recorded=account.recorded_payment_ids,
-        check=_customer_check(lambda flights: _customer_numbers(account, flights), request),
-        request=request,
-        settings=settings,
-        label="Payment",
-        urls_for=urls_for,
-        now=now,
-    )
+    return _start(services, _customer_target(account, customer_id), request, settings, urls_for, now)
 
 
 def start_invoice_payment(
@@ -433,31 +481,12 @@ def start_invoice_payment(
     invoice_id: str,
     request: PaymentRequest,
     settings: PageSettings,
-    urls_for: Callable[[PaymentAttempt], tuple[str, str]],
+    urls_for: UrlsFor,
     now: datetime,
 ) -> tuple[PaymentAttempt, str]:
     """Check and start a payment from an invoice page; AmountError leaves nothing behind."""
     account = _invoice_account(services, invoice_id, now, fresh=True)
-    return _start(
-        services,
-        link_kind="invoice",
-        customer_id=account.customer_id,
-        customer_name=account.customer_name,
-        email=account.email,
-        currency=account.invoice.currency,
-        recorded=account.recorded_payment_ids,
-        check=_invoice_check(
-            lambda flights: _invoice_numbers(account, flights),
-            request,
-            settings.allow_partial_invoice_payment,
-        ),
-        request=request,
-        settings=settings,
-        label=f"Invoice {account.invoice.number}",
-        urls_for=urls_for,
-        now=now,
-        link_invoice_ids=(account.invoice.id,),
-    )
+    return _start(services, _invoice_target(account), request, settings, urls_for, now)
 
 
 def cancel_attempt(services: PaymentServices, attempt_id: str, now: datetime) -> PaymentAttempt | None:
