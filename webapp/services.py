@@ -14,7 +14,6 @@ from stripe_netsuite.config import Settings
 from stripe_netsuite.links import LinkKeyRing, key_ring_from_text
 from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.netsuite.retry import policy_for
-from stripe_netsuite.payments.airflow import AirflowTrigger
 from stripe_netsuite.payments.merchant import (
     MerchantProfileCache,
     fetch_merchant_profile,
@@ -22,9 +21,12 @@ from stripe_netsuite.payments.merchant import (
 )
 from stripe_netsuite.payments.service import PageSettings, PaymentServices
 from stripe_netsuite.store import get_engine, migrate
+from webapp.airflow_api import AirflowTrigger
+from webapp.dispatch import LoadDispatcher
 
 __all__ = [
     "get_airflow",
+    "get_dispatcher",
     "get_engine_for_app",
     "get_links",
     "get_merchant_profiles",
@@ -49,6 +51,10 @@ def init_app(app: Flask) -> None:
         # The embedded default creates its own schema; PostgreSQL deployments migrate in an init job.
         migrate(settings.state.database_url)
     app.extensions["state_db"] = engine
+    with app.app_context():
+        dispatcher = get_dispatcher()
+        if dispatcher is not None:
+            dispatcher.notify()  # requests left pending by a previous process; ends at once when none
 
 
 def get_settings() -> Settings:
@@ -145,3 +151,12 @@ def get_airflow() -> AirflowTrigger | None:
             ),
         ),
     )
+
+
+def get_dispatcher() -> LoadDispatcher | None:
+    """The process's load dispatcher (webapp/dispatch.py), or None when AIRFLOW_API_URL is unset."""
+    airflow = get_airflow()
+    if airflow is None:
+        return None
+    engine = get_engine_for_app()
+    return cast(LoadDispatcher, _cached("load_dispatcher", lambda: LoadDispatcher(engine, airflow)))

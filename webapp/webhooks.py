@@ -1,4 +1,5 @@
-"""The `webhooks` blueprint: Stripe events, verified on the raw body, recorded once, then Airflow is asked."""
+"""The `webhooks` blueprint: Stripe events, verified on the raw body, recorded once; Stripe gets its answer
+at once and Airflow is asked from outside the request (webapp/dispatch.py), coalesced."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import stripe
 from flask import Blueprint, jsonify, request
 
 from stripe_netsuite.payments.events import handle_event
-from webapp.services import get_airflow, get_engine_for_app, get_settings
+from webapp.dispatch import dag_for_event
+from webapp.services import get_dispatcher, get_engine_for_app, get_settings
 
 __all__ = ["bp"]
 
@@ -57,10 +59,10 @@ def stripe_webhook() -> Any:
         # Signed with our secret yet not an event: answer 400 (a 500 would be retried for three days).
         log.warning("refused a Stripe webhook: %s", problem)
         return jsonify(error=f"payload is not a Stripe event: {problem}"), 400
-    outcome = handle_event(get_engine_for_app(), event, datetime.now(UTC))
+    outcome = handle_event(get_engine_for_app(), event, datetime.now(UTC), dag_for_event)
     if outcome.duplicate:
         return jsonify(received=True, duplicate=True)
-    airflow = get_airflow()
-    if outcome.dag_id and airflow is not None:
-        airflow.trigger(outcome.dag_id, {"stripe_event_id": event["id"], "stripe_event_type": event["type"]})
+    dispatcher = get_dispatcher()
+    if outcome.stripe_ids and dispatcher is not None:
+        dispatcher.notify()  # returns at once: the trigger happens on the dispatcher's thread
     return jsonify(received=True)

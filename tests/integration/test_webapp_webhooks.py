@@ -208,32 +208,47 @@ def test_paid_attempt_counts_until_netsuite_shows_the_payment(app: Flask) -> Non
     assert 'value="900.00"' in html  # 2,900.00 balance minus the paid-but-not-yet-loaded 2,000.00
 
 
+def wait_for(condition: Any, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize(
-    ("event_type", "dag"),
+    ("event_type", "obj", "dag", "stripe_id"),
     [
-        ("checkout.session.completed", "netsuite_payments"),
-        ("payment_intent.succeeded", "netsuite_payments"),
-        ("charge.refunded", "netsuite_payments"),
-        ("charge.dispute.created", "netsuite_payments"),
-        ("payout.paid", "netsuite_deposits"),
-        ("payout.failed", "netsuite_deposits"),
+        (
+            "checkout.session.completed",
+            {"id": "cs_1", "object": "checkout.session", "payment_intent": "pi_1"},
+            "netsuite_payments",
+            "pi_1",
+        ),
+        ("payment_intent.succeeded", {"id": "pi_2", "object": "payment_intent"}, "netsuite_payments", "pi_2"),
+        ("charge.refunded", {"id": "ch_3", "object": "charge"}, "netsuite_payments", "ch_3"),
+        ("charge.dispute.created", {"id": "dp_4", "object": "dispute"}, "netsuite_payments", "dp_4"),
+        ("payout.paid", {"id": "po_5", "object": "payout"}, "netsuite_deposits", "po_5"),
+        ("payout.failed", {"id": "po_6", "object": "payout"}, "netsuite_deposits", "po_6"),
     ],
     ids=["session-completed", "intent-succeeded", "refund", "dispute", "payout-paid", "payout-failed"],
 )
 def test_events_ask_airflow_to_run_now(
-    make_app: Any, airflow: FakeAirflow, event_type: str, dag: str
+    make_app: Any, airflow: FakeAirflow, event_type: str, obj: dict[str, Any], dag: str, stripe_id: str
 ) -> None:
     app = make_app(AIRFLOW_API_URL=airflow.url, AIRFLOW_API_USER="admin", AIRFLOW_API_PASSWORD="airflow-pass")
-    body = event_body(event_type, {"id": "obj_1", "object": event_type.split(".")[0]}, "evt_af")
+    body = event_body(event_type, obj, "evt_af")
     assert post_event(app, body, sign(body)).status_code == 200
-    token_call, run_call = airflow.calls
+    # Asked from the dispatcher's thread, not from the request: the object's id in the DAG's conf.
+    wait_for(lambda: any(call[0] == f"/api/v2/dags/{dag}/dagRuns" and call[1] for call in airflow.calls))
+    token_call, runs_call, run_call = airflow.calls
     assert token_call[0] == "/auth/token"
-    assert run_call[0] == f"/api/v2/dags/{dag}/dagRuns"
+    assert runs_call[0] == run_call[0] == f"/api/v2/dags/{dag}/dagRuns"
     assert run_call[2] == "Bearer jwt-123"
-    assert run_call[1]["conf"] == {"stripe_event_id": "evt_af", "stripe_event_type": event_type}
+    assert run_call[1]["conf"] == {"payout_ids" if dag == "netsuite_deposits" else "stripe_ids": [stripe_id]}
     # A repeated delivery does not trigger again.
     post_event(app, body, sign(body))
-    assert len(airflow.calls) == 2
+    time.sleep(0.3)
+    assert len(airflow.calls) == 3
 
 
 def test_airflow_down_does_not_fail_the_webhook(make_app: Any) -> None:
@@ -253,7 +268,9 @@ def test_airflow_refusing_credentials_does_not_fail_the_webhook(make_app: Any, a
     app = make_app(AIRFLOW_API_URL=airflow.url, AIRFLOW_API_USER="admin", AIRFLOW_API_PASSWORD="wrong")
     body = event_body("payout.paid", {"id": "po_1", "object": "payout"}, "evt_401")
     assert post_event(app, body, sign(body)).status_code == 200
-    assert [call[0] for call in airflow.calls] == ["/auth/token"]
+    wait_for(lambda: airflow.calls)
+    time.sleep(0.3)
+    assert {call[0] for call in airflow.calls} == {"/auth/token"}  # retried later, never a run
 
 
 def test_webhooks_need_no_csrf_token_but_pages_do(app: Flask) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from stripe_netsuite.payments.accounts import AccountNotFoundError, fetch_customer_account, nominal_minor
 from stripe_netsuite.payments.amounts import AmountError, InFlight, check_amount
-from stripe_netsuite.payments.events import dag_for_event, handle_event
+from stripe_netsuite.payments.events import handle_event
 from stripe_netsuite.payments.reservations import in_flight, payment_ids_to_confirm, reserve_attempt
 from stripe_netsuite.store import (
     PaymentAttempt,
@@ -19,6 +19,7 @@ from stripe_netsuite.store import (
     migrate,
     session_scope,
 )
+from webapp.dispatch import dag_for_event
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -196,7 +197,7 @@ def test_events_are_idempotent_and_only_move_forward(engine: Engine) -> None:
         "latest_charge": "ch_1",
     }
     paid = {"id": "evt_1", "type": "payment_intent.succeeded", "created": 1, "data": {"object": obj}}
-    assert handle_event(engine, paid, NOW).dag_id == "netsuite_payments"
+    assert handle_event(engine, paid, NOW, dag_for_event).target == "netsuite_payments"
     assert handle_event(engine, paid, NOW).duplicate
     expired = {
         "id": "evt_2",

@@ -1,13 +1,15 @@
 """Verified Stripe events -> state DB: record each event once, move payment attempts and consents along.
 
 Deliveries repeat and arrive out of order, so every step is idempotent by event id and status changes only
-move forward (a late "expired" never undoes "paid").
+move forward (a late "expired" never undoes "paid"). The Stripe objects an event reports for loading are
+recorded in the same transaction (store/load_requests.py) under the target the caller names for the event's
+kind: the library names no DAG; the webapp passes its event -> DAG map.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,11 +21,12 @@ from sqlalchemy.orm import Session
 from stripe_netsuite.payments.consent import attach_payment_method
 from stripe_netsuite.store.attempt_status import RESERVED, AttemptStatus, move
 from stripe_netsuite.store.engine import session_scope
+from stripe_netsuite.store.load_requests import request_loads
 from stripe_netsuite.store.payments import PaymentAttempt, WebhookEvent
 from stripe_netsuite.stripe_ids import expandable_id as _id_of
 from stripe_netsuite.stripe_metadata import PAYMENT_ATTEMPT_ID, metadata_of
 
-__all__ = ["HANDLED_EVENT_TYPES", "EventOutcome", "dag_for_event", "handle_event"]
+__all__ = ["HANDLED_EVENT_TYPES", "EventOutcome", "handle_event", "is_handled", "reported_ids"]
 
 log = logging.getLogger(__name__)
 
@@ -40,28 +43,51 @@ HANDLED_EVENT_TYPES = (
     "payout.failed",
 )
 
+# Id prefixes of the objects each kind of event reports for loading (a Checkout Session's PaymentIntent
+# stands for the session: the loader fetches the charge from it).
+_REPORTED_PREFIXES = {
+    "payment_intent.": ("pi_",),
+    "charge.refunded": ("ch_", "py_"),
+    "charge.dispute.": ("dp_", "du_"),
+    "payout.": ("po_",),
+}
+
+Target = Callable[[str], str | None]
+
+
 @dataclass(frozen=True)
 class EventOutcome:
-    """What handling an event did: `duplicate` when it was seen before; the DAG to trigger, if any."""
+    """What handling an event did: `duplicate` when it was seen before; else the target (named by the
+    caller) and the Stripe ids recorded for it, if any."""
 
     duplicate: bool
-    dag_id: str | None = None
+    target: str | None = None
+    stripe_ids: tuple[str, ...] = ()
 
 
-def dag_for_event(event_type: str) -> str | None:
-    """The Airflow DAG that turns this kind of event into NetSuite records."""
-    if event_type.startswith("payout."):
-        return "netsuite_deposits"
-    if event_type in ("checkout.session.expired",) or not _is_handled(event_type):
-        return None
-    return "netsuite_payments"
-
-
-def _is_handled(event_type: str) -> bool:
+def is_handled(event_type: str) -> bool:
     return any(
         event_type == kind or (kind.endswith(".*") and event_type.startswith(kind[:-1]))
         for kind in HANDLED_EVENT_TYPES
     )
+
+
+def reported_ids(event: Mapping[str, Any]) -> list[str]:
+    """The Stripe objects this event asks to load (none for an expired session or an unhandled kind)."""
+    kind = str(event.get("type"))
+    obj: Mapping[str, Any] = (event.get("data") or {}).get("object") or {}
+    if not is_handled(kind) or kind == "checkout.session.expired":
+        return []
+    prefixes: tuple[str, ...]
+    if kind.startswith("checkout.session."):
+        found, prefixes = _id_of(obj.get("payment_intent")), ("pi_",)
+    else:
+        found = _id_of(obj.get("id"))
+        prefixes = next((p for k, p in _REPORTED_PREFIXES.items() if kind.startswith(k)), ())
+    # Only the shape a Stripe id has: the id travels on to a DAG run's conf.
+    if found and found.startswith(prefixes) and found.replace("_", "").isalnum() and len(found) <= 255:
+        return [found]
+    return []
 
 
 def _find_attempt(session: Session, obj: Mapping[str, Any]) -> PaymentAttempt | None:
@@ -149,8 +175,16 @@ def _apply(session: Session, event: Mapping[str, Any], now: datetime) -> None:
     # charge.refunded, charge.dispute.*, payout.*: recorded for the DAGs, which re-fetch the objects.
 
 
-def handle_event(engine: Engine, event: Mapping[str, Any], now: datetime) -> EventOutcome:
-    """Record a verified event once and apply it; a repeat delivery changes nothing."""
+def handle_event(
+    engine: Engine, event: Mapping[str, Any], now: datetime, target_for: Target | None = None
+) -> EventOutcome:
+    """Record a verified event once and apply it; a repeat delivery changes nothing.
+
+    `target_for(event type)` names what loads the event's objects (None: nothing); they are recorded as
+    load requests for it in the same transaction, so a crash never keeps an event without its request.
+    """
+    target = target_for(str(event.get("type"))) if target_for else None
+    ids = reported_ids(event) if target else []
     event_id = str(event["id"])
     kind = str(event.get("type"))
     obj: Mapping[str, Any] = (event.get("data") or {}).get("object") or {}
@@ -172,10 +206,11 @@ def handle_event(engine: Engine, event: Mapping[str, Any], now: datetime) -> Eve
                 session.add(row)
                 session.flush()
             _apply(session, event, now)
+            if target and ids:
+                request_loads(session, target, ids, event_id, now)
             row.processed_at = now
     except IntegrityError:
         # The same event delivered twice at the same moment: the other delivery recorded it.
         return EventOutcome(duplicate=True)
-    dag = dag_for_event(kind)
     log.info("stripe event %s (%s) recorded", event_id, kind)
-    return EventOutcome(duplicate=False, dag_id=dag)
+    return EventOutcome(duplicate=False, target=target if ids else None, stripe_ids=tuple(ids))
