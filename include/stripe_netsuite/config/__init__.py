@@ -10,37 +10,9 @@
 """
 
 from stripe_netsuite.config.parsers import ConfigError
-from stripe_netsuite.config.sections import (
-    DEFAULT_RATE_BUDGET,
-    AccountSettings,
-    AirflowApiSettings,
-    NetSuiteSettings,
-    PageConfig,
-    StateSettings,
-    StripeSettings,
-    default_base_url,
-)
-from stripe_netsuite.config.settings import (
-    Settings,
-    database_url,
-    default_database_url,
-    project_root,
-    state_from_env,
-)
+from stripe_netsuite.config.sections import *  # noqa: F403 (re-export every section)
+from stripe_netsuite.config.sections import __all__ as _sections
+from stripe_netsuite.config.settings import *  # noqa: F403 (re-export the settings object and its helpers)
+from stripe_netsuite.config.settings import __all__ as _settings
 
-__all__ = [
-    "DEFAULT_RATE_BUDGET",
-    "AccountSettings",
-    "AirflowApiSettings",
-    "ConfigError",
-    "NetSuiteSettings",
-    "PageConfig",
-    "Settings",
-    "StateSettings",
-    "StripeSettings",
-    "database_url",
-    "default_base_url",
-    "default_database_url",
-    "project_root",
-    "state_from_env",
-]
+__all__ = ["ConfigError", *_sections, *_settings]

@@ -11,35 +11,20 @@ Clients of one account in one process share a ConcurrencyLimiter (`shared_limite
 
 from stripe_netsuite.netsuite.auth import OAuth2ClientCredentials, TokenBasedAuth
 from stripe_netsuite.netsuite.client import AsyncResult, NetSuiteClient
-from stripe_netsuite.netsuite.errors import (
-    NetSuiteAuthError,
-    NetSuiteConfigError,
-    NetSuiteConnectionError,
-    NetSuiteError,
-    NetSuiteNotFoundError,
-    NetSuiteRateLimitError,
-    NetSuiteServerError,
-    NetSuiteUserError,
-)
+from stripe_netsuite.netsuite.errors import *  # noqa: F403 (re-export every error)
+from stripe_netsuite.netsuite.errors import __all__ as _errors
 from stripe_netsuite.netsuite.limiter import ConcurrencyLimiter, shared_limiter
 from stripe_netsuite.netsuite.retry import RetryPolicy
 from stripe_netsuite.netsuite.settings import NetSuiteSettings
 from stripe_netsuite.netsuite.stats import ClientStats
 
 __all__ = [
+    *_errors,
     "AsyncResult",
     "ClientStats",
     "ConcurrencyLimiter",
-    "NetSuiteAuthError",
     "NetSuiteClient",
-    "NetSuiteConfigError",
-    "NetSuiteConnectionError",
-    "NetSuiteError",
-    "NetSuiteNotFoundError",
-    "NetSuiteRateLimitError",
-    "NetSuiteServerError",
     "NetSuiteSettings",
-    "NetSuiteUserError",
     "OAuth2ClientCredentials",
     "RetryPolicy",
     "TokenBasedAuth",
