@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from stripe_netsuite.money import (
     MoneyError,
@@ -18,6 +19,7 @@ from stripe_netsuite.money import (
 
 __all__ = [
     "AmountError",
+    "FlightState",
     "InFlight",
     "allocate",
     "available_per_invoice",
@@ -31,18 +33,25 @@ class AmountError(ValueError):
     """The amount (or invoice choice) cannot be paid; `str(error)` is the sentence to show."""
 
 
+class FlightState(StrEnum):
+    """Where an in-flight payment is, as the pages count it (the attempt's own status: AttemptStatus)."""
+
+    RESERVED = "reserved"  # a Checkout Session that may still be paid
+    PROCESSING = "processing"  # Stripe has it; the outcome is pending
+    RECEIVED = "received"  # paid at `received_at`, not in NetSuite's balance yet
+
+
 @dataclass(frozen=True)
 class InFlight:
     """A payment that may still arrive: reserved on a page, processing, or paid but not yet in NetSuite.
 
-    `state` is "reserved" (a Checkout Session that may still be paid), "processing" (Stripe has it, the
-    outcome is pending) or "received" (paid at `received_at`, not in NetSuite's balance yet). `link` names
-    the page it was started from (see reservations.link_of); a new payment from that page replaces it.
+    `link` names the page it was started from (see reservations.link_of); a new payment from that page
+    replaces it.
     """
 
     amount_minor: int
     invoice_ids: tuple[str, ...] = ()
-    state: str = "reserved"
+    state: FlightState = FlightState.RESERVED
     link: str | None = None
     received_at: datetime | None = None
 

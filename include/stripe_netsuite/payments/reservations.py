@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from stripe_netsuite.payments.amounts import AmountError, InFlight
+from stripe_netsuite.payments.amounts import AmountError, FlightState, InFlight
 from stripe_netsuite.store.attempt_status import RESERVED, AttemptStatus, move
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
@@ -81,7 +81,7 @@ def others(flights: Sequence[InFlight], link: str) -> list[InFlight]:
     Anyone holding a link could otherwise reserve its whole balance and block the payer for the session's
     life; so a new payment from a page closes that page's unpaid Checkout Session and takes its place.
     """
-    return [f for f in flights if not (f.state == "reserved" and f.link == link)]
+    return [f for f in flights if not (f.state == FlightState.RESERVED and f.link == link)]
 
 
 def _unrecorded_paid(customer_id: str, now: datetime) -> Any:
@@ -156,9 +156,10 @@ def in_flight(
         if status == AttemptStatus.PAID:
             if {intent, charge} & recorded_ids:
                 continue
-            state, amount, received = "received", paid_amount or amount, paid_at or updated
+            state, amount, received = FlightState.RECEIVED, paid_amount or amount, paid_at or updated
         else:
-            state, received = ("processing" if status == AttemptStatus.PROCESSING else "reserved"), None
+            processing = status == AttemptStatus.PROCESSING
+            state, received = (FlightState.PROCESSING if processing else FlightState.RESERVED), None
         link = link_of(kind, customer_id, invoice_ids)
         flights.append(InFlight(amount, invoice_ids, state, link, received))
     return flights

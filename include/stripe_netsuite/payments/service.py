@@ -26,6 +26,7 @@ from stripe_netsuite.payments.accounts import (
 )
 from stripe_netsuite.payments.amounts import (
     AmountError,
+    FlightState,
     InFlight,
     available_per_invoice,
     chargeable_minor,
@@ -243,13 +244,13 @@ def _invoice_account(
 
 def _received(flights: list[InFlight]) -> tuple[InFlight, ...]:
     """Payments Stripe took that NetSuite does not show yet, newest first (the page lists the first few)."""
-    received = [f for f in flights if f.state == "received"]
+    received = [f for f in flights if f.state == FlightState.RECEIVED]
     oldest = datetime.min.replace(tzinfo=UTC)
     return tuple(sorted(received, key=lambda f: f.received_at or oldest, reverse=True))
 
 
 def _in_progress(flights: list[InFlight]) -> int:
-    return sum(f.amount_minor for f in flights if f.state != "received")
+    return sum(f.amount_minor for f in flights if f.state != FlightState.RECEIVED)
 
 
 def _customer_numbers(account: CustomerAccount, flights: list[InFlight]) -> CustomerView:
