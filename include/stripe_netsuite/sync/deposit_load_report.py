@@ -2,7 +2,7 @@
 transaction and reason, reversals, and the payouts a person must record.
 
 Written as `<reports>/netsuite_deposits/<run>.md` and `.json` and recorded as a RunReport row, whose `note`
-the deposit-notes listener copies into the DagRun note (what the Airflow grid shows).
+the run-notes listener (plugins/run_notes.py) copies into the DagRun note (what the Airflow grid shows).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def write_deposit_report(
 
 
 def latest_note(engine: Engine, dag_id: str, run_id: str) -> str | None:
-    """The note of the newest netsuite_deposits report of a run (what the deposit-notes listener copies)."""
+    """The note of the newest netsuite_deposits report of a run (what the run-notes listener copies)."""
     with session_scope(engine) as session:
         summary = session.scalars(
             select(RunReport.summary)
