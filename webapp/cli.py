@@ -8,8 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from stripe_netsuite.links import LinkTarget, link_url, qr_svg
-from webapp.services import get_links, get_netsuite, get_settings
+from stripe_netsuite.links import LinkTarget, qr_svg
+from webapp.pay import page_url
+from webapp.services import get_netsuite
 
 __all__ = ["init_app", "links"]
 
@@ -21,7 +22,10 @@ INVOICE_FIELD = "custbody_stripe_payment_link"
 
 
 def _url(target: LinkTarget) -> str:
-    return link_url(str(get_settings().page.payment_link_base_url), get_links(), target)
+    # The pages' own routes build the link (one home for them); outside a request, Flask builds URLs in a
+    # request context of its own.
+    with current_app.test_request_context():
+        return page_url(target)
 
 
 @links.command("create")

@@ -5,6 +5,8 @@ AES-SIV, so the token reveals nothing about whom it is for, then signed with its
 deterministic: the same record always gets the same link, so `links sync` rewrites nothing and a lost
 link can be re-made.
 
+Where a token is served (the page's URL) is the webapp's business: webapp/pay.py's routes build the links.
+
 Revocation is by key: every key has an id, links made with a key stop working once its id is removed from the
 key ring, while links of the other keys keep working. Rotating = add a new current key, keep the old one until
 its links should die.
@@ -32,8 +34,6 @@ __all__ = [
     "LinkKind",
     "LinkTarget",
     "key_ring_from_text",
-    "link_path",
-    "link_url",
     "qr_svg",
 ]
 
@@ -140,16 +140,6 @@ def key_ring_from_text(text: str | None, fallback_secret: str) -> LinkKeyRing:
     if not keys:
         raise ValueError("no keys given")
     return LinkKeyRing(keys, next(iter(keys)))
-
-
-def link_path(target: LinkTarget, token: str) -> str:
-    """Path of the payment page of a target: /pay/c/<token> or /pay/i/<token>."""
-    return f"/pay/{_KIND_CODES[target.kind]}/{token}"
-
-
-def link_url(base_url: str, ring: LinkKeyRing, target: LinkTarget) -> str:
-    """The full payment link of a target under the webapp's public base URL."""
-    return base_url.rstrip("/") + link_path(target, ring.make_token(target))
 
 
 def qr_svg(url: str) -> str:

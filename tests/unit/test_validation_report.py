@@ -41,7 +41,7 @@ QUARANTINED = [
 
 
 def test_summary_totals_per_resource_and_type() -> None:
-    summary = build_summary("run_1", EXTRACTS, VALIDATION, QUARANTINED)
+    summary = build_summary("run_1", EXTRACTS, VALIDATION, QUARANTINED, dag_id="stripe_sync")
     assert (summary["extracted"], summary["inserted"], summary["updated"], summary["requests"]) == (
         123,
         101,
@@ -53,7 +53,8 @@ def test_summary_totals_per_resource_and_type() -> None:
 
 
 def test_note_names_counts_quarantine_by_type_and_the_report() -> None:
-    note = render_note(build_summary("run_1", EXTRACTS, VALIDATION), "var/reports/stripe_sync/run_1.md")
+    summary = build_summary("run_1", EXTRACTS, VALIDATION, dag_id="stripe_sync")
+    note = render_note(summary, "var/reports/stripe_sync/run_1.md")
     assert note == (
         "stripe_sync: extracted 123 (new 101, changed 17) in 10 requests; ready 114, quarantined 2 "
         "(charge 2). Report: var/reports/stripe_sync/run_1.md"
@@ -62,12 +63,13 @@ def test_note_names_counts_quarantine_by_type_and_the_report() -> None:
 
 def test_note_never_exceeds_airflows_column() -> None:
     many = {f"type_{n}": {"evaluated": 1, "ready": 0, "quarantined": 1} for n in range(200)}
-    note = render_note(build_summary("r", EXTRACTS, {**VALIDATION, "per_type": many}), "x" * 500)
+    summary = build_summary("r", EXTRACTS, {**VALIDATION, "per_type": many}, dag_id="stripe_sync")
+    note = render_note(summary, "x" * 500)
     assert len(note) == NOTE_LIMIT
 
 
 def test_markdown_lists_every_quarantined_row_with_escaped_reasons() -> None:
-    page = render_markdown(build_summary("run_1", EXTRACTS, VALIDATION, QUARANTINED))
+    page = render_markdown(build_summary("run_1", EXTRACTS, VALIDATION, QUARANTINED, dag_id="stripe_sync"))
     assert "| charges | 120 | 100 | 15 | 5 | 15 | 6 |" in page
     assert "| charge | ch_1 | c(currency) | currency is missing |" in page
     assert "a \\| b" in page
@@ -109,6 +111,6 @@ def test_the_run_report_is_written_beside_the_state_db(
 def test_the_itemisation_step_has_its_own_line() -> None:
     itemised = {"resource": "payout_itemisation", "extracted": 64, "inserted": 0, "updated": 64,
                 "unchanged": 0, "refetched": 0, "requests": 22}  # fmt: skip
-    summary = build_summary("run_1", [*EXTRACTS, itemised], VALIDATION)
+    summary = build_summary("run_1", [*EXTRACTS, itemised], VALIDATION, dag_id="stripe_sync")
     assert summary["per_resource"]["payouts"]["extracted"] == 3  # payouts only, not their transactions
     assert "| payout_itemisation | 64 | 0 | 64 | 0 | 0 | 22 |" in render_markdown(summary)

@@ -72,7 +72,7 @@ def check_events_cursor(resource: str, account: str, events_cursor: datetime, no
     raise StaleEventsCursorError(
         f"The Stripe events cursor of {resource} ({who}) is at {events_cursor.isoformat()}, {age.days} days "
         f"ago; Stripe keeps events for 30 days only, so changes to old objects may have been missed. Run a "
-        f"full re-scan: trigger the DAG with full_rescan=true, e.g. "
-        f'`airflow dags trigger stripe_sync --conf \'{{"full_rescan": true}}\'` (or "Trigger DAG w/ '
-        f'config" in the UI). It re-lists every object and restarts the events cursor.'
+        f"full re-scan: trigger the extraction DAG with full_rescan=true (`airflow dags trigger <dag id> "
+        f'--conf \'{{"full_rescan": true}}\'`, or "Trigger DAG w/ config" in the UI). It re-lists every '
+        f"object and restarts the events cursor."
     )

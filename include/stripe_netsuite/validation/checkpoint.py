@@ -16,7 +16,8 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from stripe_netsuite.validation.suites import build_suite
 
 KEY_COLUMNS = ["id", "account"]
-DOCS_SITE = "stripe_sync"
+# GX names: the same for every caller (stripe_sync and the ledger's fast path validate alike).
+DOCS_SITE = "stripe_validation"
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Validator:
         actions: list[ValidationAction] = [docs] if self.docs_dir else []
         checkpoint = self.context.checkpoints.add(
             gx.Checkpoint(
-                name=f"stripe_sync_{name}",
+                name=f"stripe_{name}",
                 validation_definitions=[definition],
                 actions=actions,
                 result_format={"result_format": "COMPLETE", "unexpected_index_column_names": KEY_COLUMNS},

@@ -1,4 +1,8 @@
-"""The stripe_sync run report: counts per resource and type, quarantine reasons, as JSON + Markdown."""
+"""The extract-and-validate run report: counts per resource and type, quarantine reasons, as JSON + Markdown.
+
+The caller names the run (`dag_id`: stripe_sync's DAG passes its id): it heads the note and names the
+reports folder, so the library names no DAG.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from stripe_netsuite.store.pipeline import QuarantineEntry, RunReport
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
 NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
-REPORT_KIND = "stripe_sync"
+REPORT_KIND = "stripe_sync"  # the stored kind of these reports (a row label kept for existing rows)
 
 
 def build_summary(
@@ -23,8 +27,10 @@ def build_summary(
     extracts: Sequence[Mapping[str, Any]],
     validation: Mapping[str, Any],
     quarantined: Sequence[Mapping[str, str]] = (),
+    *,
+    dag_id: str,
 ) -> dict[str, Any]:
-    """Totals and per-resource / per-type counts (pure)."""
+    """Totals and per-resource / per-type counts (pure); `dag_id` names the run in the note and page."""
     keys = ("extracted", "inserted", "updated", "unchanged", "refetched", "requests")
     per_resource = {str(item["resource"]): {key: int(item.get(key, 0)) for key in keys} for item in extracts}
     per_type = {
@@ -32,6 +38,7 @@ def build_summary(
         for name, counts in (validation.get("per_type") or {}).items()
     }
     return {
+        "dag_id": dag_id,
         "run_id": run_id,
         "extracted": sum(entry["extracted"] for entry in per_resource.values()),
         "inserted": sum(entry["inserted"] for entry in per_resource.values()),
@@ -51,7 +58,7 @@ def render_note(summary: Mapping[str, Any], report_path: str | None) -> str:
     per_type = summary["per_type"].items()
     bad = ", ".join(f"{name} {counts['quarantined']}" for name, counts in per_type if counts["quarantined"])
     text = (
-        f"stripe_sync: extracted {summary['extracted']} (new {summary['inserted']}, changed "
+        f"{summary['dag_id']}: extracted {summary['extracted']} (new {summary['inserted']}, changed "
         f"{summary['updated']}) in {summary['requests']} requests; ready {summary['ready']}, quarantined "
         f"{summary['quarantined']}"
         + (f" ({bad})" if bad else "")
@@ -63,7 +70,7 @@ def render_note(summary: Mapping[str, Any], report_path: str | None) -> str:
 
 def render_markdown(summary: Mapping[str, Any]) -> str:
     """The report page: tables per resource and per type, then every quarantined row with its reason."""
-    lines = [f"# stripe_sync run {summary['run_id']}", "", render_note(summary, None), ""]
+    lines = [f"# {summary['dag_id']} run {summary['run_id']}", "", render_note(summary, None), ""]
     lines += [
         "## Extraction",
         "",
@@ -108,8 +115,8 @@ def write_run_report(
              "reason": entry.reason}
             for entry in entries
         ]  # fmt: skip
-    summary = build_summary(run_id, extracts, validation, quarantined)
-    base = (reports_dir or reports_root() / "stripe_sync") / safe_name(run_id)
+    summary = build_summary(run_id, extracts, validation, quarantined, dag_id=dag_id)
+    base = (reports_dir or reports_root() / safe_name(dag_id)) / safe_name(run_id)
     base.parent.mkdir(parents=True, exist_ok=True)
     markdown = base.with_suffix(".md")
     markdown.write_text(render_markdown(summary), encoding="utf-8")
