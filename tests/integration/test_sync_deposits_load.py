@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 import stripe
 from sqlalchemy import Engine
 
@@ -252,3 +253,39 @@ def test_the_blocked_payout_unblocks_once_its_payment_loads_and_a_rerun_writes_n
     sent = netsuite.stats.requests - before
     assert sent > 0 and not [e for e in last_requests(netsuite_sandbox, sent) if is_write(e)]
     assert "netsuite_deposits: deposited 0" in third["note"]
+
+
+def test_a_payout_that_fails_after_its_deposit_is_reversed_into_the_clearing_account_once(
+    first_run: dict[str, Any], engine: Engine, netsuite: NetSuiteClient, settings: DepositSettings,
+    payouts: Payouts, ns: NetSuiteSandboxClient, world: RunningServer, held: Held,
+) -> None:
+    payout = next(p for p in payouts.deposited if p.id != held.payout_id)
+    deposit_id = str(deposits_in_netsuite(ns)[payout.id]["id"])
+    response = requests.post(f"{world.url}/_sandbox/payouts/{payout.id}/fail", timeout=60)
+    assert response.ok, response.text
+    stripe_sync(world, engine, "sync-2")  # the payout.failed event and its payout_failure transaction
+
+    run = run_deposits(engine, netsuite, settings, run_id="deposits-4", now=datetime.now(UTC), zone=ZONE)
+
+    assert run["reversed"] == 1 and run["failed"] == 0
+    (written,) = [d for d in run["deposits"] if d["payout_id"] == payout.id]
+    lines = ns.rows(
+        "SELECT tl.account, tl.debitforeignamount, tl.creditforeignamount FROM transactionline tl"
+        f" WHERE tl.transaction = {int(written['internal_id'])} AND tl.mainline = 'F' ORDER BY tl.id"
+    )
+    amount = major(payout.amount, payout.currency)
+    currency = payout.currency.upper()
+    moves = {  # SuiteQL leaves null columns out of a row
+        (str(r["account"]), D(str(r.get("debitforeignamount") or 0)),
+         D(str(r.get("creditforeignamount") or 0)))
+        for r in lines
+    }
+    assert moves == {
+        (settings.clearing_accounts[currency], amount, D(0)),
+        (settings.bank_accounts[currency], D(0), amount),
+    }
+    assert str(deposits_in_netsuite(ns)[payout.id]["id"]) == deposit_id  # the deposit itself stands
+    again = run_deposits(engine, netsuite, settings, run_id="deposits-5", now=datetime.now(UTC), zone=ZONE)
+    assert again["reversed"] == 0
+    journals = ns.rows(f"SELECT t.id FROM transaction t WHERE t.externalid = 'rev-{payout.id}'")
+    assert len(journals) == 1
