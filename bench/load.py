@@ -1,0 +1,197 @@
+"""Ledger loading benchmark: N Stripe payments -> NetSuite customer payments at the account's limit.
+
+    python bench/load.py --payments 2000 [--latency-ms 200] [--limit 5] [--out result.json]
+
+Both sandboxes are started on free ports with state in a temporary directory. The Stripe sandbox gets a
+Stripe-only scale world (`world_seeder`, N anonymous card payments over 30 days in USD/EUR/GBP/CAD; they go
+to the catch-all customer, which holds every currency); stripe_sync's own functions extract and validate it
+into a fresh SQLite state DB. Then the NetSuite sandbox is set, through its /_sandbox/config route, to
+`latency_ms` per request and a concurrency limit of `limit` (so at most limit / latency requests per second:
+25/s at 200 ms and 5), its counters are reset, and the loader runs through `run_load`, the function the
+`netsuite_payments` DAG's load task calls, with the DAG's worker count and the hook's client (a
+ConcurrencyLimiter sized to the account limit). Reported: wall time, customer payments per second and the
+fraction of the bound, every NetSuite request per second, failed records, and the sandbox's recorded peak
+concurrency and 429s (from /_sandbox/stats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+STRIPE_KEY = "sk_test_bench_0000000000"
+NETSUITE_TBA = {
+    "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+    "NETSUITE_CONSUMER_KEY": "bench-consumer-key",
+    "NETSUITE_CONSUMER_SECRET": "bench-consumer-secret",
+    "NETSUITE_TOKEN_ID": "bench-token-id",
+    "NETSUITE_TOKEN_SECRET": "bench-token-secret",
+}
+# The ledger settings the demo uses (.env.example), the accounts of sandbox/netsuite_sandbox/SEED.md.
+LEDGER_ENV = {
+    "NETSUITE_TIME_ZONE": "America/Los_Angeles",
+    "NETSUITE_SUBSIDIARY_CURRENCIES": "1=USD",
+    "NETSUITE_PAYMENT_METHOD": "1",
+    "NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT": "7",
+    "NETSUITE_CLEARING_ACCOUNTS": "USD=1,GBP=2,CAD=3,EUR=4,JPY=5,KWD=6",
+    "NETSUITE_UNALLOCATED_CUSTOMER": "101",
+    "NETSUITE_CREDIT_MEMO_ITEM": "1",
+}
+WORKERS = 5  # the DAG's LOAD_SLOTS (dags/netsuite_payments.py)
+
+
+@contextmanager
+def serve(module: str, data: Path, env: dict[str, str], *extra: str) -> Iterator[str]:
+    """`python -m <module> serve` on a free port for the duration of the block; yields its base URL."""
+    data.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", "0",
+               "--data", str(data), "--exit-with-parent", *extra]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)  # fmt: skip
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            found = LISTENING.search(line)
+            if found:
+                break
+        else:
+            raise RuntimeError(f"{module} exited before listening")
+        yield found.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def extract(stripe_url: str, database_url: str) -> float:
+    """stripe_sync's extraction and validation into the state DB; returns the seconds it took."""
+    from stripe_netsuite.store import get_engine, migrate
+    from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource, itemise_paid_payouts
+    from stripe_netsuite.validation import validate_pending
+
+    began = time.perf_counter()
+    migrate(database_url)
+    engine = get_engine(database_url)
+    settings = StripeSettings(STRIPE_KEY, stripe_url)
+    now = datetime.now(UTC)
+    for name in RESOURCES:
+        extract_resource(settings, name, engine, now=now, run_id="bench-sync")
+    itemise_paid_payouts(settings, engine, run_id="bench-sync")
+    result = validate_pending(engine, "bench-sync", now=now)
+    quarantined = result["per_type"]["charge"]["quarantined"]
+    if quarantined:
+        raise RuntimeError(f"{quarantined} charges quarantined by validation")
+    return time.perf_counter() - began
+
+
+def load(stripe_url: str, netsuite_url: str, database_url: str) -> tuple[dict[str, Any], float]:
+    """run_load as the DAG's load task calls it; returns its summary and the wall time."""
+    import stripe
+
+    from stripe_netsuite.config import Settings
+    from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
+    from stripe_netsuite.store import get_engine
+    from stripe_netsuite.sync.load_run import run_load
+
+    env = {**NETSUITE_TBA, **LEDGER_ENV, "NETSUITE_BASE_URL": f"{netsuite_url}/services/rest"}
+    settings = NetSuiteSettings.from_env(env)
+    ledger = Settings.from_env(env).accounts.ledger_settings()
+    stripe_client = stripe.StripeClient(STRIPE_KEY, base_addresses={"api": stripe_url})
+    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
+        began = time.perf_counter()
+        summary = run_load(get_engine(database_url), client, stripe_client, ledger, run_id="bench-load",
+                           now=datetime.now(UTC), workers=WORKERS)  # fmt: skip
+        return summary, time.perf_counter() - began
+
+
+def customer_payments(netsuite_url: str) -> int:
+    """Customer payments whose external id is a charge id, counted through SuiteQL."""
+    from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
+
+    env = {**NETSUITE_TBA, "NETSUITE_BASE_URL": f"{netsuite_url}/services/rest"}
+    with NetSuiteClient(NetSuiteSettings.from_env(env)) as client:
+        rows = client.suiteql(
+            "SELECT COUNT(*) AS n FROM transaction WHERE type = 'CustPymt' AND externalid LIKE 'ch_%'"
+        )
+    return int(next(iter(rows))["n"])
+
+
+def measure(payments: int, latency_ms: int, limit: int, threads: int) -> dict[str, Any]:
+    from world_seeder import seed_world
+
+    env = {**os.environ, **NETSUITE_TBA}
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        root = Path(tmp)
+        database_url = f"sqlite:///{root / 'connector.db'}"
+        stripe_args = ("--api-key", STRIPE_KEY, "--clock", "frozen")
+        with serve("stripe_sandbox", root / "stripe", env, *stripe_args) as stripe_url, \
+                serve("netsuite_sandbox", root / "netsuite", env, "--seed") as netsuite_url:  # fmt: skip
+            began = time.perf_counter()
+            seed_world(stripe_url, STRIPE_KEY, None, None, days=30, seed=7, charges=payments,
+                       scale_only_stripe=True, threads=threads)  # fmt: skip
+            seeded = time.perf_counter() - began
+            extracted = extract(stripe_url, database_url)
+            control = f"{netsuite_url}/_sandbox"
+            requests.post(f"{control}/config", json={"latency_ms": latency_ms, "concurrency_limit": limit},
+                          timeout=30).raise_for_status()  # fmt: skip
+            requests.post(f"{control}/stats/reset", timeout=30).raise_for_status()
+            summary, seconds = load(stripe_url, netsuite_url, database_url)
+            stats = requests.get(f"{control}/stats", timeout=30).json()
+            requests.post(f"{control}/config", json={"latency_ms": 0}, timeout=30).raise_for_status()
+            created = customer_payments(netsuite_url)
+    bound = limit * 1000 / latency_ms
+    return {
+        "payments": payments,
+        "latency_ms": latency_ms,
+        "concurrency_limit": limit,
+        "bound_requests_per_s": bound,
+        "seed_s": round(seeded, 1),
+        "extract_validate_s": round(extracted, 1),
+        "load_s": round(seconds, 2),
+        "loaded": summary["loaded"],
+        "unchanged": summary["unchanged"],
+        "failed": summary["failed"],
+        "blocked": summary["blocked"],
+        "customer_payments_in_netsuite": created,
+        "payments_per_s": round(created / seconds, 2),
+        "fraction_of_bound": round(created / seconds / bound, 3),
+        "netsuite_requests": stats["requests"],
+        "netsuite_requests_per_s": round(stats["requests"] / seconds, 2),
+        "requests_per_payment": round(stats["requests"] / max(created, 1), 2),
+        "peak_concurrency": stats["peak_concurrency"],
+        "rejected_429": stats["rejected_429"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--payments", type=int, default=2000)
+    parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument("--limit", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2, help="seeder connections")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    result = measure(args.payments, args.latency_ms, args.limit, args.threads)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0 if result["failed"] == 0 and result["peak_concurrency"] <= args.limit else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
