@@ -9,18 +9,27 @@ Stripe at once; this dispatcher, one thread per webapp process, hands every pend
 - Airflow down or the DAG missing: the ids stay pending (the client logs it once); the scheduled path
   (stripe_sync -> netsuite_payments on its Asset) loads them anyway.
 
+The check-and-trigger holds a dispatch lock shared by the processes (PostgreSQL: a session advisory lock;
+SQLite: an flock on a file beside the database), taken without waiting: while one worker dispatches, the
+others skip their round, so gunicorn's workers together queue at most one follow-up run. It is not a database
+write lock, so webhooks keep being recorded while Airflow is slow.
+
 The thread runs only while something is pending: a webhook (or the app's start) wakes it, and it ends when
 nothing is left, so an idle process holds no thread and no connection.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from stripe_netsuite.payments.events import is_handled
@@ -44,6 +53,39 @@ def dag_for_event(event_type: str) -> str | None:
     if not is_handled(event_type) or event_type == "checkout.session.expired":
         return None
     return DEPOSITS_DAG if event_type.startswith("payout.") else PAYMENTS_DAG
+
+
+_LOCK_KEY = int.from_bytes(hashlib.sha256(b"webapp:load-dispatch").digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def dispatch_lock(engine: Engine) -> Iterator[bool]:
+    """True when this process may dispatch now; False while another one does (never waits)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY}).scalar())
+            connection.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+                    connection.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield True  # one process owns such a database
+        return
+    with Path(f"{database}.dispatch.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class LoadDispatcher:
@@ -103,6 +145,13 @@ class LoadDispatcher:
 
     def dispatch_once(self) -> int:
         """One pass over the DAGs; returns how many ids are still pending afterwards."""
+        with dispatch_lock(self.engine) as mine:
+            if not mine:
+                # Another process is dispatching; look again later while anything is pending.
+                return sum(len(pending_loads(self.engine, d, 1)) for d in self.conf_keys)
+            return self._dispatch()
+
+    def _dispatch(self) -> int:
         left = 0
         for dag_id, conf_key in self.conf_keys.items():
             pending = pending_loads(self.engine, dag_id, MAX_IDS_PER_RUN)

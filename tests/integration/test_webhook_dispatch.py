@@ -211,3 +211,48 @@ def test_the_token_is_reused_until_it_nears_expiry_and_replaced_after_a_401() ->
         assert short.token_fetches == 2
     finally:
         airflow.server.shutdown()
+
+
+def test_two_processes_dispatchers_queue_one_follow_up_between_them(make_app: Any) -> None:
+    """gunicorn's workers each run a dispatcher; the shared dispatch lock lets only one check-and-trigger."""
+    airflow = SlowAirflow(delay=1.0)  # a run is active
+    try:
+        app = make_app(AIRFLOW_API_URL=airflow.url, AIRFLOW_API_USER="admin", AIRFLOW_API_PASSWORD="pw")
+        with app.app_context():
+            from webapp.dispatch import LoadDispatcher
+            from webapp.services import get_engine_for_app
+
+            engine = get_engine_for_app()
+        ids, _ = storm(app, 20)
+        # Two more "workers": their own dispatcher and Airflow client on the same state DB, at the same time.
+        workers = [LoadDispatcher(engine, AirflowTrigger(airflow.url, "admin", "pw")) for _ in range(2)]
+        threads = [threading.Thread(target=worker.dispatch_once) for worker in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        time.sleep(3)  # every dispatcher's round (three Airflow calls of 1 s) has ended
+        assert len(airflow.triggered()) == 1, airflow.triggered()
+        assert sorted(conf_ids(airflow) + pending_ids(app)) == sorted(ids)
+    finally:
+        airflow.server.shutdown()
+
+
+def test_the_dispatch_lock_is_held_by_one_process_at_a_time_on_both_databases(state_db_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from stripe_netsuite.store import migrate
+    from webapp.dispatch import dispatch_lock
+
+    migrate(state_db_url)  # the webapp's database exists before anything is dispatched
+    first, second = create_engine(state_db_url), create_engine(state_db_url)  # two "processes"' pools
+    try:
+        with dispatch_lock(first) as mine:
+            assert mine
+            with dispatch_lock(second) as theirs:
+                assert not theirs  # not waited for: the other skips its round
+        with dispatch_lock(second) as theirs:
+            assert theirs  # released
+    finally:
+        first.dispose()
+        second.dispose()
