@@ -293,3 +293,27 @@ def test_a_payout_that_fails_after_its_deposit_is_reversed_into_the_clearing_acc
     assert again["reversed"] == 0
     journals = ns.rows(f"SELECT t.id FROM transaction t WHERE t.externalid = 'rev-{payout.id}'")
     assert len(journals) == 1
+
+
+def test_month_end_the_bank_account_holds_exactly_the_paid_payouts(
+    first_run: dict[str, Any], settings: DepositSettings, ns: NetSuiteSandboxClient,
+    stripe_api: stripe.StripeClient,
+) -> None:
+    """After the reversal test: the bank holds what Stripe says reached it, read from NetSuite's lines."""
+    paid = [
+        p for p in stripe_api.v1.payouts.list(params={"limit": 100}).auto_paging_iter()
+        if p.status == "paid" and p.automatic and p.amount > 0
+    ]  # fmt: skip
+    bank = settings.bank_accounts["USD"]
+    rows = ns.rows(
+        "SELECT tl.transaction, tl.mainline, tl.foreignamount, tl.debitforeignamount, tl.creditforeignamount"
+        f" FROM transactionline tl WHERE tl.account = {int(bank)}"
+    )
+    balance = Decimal(0)
+    for row in rows:  # a deposit's bank line is its mainline amount; a journal line is debit - credit
+        if row.get("debitforeignamount") is not None or row.get("creditforeignamount") is not None:
+            balance += D(str(row.get("debitforeignamount") or 0))
+            balance -= D(str(row.get("creditforeignamount") or 0))
+        else:
+            balance += D(str(row["foreignamount"]))
+    assert balance == sum((major(p.amount, p.currency) for p in paid), Decimal(0))
