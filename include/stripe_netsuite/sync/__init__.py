@@ -7,5 +7,6 @@ derivation of every externalId), `records` (typed records rendering the REST bod
 (LedgerSettings). The loader that writes these records through the NetSuite client builds on them.
 Deposits: `deposits` (a paid automatic payout -> one `deposit`, or `Blocked` with a code; what a payout that
 is not plain needs), `deposit_lines` (each balance transaction's lines), `deposit_facts` (the builder's typed
-input), `deposit_records`, `deposit_blocks`, `deposit_settings` (DepositSettings).
+input), `deposit_records`, `deposit_blocks`, `deposit_settings` (DepositSettings). The deposit loader
+(`deposit_load*`: reading the state DB and NetSuite, writing, the run report) is the impure edge around them.
 """
