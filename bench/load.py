@@ -98,7 +98,7 @@ def extract(stripe_url: str, database_url: str) -> float:
     return time.perf_counter() - began
 
 
-def load(stripe_url: str, netsuite_url: str, database_url: str) -> tuple[dict[str, Any], float]:
+def load(stripe_url: str, netsuite_url: str, database_url: str, workers: int) -> tuple[dict[str, Any], float]:
     """run_load as the DAG's load task calls it; returns its summary and the wall time."""
     import stripe
 
@@ -114,7 +114,7 @@ def load(stripe_url: str, netsuite_url: str, database_url: str) -> tuple[dict[st
     with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
         began = time.perf_counter()
         summary = run_load(get_engine(database_url), client, stripe_client, ledger, run_id="bench-load",
-                           now=datetime.now(UTC), workers=WORKERS)  # fmt: skip
+                           now=datetime.now(UTC), workers=workers)  # fmt: skip
         return summary, time.perf_counter() - began
 
 
@@ -130,7 +130,7 @@ def customer_payments(netsuite_url: str) -> int:
     return int(next(iter(rows))["n"])
 
 
-def measure(payments: int, latency_ms: int, limit: int, threads: int) -> dict[str, Any]:
+def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: int) -> dict[str, Any]:
     from world_seeder import seed_world
 
     env = {**os.environ, **NETSUITE_TBA}
@@ -149,7 +149,7 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int) -> dict[st
             requests.post(f"{control}/config", json={"latency_ms": latency_ms, "concurrency_limit": limit},
                           timeout=30).raise_for_status()  # fmt: skip
             requests.post(f"{control}/stats/reset", timeout=30).raise_for_status()
-            summary, seconds = load(stripe_url, netsuite_url, database_url)
+            summary, seconds = load(stripe_url, netsuite_url, database_url, workers)
             stats = requests.get(f"{control}/stats", timeout=30).json()
             requests.post(f"{control}/config", json={"latency_ms": 0}, timeout=30).raise_for_status()
             created = customer_payments(netsuite_url)
@@ -158,6 +158,7 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int) -> dict[st
         "payments": payments,
         "latency_ms": latency_ms,
         "concurrency_limit": limit,
+        "workers": workers,
         "bound_requests_per_s": bound,
         "seed_s": round(seeded, 1),
         "extract_validate_s": round(extracted, 1),
@@ -183,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--limit", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="seeder connections")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="loader threads (the DAG's: 5)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    result = measure(args.payments, args.latency_ms, args.limit, args.threads)
+    result = measure(args.payments, args.latency_ms, args.limit, args.threads, args.workers)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
