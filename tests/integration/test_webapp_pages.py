@@ -359,7 +359,8 @@ def test_invoices_not_open_on_this_page_are_refused(app: Flask, invoice: str) ->
 def test_in_flight_payments_lower_what_can_be_paid(app: Flask) -> None:
     client = app.test_client()
     path = page_path(app, "customer", "102")
-    # Started from another page (invoice 1001's, $1,500.00): it counts here, and is not this page's to replace.
+    # Started from another page (invoice 1001's, $1,500.00): it counts here, and is not this page's to
+    # replace.
     invoice_path = page_path(app, "invoice", "1001")
     assert client.post(invoice_path, data={"csrf_token": open_form(client, invoice_path)}).status_code == 303
     html = client.get(path).get_data(as_text=True)

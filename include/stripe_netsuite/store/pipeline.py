@@ -77,7 +77,8 @@ class SyncRecord(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[str | None] = mapped_column(String(250))
     # What the loader must remember about the written record: a payment's original applications, a
-    # reversal's credit memo id, whether the id was written back to Stripe (see stripe_netsuite.sync.load_store).
+    # reversal's credit memo id, whether the id was written back to Stripe
+    # (see stripe_netsuite.sync.load_store).
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
