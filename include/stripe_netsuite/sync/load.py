@@ -105,24 +105,23 @@ class _Loader:
                 continue
 
     def run_chain(self, chain: Chain) -> None:
-        if chain.payment is not None:
-            self.guard(
-                chain.charge_id,
-                "payment",
-                chain.payment.external_id,
-                "customerPayment",
-                "charge",
-                lambda: self.write_payment(chain.payment),
-            )
-        for step in chain.reversals:
-            self.guard(
-                step.reversal.stripe_id,
-                step.kind,
-                step.external_id,
-                "customerRefund",
-                str(step.obj.get("object") or "refund"),
-                lambda s=step: self.write_reversal(s),
-            )
+        position = -1  # the payment; then the index of the reversal being written
+        try:
+            if chain.payment is not None:
+                payment = chain.payment
+                self.guard(chain.charge_id, "payment", payment.external_id, "customerPayment", "charge",
+                           lambda: self.write_payment(payment))
+            for position in range(len(chain.reversals)):
+                step = chain.reversals[position]
+                self.guard(step.reversal.stripe_id, step.kind, step.external_id, "customerRefund",
+                           str(step.obj.get("object") or "refund"), lambda s=step: self.write_reversal(s))
+        except _StopChain:
+            for later in chain.reversals[position + 1:]:
+                reversal = later.reversal
+                reason = f"waits for an earlier record of charge {chain.charge_id}"
+                self.add(Outcome(reversal.stripe_id, later.kind, "blocked", reversal.currency,
+                                 reversal.amount, reason=reason))
+            raise
 
     def guard(
         self, stripe_id: str, kind: str, ext: str, record_type: str, object_type: str, work: Any
