@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+import stripe
 from sqlalchemy import Engine
 
 from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
@@ -116,10 +117,12 @@ def snapshot(server: RunningServer) -> dict[str, Any]:
     return {"records": records, "links": links, "currencies": currencies}
 
 
-def load_until_done(engine: Engine, client: NetSuiteClient, prefix: str) -> list[LoadResult]:
+def load_until_done(
+    engine: Engine, client: NetSuiteClient, prefix: str, stripe_client: stripe.StripeClient | None = None
+) -> list[LoadResult]:
     results: list[LoadResult] = []
     for attempt in range(10):
-        result = load_payments(engine, client, None, ledger_settings(), run_id=f"{prefix}-{attempt}")
+        result = load_payments(engine, client, stripe_client, ledger_settings(), run_id=f"{prefix}-{attempt}")
         results.append(result)
         if not result.retry:
             return results
@@ -135,14 +138,18 @@ def clean(synced_db: Path, netsuite_sandbox: RunningServer) -> dict[str, Any]:
 
 
 def test_twenty_percent_faults_before_and_after_commit_end_identical_to_a_clean_run(
-    synced_db: Path, faulty_sandbox: RunningServer, clean: dict[str, Any]
+    synced_db: Path, faulty_sandbox: RunningServer, clean: dict[str, Any], stripe_sandbox: RunningServer
 ) -> None:
     control = f"{faulty_sandbox.url}/_sandbox/config"
-    requests.post(
-        control,
-        json={"fault_rate": 0.2, "fault_kinds": ["500", "503", "429", "drop"], "fault_seed": 11},
-        timeout=30,
-    ).raise_for_status()
+    faults = {"fault_rate": 0.2, "fault_kinds": ["500", "503", "429", "drop"], "fault_seed": 11}
+    requests.post(control, json=faults, timeout=30).raise_for_status()
+    # Stripe too: the NetSuite ids written back into metadata go through 20% faults of their own.
+    stripe_control = f"{stripe_sandbox.url}/_sandbox/config"
+    stripe_faults = {"fault_rate": 0.2, "fault_kinds": ["500", "429", "drop"], "fault_seed": 5}
+    requests.post(stripe_control, json=stripe_faults, timeout=30).raise_for_status()
+    stripe_client = stripe.StripeClient(
+        STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url}, max_network_retries=2
+    )
     stop = threading.Event()
 
     def flip_phase() -> None:  # faults land before and after commits alike
@@ -155,13 +162,23 @@ def test_twenty_percent_faults_before_and_after_commit_end_identical_to_a_clean_
     flipper.start()
     try:
         with client_for(faulty_sandbox) as client:
-            results = load_until_done(engine_copy(synced_db, "faulty.db"), client, "faulty")
+            results = load_until_done(engine_copy(synced_db, "faulty.db"), client, "faulty", stripe_client)
             retried = client.stats.retries
     finally:
         stop.set()
         flipper.join()
         requests.post(control, json={"fault_rate": 0.0}, timeout=30).raise_for_status()
+        requests.post(stripe_control, json={"fault_rate": 0.0}, timeout=30).raise_for_status()
     assert snapshot(faulty_sandbox) == clean
     assert all(r.having("failed") == [] for r in results)
     stats = requests.get(f"{faulty_sandbox.url}/_sandbox/stats", timeout=30).json()
     assert sum(stats["faults_by_kind"].values()) > 10 and retried > 10  # the faults did happen
+    # Every payment's NetSuite id reached its Stripe charge, whatever Stripe answered on the way.
+    rows = NetSuiteSandboxClient(faulty_sandbox.url).rows(
+        "SELECT t.externalid, t.id FROM transaction t WHERE t.type = 'CustPymt' AND t.externalid IS NOT NULL"
+        " ORDER BY t.id"
+    )
+    ids = {row["externalid"]: str(row["id"]) for row in rows}
+    charges = stripe_client.v1.charges.list(params={"limit": 100}).auto_paging_iter()
+    written = {c.id: c.metadata.to_dict().get("netsuite_customer_payment_id") for c in charges if c.id in ids}
+    assert written == ids
