@@ -8,7 +8,8 @@ PAYMENT_LINK_BASE_URL, AIRFLOW_API_URL), which the environment may override.
 Start-up order: the sandboxes and Airflow's API server, DAG processor and triggerer; then the payment pages;
 then, on a fresh state directory, the Stripe world (its webhooks reach the pages, which find Airflow up);
 then the Stripe sandbox's clock catches up with this machine's and runs on in real time, as Stripe's does;
-only then Airflow's scheduler, so that the first `stripe_sync` run sees the whole world.
+only then Airflow's scheduler, so that the first `stripe_sync` run sees the whole world; the links are printed
+once `netsuite_payments` has loaded it into NetSuite (the pages' balances then include the world's payments).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from demo_airflow import (  # the sibling modules, found through the line above
     airflow_services,
     components_healthy,
     prepare_airflow,
+    wait_for_ledger,
 )
 from demo_processes import (
     STOPPER,
@@ -136,6 +138,17 @@ def check_stripe_world(env: dict[str, str], state: Path) -> None:
                          f"demo); delete {state} and start the demo again for a fresh world")
 
 
+def name_the_business(env: dict[str, str], state: Path) -> None:
+    """The world's merchant name, set before the pages start: they read the account's business_profile once
+    and keep it for ten minutes, so a name the seeder set later would leave our pages saying the sandbox's
+    default ("Sandbox Company") while the hosted Checkout page says the world's."""
+    if world_marker(state).exists():
+        return  # the sandbox keeps its settings with its world
+    from world_seeder.stripe_world import BUSINESS
+
+    requests.post(f"{env['STRIPE_API_BASE']}/_sandbox/config", json=BUSINESS, timeout=30).raise_for_status()
+
+
 def ensure_stripe_world(env: dict[str, str], state: Path, logs: Path) -> None:
     """Seed the world once, ending today (so the sandbox clock can run on in real time from there)."""
     marker = world_marker(state)
@@ -180,11 +193,11 @@ def run_stripe_clock(env: dict[str, str]) -> None:
 def payment_links(env: dict[str, str], logs: Path) -> list[tuple[str, str]]:
     """Links for a few seeded customers and invoices (ids in sandbox/netsuite_sandbox/SEED.md)."""
     wanted = [
-        ("customer 102 Acme Corporation (USD)", "--customer", "102"),
+        ("customer 109 Umbrella Holdings (USD, GBP)", "--customer", "109"),
         ("customer 106 Tanaka Trading (JPY)", "--customer", "106"),
         ("customer 108 Al Noor Trading (KWD)", "--customer", "108"),
-        ("invoice 1001 of Acme (USD 1,500.00)", "--invoice", "1001"),
-        ("invoice 1026 of Tanaka (JPY 125,000)", "--invoice", "1026"),
+        ("invoice 1042 of Umbrella (USD)", "--invoice", "1042"),  # what is due: on the page
+        ("invoice 1026 of Tanaka (JPY)", "--invoice", "1026"),
     ]
     links = []
     for label, flag, record_id in wanted:
@@ -265,13 +278,17 @@ def run(env: dict[str, str], state: Path, services: list[Service]) -> int:
         airflow["airflow-api-server"], airflow["airflow-dag-processor"], airflow["airflow-triggerer"],
     ], log_dir)
     check_stripe_world(env, state)
+    name_the_business(env, state)
     start_and_wait(services, [webapp_service(env)], log_dir)
     ensure_stripe_world(env, state, log_dir)  # its webhooks reach the pages, which find Airflow up
     run_stripe_clock(env)
     print("starting Airflow's scheduler...", flush=True)
     start_and_wait(services, [airflow["airflow-scheduler"]], log_dir)
     wait_healthy(airflow["airflow-scheduler"], log_dir, ready=components_healthy)
-    dags = activate_dags(AirflowApi(ports.airflow, env["AIRFLOW_API_USER"], env["AIRFLOW_API_PASSWORD"]))
+    api = AirflowApi(ports.airflow, env["AIRFLOW_API_USER"], env["AIRFLOW_API_PASSWORD"])
+    dags = activate_dags(api)
+    print("loading the Stripe world into NetSuite (stripe_sync, then netsuite_payments)...", flush=True)
+    print(f"  {wait_for_ledger(api)}", flush=True)
     print_banner(env, ports, state, payment_links(env, log_dir), dags)
     while all(s.running for s in services):
         reap()

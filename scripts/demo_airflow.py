@@ -181,3 +181,29 @@ def activate_dags(api: AirflowApi, timeout: float = 300.0) -> list[dict[str, obj
     if errors:
         print(f"Airflow could not import some DAG files: see {api.base}/dags (Import errors)", flush=True)
     return dags
+
+
+def wait_for_ledger(api: AirflowApi, timeout: float = 900.0) -> str:
+    """Wait until the seeded world is in NetSuite: stripe_sync has succeeded and no netsuite_payments run is
+    queued or running, three times in a row 5 s apart (the webhook dispatcher may queue a follow-up). The
+    pages' balances then include the world's payments, and a page payment is not queued behind the backlog.
+    Returns what happened, for the log line."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline:
+        try:
+            synced = api.get("/dags/stripe_sync/dagRuns", state="success", limit=1).get("total_entries")
+            runs = api.get("/dags/netsuite_payments/dagRuns", limit=100).get("dag_runs")
+        except requests.RequestException:  # a busy machine: the API server answers late; ask again
+            STOPPER.sleep(2)
+            continue
+        listed = [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+        active = [r for r in listed if r.get("state") in ("queued", "running")]
+        loaded = [r for r in listed if r.get("state") in ("success", "failed")]
+        quiet = quiet + 1 if synced and loaded and not active else 0
+        if quiet >= 3:  # 10 s without a run: stripe_sync's Asset event, if any, has been scheduled
+            failed = [str(r.get("dag_run_id")) for r in listed if r.get("state") == "failed"]
+            return f"failed runs: {', '.join(failed)}" if failed else "loaded"
+        STOPPER.sleep(5)
+    return f"still loading after {timeout:.0f}s"
+
