@@ -90,7 +90,7 @@ OWN: dict[str, Patch] = {
     "payout/BETWEEN:amount@automatic=False": {"amount": -300, "automatic": False},
     "payout/EQUAL:amount+itemised_net": {"status": "paid"},  # paid automatic, none of its items listed
     "balance_transaction/BETWEEN:amount@type=charge|payment|payout_failure": {"amount": -1000, "net": -1059},
-    "balance_transaction/BETWEEN:amount@type=refund|payment_refund|payout": {"type": "refund", "fee": 0,
+    "balance_transaction/BETWEEN:amount@type=refund|payment_refund": {"type": "refund", "fee": 0,
                                                                              "net": 1000},
     "balance_transaction/BETWEEN:fee@fee_may_be_negative=False": {"fee": -5, "net": 1005},
     "balance_transaction/EQUAL:net+amount_minus_fee": {"net": 900},

@@ -94,6 +94,8 @@ def test_balance_transaction_signs_fees_and_net() -> None:
         txn("txn_positive_refund", 500, 0, 500, "refund"),
         txn("txn_fee", 1000, -5, 1005),
         txn("txn_net", 1000, 59, 900),
+        txn("txn_payout", -900, 0, -900, "payout"),
+        txn("txn_debit_payout", 300, 0, 300, "payout"),  # a debit payout refills a negative balance
     )
     found = failures("balance_transaction", data)
     assert set(found) == {"txn_negative_charge", "txn_positive_refund", "txn_fee", "txn_net"}

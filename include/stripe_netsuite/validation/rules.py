@@ -45,7 +45,9 @@ Raw = Mapping[str, Any]
 # The refunds that take money back from a charge: all but the failed and the canceled.
 REFUND_COUNTED_STATUSES = ("pending", "requires_action", "succeeded")
 POSITIVE_TXN_TYPES = ("charge", "payment", "payout_failure")
-NEGATIVE_TXN_TYPES = ("refund", "payment_refund", "payout")
+# `payout` has either sign: a payout takes money out (negative), while a debit payout, which Stripe makes
+# when the balance is negative on the payout date, puts money back into the balance (positive).
+NEGATIVE_TXN_TYPES = ("refund", "payment_refund")
 NEGATIVE_FEE_TYPES = ("adjustment", "stripe_fee", "tax_fee")
 
 
