@@ -6,17 +6,15 @@ the run-notes listener copies into the DagRun note (what the Airflow grid shows)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from stripe_netsuite.store.engine import session_scope
-from stripe_netsuite.store.pipeline import RunReport
+from stripe_netsuite.reports import run_reports
 from stripe_netsuite.sync.load import LoadResult
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
@@ -114,33 +112,12 @@ def write_load_report(
     """Write the report files and its RunReport row; returns the summary with `note` and `path`."""
     summary = build_summary(result)
     base = (reports_dir or reports_root() / REPORT_KIND) / safe_name(result.run_id)
-    base.parent.mkdir(parents=True, exist_ok=True)
-    markdown = base.with_suffix(".md")
-    markdown.write_text(render_markdown(summary), encoding="utf-8")
-    summary["path"] = str(markdown)
-    summary["note"] = render_note(summary, str(markdown))
-    base.with_suffix(".json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    with session_scope(engine) as session:
-        session.add(
-            RunReport(
-                dag_id=dag_id,
-                run_id=result.run_id,
-                kind=REPORT_KIND,
-                created_at=now,
-                summary=summary,
-                path=str(markdown),
-            )
-        )
-    return summary
+    return run_reports.publish_report(
+        engine, summary, base=base, dag_id=dag_id, run_id=result.run_id, kind=REPORT_KIND, now=now,
+        render_markdown=render_markdown, render_note=render_note,
+    )
 
 
 def latest_note(engine: Engine, dag_id: str, run_id: str) -> str | None:
     """The note of the newest netsuite_payments report of a run (what the run-notes listener copies)."""
-    with session_scope(engine) as session:
-        summary = session.scalars(
-            select(RunReport.summary)
-            .where(RunReport.dag_id == dag_id, RunReport.run_id == run_id, RunReport.kind == REPORT_KIND)
-            .order_by(RunReport.id.desc())
-            .limit(1)
-        ).first()
-    return str(summary["note"]) if summary and summary.get("note") else None
+    return run_reports.latest_note(engine, dag_id, run_id, REPORT_KIND)

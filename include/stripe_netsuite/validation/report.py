@@ -6,7 +6,6 @@ reports folder, so the library names no DAG.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -14,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from stripe_netsuite.reports import run_reports
 from stripe_netsuite.store.engine import session_scope
-from stripe_netsuite.store.pipeline import QuarantineEntry, RunReport
+from stripe_netsuite.store.pipeline import QuarantineEntry
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
 NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
@@ -117,27 +117,12 @@ def write_run_report(
         ]  # fmt: skip
     summary = build_summary(run_id, extracts, validation, quarantined, dag_id=dag_id)
     base = (reports_dir or reports_root() / safe_name(dag_id)) / safe_name(run_id)
-    base.parent.mkdir(parents=True, exist_ok=True)
-    markdown = base.with_suffix(".md")
-    markdown.write_text(render_markdown(summary), encoding="utf-8")
-    summary["path"] = str(markdown)
-    summary["note"] = render_note(summary, str(markdown))
-    base.with_suffix(".json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    with session_scope(engine) as session:
-        session.add(
-            RunReport(dag_id=dag_id, run_id=run_id, kind=REPORT_KIND, created_at=now, summary=summary,
-                      path=str(markdown))
-        )  # fmt: skip
-    return summary
+    return run_reports.publish_report(
+        engine, summary, base=base, dag_id=dag_id, run_id=run_id, kind=REPORT_KIND, now=now,
+        render_markdown=render_markdown, render_note=render_note,
+    )
 
 
 def latest_note(engine: Engine, dag_id: str, run_id: str) -> str | None:
     """The note of the newest stripe_sync report of a run (what the run-notes listener copies)."""
-    with session_scope(engine) as session:
-        summary = session.scalars(
-            select(RunReport.summary)
-            .where(RunReport.dag_id == dag_id, RunReport.run_id == run_id, RunReport.kind == REPORT_KIND)
-            .order_by(RunReport.id.desc())
-            .limit(1)
-        ).first()
-    return str(summary["note"]) if summary and summary.get("note") else None
+    return run_reports.latest_note(engine, dag_id, run_id, REPORT_KIND)
