@@ -47,6 +47,11 @@ def airflow_env(env: dict[str, str], state: Path, port: int) -> dict[str, str]:
         **{k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")},  # connections live in the DB
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
         "AIRFLOW_HOME": str(home),
+        # Airflow's default DB, named here because the caller's environment is passed on to every component:
+        # an AIRFLOW__DATABASE__SQL_ALCHEMY_CONN set there (e.g. by a test session) would make two demos, or a
+        # demo and the DAG tests, share one SQLite file ("database is locked", a half-migrated schema).
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

