@@ -177,6 +177,19 @@ def decode_attempt_id(metadata: Mapping[str, Any]) -> str | None:
     return value
 
 
+def check_invoice_capacity(customer_id: str, invoice_ids: tuple[str, ...]) -> None:
+    """MetadataTooLarge unless a page payment for these invoices, with its attempt id, fits Stripe's keys.
+
+    The page asks before it reserves anything, so a statement too large to name is a clear refusal, not a
+    failure after the attempt exists.
+    """
+    needed = len(PaymentMetadata(customer_id, invoice_ids).encode()) + 1  # + the attempt id's key
+    if needed > MAX_KEYS:
+        raise MetadataTooLarge(
+            f"{len(invoice_ids)} invoices need {needed} metadata keys; Stripe allows {MAX_KEYS}"
+        )
+
+
 def metadata_of(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     """A Stripe object's metadata, {} when absent or not an object."""
     found = obj.get("metadata")

@@ -194,3 +194,12 @@ def test_validation_quarantines_garbage_with_the_contracts_reason() -> None:
         "pi_0": "metadata.netsuite_invoice_id '1026;DROP TABLE' is not a NetSuite internal id",
         "pi_1": "metadata.netsuite_invoice_count says 5 invoices but the list names 2",
     }
+
+
+def test_a_statement_too_large_for_stripe_is_refused_before_anything_is_written() -> None:
+    from stripe_netsuite.stripe_metadata import MAX_KEYS, MetadataTooLarge, check_invoice_capacity
+
+    ten_digit = tuple(str(4_000_000_000 + n) for n in range(2_500))
+    with pytest.raises(MetadataTooLarge, match=f"Stripe allows {MAX_KEYS}"):
+        check_invoice_capacity("42", ten_digit)
+    check_invoice_capacity("42", ten_digit[:80])  # a usual statement fits with room for the attempt id

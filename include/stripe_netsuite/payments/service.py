@@ -55,6 +55,7 @@ from stripe_netsuite.payments.snapshots import PageSnapshots
 from stripe_netsuite.store.attempt_status import RESERVED, AttemptStatus, move
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
+from stripe_netsuite.stripe_metadata import MetadataTooLarge, check_invoice_capacity
 
 __all__ = [
     "CustomerView",
@@ -417,6 +418,12 @@ def _start(
     now: datetime,
 ) -> tuple[PaymentAttempt, str]:
     """The one payment path of both pages (see the module's docstring for the order)."""
+    try:
+        check_invoice_capacity(target.customer_id, tuple(target.invoice_ids))
+    except MetadataTooLarge:
+        raise AmountError(
+            "That is more invoices than one payment can name; pay them in two or more payments."
+        ) from None
     check = target.check(request, settings)
     # First pass without the lock: a wrong amount is refused before anything (even a Stripe Customer) exists.
     # This page's own unpaid session does not count: the reservation below replaces it.
