@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from jsonschema import Draft202012Validator
 
@@ -310,6 +310,33 @@ def _walk_routes(node: _RouteNode, segments: Sequence[str], index: int, method: 
     return None
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _built_once(build: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Cache `build`'s results like functools.cache, but build each at most once even when threads race.
+
+    functools.cache lets two threads that miss at the same time both build: they would get two different
+    validators for one name, although callers are told the result is shared. A lock around the first build
+    (checked again inside it) keeps one; cached answers are read without the lock.
+    """
+    results: dict[Any, _R] = {}
+    lock = threading.Lock()
+
+    @wraps(build)
+    def cached(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        key = (args, tuple(sorted(kwargs.items())))
+        if key in results:
+            return results[key]
+        with lock:
+            if key not in results:
+                results[key] = build(*args, **kwargs)
+            return results[key]
+
+    return cached
+
+
 _spec: _Spec | None = None
 _spec_lock = threading.Lock()
 
@@ -488,7 +515,7 @@ def schema_names() -> list[str]:
     return sorted(_loaded().schemas)
 
 
-@cache
+@_built_once
 def object_schema(name: str, strict: bool = False) -> dict[str, Any]:
     """The JSON Schema (2020-12, self-contained through $defs) of component `name`, e.g. "checkout.session".
 
@@ -501,13 +528,13 @@ def object_schema(name: str, strict: bool = False) -> dict[str, Any]:
     return _self_contained(converted[name], converted)
 
 
-@cache
+@_built_once
 def validator_for(name: str, strict: bool = False) -> Draft202012Validator:
     """A jsonschema validator for component `name` (format annotations such as unix-time are not checked)."""
     return Draft202012Validator(object_schema(name, strict))
 
 
-@cache
+@_built_once
 def response_schema(method: str, template: str, status: str = "200", strict: bool = False) -> dict[str, Any]:
     """The JSON Schema of an operation's response, given the spec's path template (list envelopes are inline).
 
@@ -530,6 +557,6 @@ def response_validator(
     return _response_validator(operation.method, operation.path, status, strict)
 
 
-@cache
+@_built_once
 def _response_validator(method: str, template: str, status: str, strict: bool) -> Draft202012Validator:
     return Draft202012Validator(response_schema(method, template, status, strict))

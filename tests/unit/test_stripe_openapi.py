@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -214,12 +215,15 @@ def test_operation_lists_its_parameter_names() -> None:
 
 def test_lookups_are_safe_from_many_threads() -> None:
     errors: list[BaseException] = []
+    start = threading.Barrier(4)  # all threads miss the cold cache together: one validator is built, not four
 
     def work() -> None:
         try:
+            start.wait()
             for _ in range(200):
-                assert openapi.unknown_parameters("POST", "/v1/customers", {"bogus": "1"}) == ["bogus"]
+                # Identity: the validators are documented as built once and shared.
                 assert openapi.validator_for("customer") is openapi.validator_for("customer")
+                assert openapi.unknown_parameters("POST", "/v1/customers", {"bogus": "1"}) == ["bogus"]
         except BaseException as error:  # collected and re-raised in the main thread
             errors.append(error)
 
@@ -229,6 +233,34 @@ def test_lookups_are_safe_from_many_threads() -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_a_validator_is_built_once_when_threads_ask_for_it_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    # functools.cache lets threads that miss together each build (and keep) their own validator.
+    real = openapi.Draft202012Validator
+    builds: list[object] = []
+
+    def slow_build(schema: Any) -> Draft202012Validator:
+        builds.append(schema)
+        time.sleep(0.2)  # a build long enough for every thread to miss the cache
+        return real(schema)
+
+    monkeypatch.setattr(openapi, "Draft202012Validator", slow_build)
+    name = "radar.value_list_item"  # asked for by no other test, so the cache is cold here
+    start = threading.Barrier(4)
+    got: list[Draft202012Validator] = []
+
+    def work() -> None:
+        start.wait()
+        got.append(openapi.validator_for(name, True))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 4 and all(validator is got[0] for validator in got)
+    assert len(builds) <= 1
 
 
 # ------------------------------------------------------------------------------------------------------------
