@@ -150,8 +150,9 @@ def test_a_storm_of_1000_webhooks_during_a_run_is_one_follow_up_run_and_never_wa
 ) -> None:
     app = make_app(AIRFLOW_API_URL=slow_airflow.url, AIRFLOW_API_USER="admin", AIRFLOW_API_PASSWORD="pw")
     ids, slowest = storm(app, 1000)
-    # Airflow takes 2 s a call; the answers do not (the old handler waited for a token and a trigger).
-    assert slowest < 1.0, slowest
+    # Airflow takes 2 s a call; no answer does (the old handler waited for a token and a trigger: >= 4 s).
+    # The bound is one Airflow call, not a speed target: on a loaded 2-core machine one answer took 1.08 s.
+    assert slowest < 2.0, slowest
     wait_for(lambda: slow_airflow.triggered())
     time.sleep(5)  # two more dispatcher rounds while the follow-up run stays queued
     triggered = slow_airflow.triggered()
