@@ -26,6 +26,7 @@ from tests.e2e.webapp_support import (
     state_counts,
     token_for,
 )
+from tests.integration.conftest import NetSuiteSandboxClient
 from tests.servers import RunningServer
 
 make_app = webapp_support.make_app  # the shared fixture, registered in this module
@@ -785,3 +786,26 @@ def test_paid_page_shows_amount_date_card_and_receipt_as_stripe_does(app: Flask,
     assert receipt["receipt_url"] == charge.receipt_url and receipt["date"] == paid_on
     # The back link returns to the page in the payment's currency.
     assert f'href="http://localhost{path}?currency=EUR">Back to the payment page' in html
+
+
+def test_invoice_left_below_the_charge_step_says_why_it_cannot_be_paid(
+    app: Flask, netsuite_sandbox: RunningServer
+) -> None:
+    # INV1037 (KWD 1,250.750) paid in NetSuite down to KWD 0.005: less than Stripe's three-decimal charge step
+    # (0.010), so nothing is payable here although nothing is in progress either; the page must say so, not
+    # claim a payment is in progress (it did).
+    ns = NetSuiteSandboxClient(netsuite_sandbox.url)
+    [invoice] = ns.rows("SELECT entity, currency, foreignamountunpaid FROM transaction WHERE id = 1037")
+    assert Decimal(str(invoice["foreignamountunpaid"])) == Decimal("1250.750")
+    paid = Decimal("1250.745")
+    ns.create("customerPayment", {
+        "customer": {"id": str(invoice["entity"])}, "currency": {"id": str(invoice["currency"])},
+        "payment": float(paid), "undepFunds": {"id": "T"}, "tranDate": "2026-10-01",
+        "apply": {"items": [{"doc": {"id": "1037"}, "apply": True, "amount": float(paid)}]},
+    })  # fmt: skip
+    response = app.test_client().get(page_path(app, "invoice", "1037"))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "already in progress" not in html
+    assert "KWD\xa00.005" in html and "below the smallest amount a card can be charged in KWD" in html
+    assert "<form" not in html.split("</dl>", 1)[1].split("</section>", 1)[0]  # no pay button for it
