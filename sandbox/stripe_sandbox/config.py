@@ -14,9 +14,16 @@ FAULT_KINDS = ("500", "429", "drop")
 
 @dataclass
 class Config:
-    """Fees are percentages as decimal strings and minor units of the settlement currency."""
+    """Fees are percentages as decimal strings and minor units of the settlement currency.
+
+    `settlement_currency` is the account's default currency. `settlement_currencies` adds the currencies the
+    account also has a bank account in: as on Stripe, a charge presented in one of them settles in it without
+    conversion, its own balance builds up and is paid out to that bank account; the fixed fees
+    (`fee_fixed`, `dispute_fee`) are then taken in that currency's minor units.
+    """
 
     settlement_currency: str = "usd"
+    settlement_currencies: list[str] = field(default_factory=list)
     fee_percent: str = "2.9"
     fee_fixed: int = 30
     international_percent: str = "1.5"
@@ -38,6 +45,16 @@ class Config:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def settles_in(self, presentment: str) -> str:
+        """The currency a charge presented in `presentment` settles in (and refunds and disputes of it)."""
+        currency = presentment.lower()
+        return currency if currency in self.settlement_currencies else self.settlement_currency
+
+    def payout_currencies(self) -> list[str]:
+        """Every currency the account holds a balance and a bank account in, the default one first."""
+        extra = [code for code in self.settlement_currencies if code != self.settlement_currency]
+        return [self.settlement_currency, *extra]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -75,6 +92,8 @@ def _checked(key: str, value: Any, old: Any) -> Any:
         return str(number)
     if key == "settlement_currency":
         return str(value).lower()
+    if key == "settlement_currencies":
+        return _currencies(key, value)
     if key == "brand_color":
         if not isinstance(value, str) or not (value == "" or re.fullmatch(r"#[0-9a-fA-F]{6}", value)):
             raise errors.invalid("brand_color must be a #rrggbb colour (or empty for none)", key)
@@ -104,3 +123,19 @@ def _checked(key: str, value: Any, old: Any) -> Any:
             raise errors.invalid(f"{key} must be a non-negative integer", key)
         return value
     return str(value)
+
+
+def _currencies(key: str, value: Any) -> list[str]:
+    """A list of distinct supported ISO codes, lower-case (money imports this module: imported late)."""
+    from .money import SUPPORTED
+
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise errors.invalid(f"{key} must be a list of currency codes, e.g. [\"usd\", \"eur\"]", key)
+    codes: list[str] = []
+    for code in value:
+        lowered = code.strip().lower()
+        if lowered not in SUPPORTED:
+            raise errors.invalid(f"{key}: {code!r} is not a currency the sandbox supports", key)
+        if lowered not in codes:
+            codes.append(lowered)
+    return codes

@@ -174,6 +174,10 @@ class Ctx:
     def settlement_currency(self) -> str:
         return self.sandbox.config.settlement_currency
 
+    def settles_in(self, presentment: str) -> str:
+        """The settlement currency of a charge presented in `presentment` (Config.settles_in)."""
+        return self.sandbox.config.settles_in(presentment)
+
     def new_id(self, prefix: str) -> str:
         return self.sandbox.new_id(prefix)
 

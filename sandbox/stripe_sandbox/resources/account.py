@@ -23,28 +23,34 @@ _EMPTY_REQUIREMENTS: dict[str, Any] = {
 _ADDRESS = {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None}
 
 
-def account_object(ctx: Ctx) -> dict[str, Any]:
-    config = ctx.config
-    currency = config.settlement_currency
-    account_id = ctx.account
-    bank: dict[str, Any] = {
-        "id": bank_account_id(ctx),
+def _bank(ctx: Ctx, currency: str) -> dict[str, Any]:
+    """The account's external bank account in `currency`, the default for payouts in it."""
+    bank_id = bank_account_id(ctx, currency)
+    return {
+        "id": bank_id,
         "object": "bank_account",
-        "account": account_id,
+        "account": ctx.account,
         "account_holder_name": None,
         "account_holder_type": None,
         "account_type": None,
         "available_payout_methods": ["standard"],
         "bank_name": "STRIPE TEST BANK",
-        "country": config.country,
+        "country": ctx.config.country,
         "currency": currency,
         "default_for_currency": True,
-        "fingerprint": bank_account_id(ctx)[-16:],
+        "fingerprint": bank_id[-16:],
         "last4": "6789",
         "metadata": {},
         "routing_number": "110000000",
         "status": "new",
     }
+
+
+def account_object(ctx: Ctx) -> dict[str, Any]:
+    config = ctx.config
+    currency = config.settlement_currency
+    account_id = ctx.account
+    banks = [_bank(ctx, code) for code in config.payout_currencies()]
     return {
         "id": account_id,
         "object": "account",
@@ -71,7 +77,7 @@ def account_object(ctx: Ctx) -> dict[str, Any]:
         "email": config.email,
         "external_accounts": {
             "object": "list",
-            "data": [bank],
+            "data": banks,
             "has_more": False,
             "url": f"/v1/accounts/{account_id}/external_accounts",
         },

@@ -85,7 +85,7 @@ def balance_object(ctx: Ctx) -> dict[str, Any]:
         totals.setdefault(row["currency"], {"available": 0, "pending": 0})[row["status"]] = int(
             row["total"] or 0
         )
-    currencies = sorted(totals) or [ctx.settlement_currency]
+    currencies = sorted(set(totals) | set(ctx.config.payout_currencies()))  # each bank account's, even at 0
 
     def entries(status: str) -> list[dict[str, Any]]:
         return [

@@ -159,7 +159,7 @@ def new_charge(
 def settle(ctx: Ctx, charge: dict[str, Any], amount: int) -> dict[str, Any]:
     """The charge's balance transaction: converted to the settlement currency, fees taken."""
     config = ctx.config
-    conversion = money.convert(amount, charge["currency"], ctx.settlement_currency, ctx.now)
+    conversion = money.convert(amount, charge["currency"], ctx.settles_in(charge["currency"]), ctx.now)
     notes = charge.get("_sandbox", {})
     international = notes.get("card_country", config.country) != config.country
     fee = money.processing_fee(config, conversion.amount, international, conversion.exchange_rate is not None)
@@ -269,7 +269,7 @@ def new_debit_charge(
         "transfer_data": None,
         "transfer_group": None,
     }
-    conversion = money.convert(pi["amount"], pi["currency"], ctx.settlement_currency, ctx.now)
+    conversion = money.convert(pi["amount"], pi["currency"], ctx.settles_in(pi["currency"]), ctx.now)
     fee = bank_accounts.debit_fee(conversion.amount)
     charge["balance_transaction"] = add_transaction(
         ctx,

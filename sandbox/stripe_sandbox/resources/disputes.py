@@ -50,7 +50,8 @@ CLOSED = ("won", "lost", "warning_closed")
 def open_dispute(ctx: Ctx, charge: dict[str, Any]) -> dict[str, Any]:
     """The cardholder disputes `charge`: amount and fee leave the balance now, at today's rate."""
     dispute_id = ctx.new_id("dp")
-    conversion = money.convert(charge["amount"], charge["currency"], ctx.settlement_currency, ctx.now)
+    currency = charge["currency"]
+    conversion = money.convert(charge["amount"], currency, ctx.settles_in(currency), ctx.now)
     fee = ctx.config.dispute_fee
     withdrawal = add_transaction(
         ctx,

@@ -26,9 +26,12 @@ NOUN = "payout"
 IN_TRANSIT_AFTER = 3600  # a payout leaves Stripe an hour after it is created
 
 
-def bank_account_id(ctx: Ctx) -> str:
-    """The account's one external bank account, derived from the account id so it never changes."""
-    return "ba_" + ids.derive(ctx.sandbox.seed, 0, f"ba:{ctx.account}")[-24:]
+def bank_account_id(ctx: Ctx, currency: str | None = None) -> str:
+    """The account's external bank account for `currency` (default: the settlement currency), derived from
+    the account id so it never changes; the default one keeps the id it had before other currencies."""
+    code = currency or ctx.settlement_currency
+    salt = f"ba:{ctx.account}" if code == ctx.settlement_currency else f"ba:{ctx.account}:{code}"
+    return "ba_" + ids.derive(ctx.sandbox.seed, 0, salt)[-24:]
 
 
 def sweep(ctx: Ctx) -> list[dict[str, Any]]:
@@ -75,11 +78,11 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
         )
     method = params.enum("method", ["instant", "standard"]) or "standard"
     source_type = params.enum("source_type", ["bank_account", "card", "fpx"]) or "card"
-    destination = params.text("destination") or bank_account_id(ctx)
+    destination = params.text("destination") or bank_account_id(ctx, currency)
     descriptor = params.text("statement_descriptor")
     metadata = params.metadata() or {}
     description = params.text("description")
-    if destination != bank_account_id(ctx):
+    if destination != bank_account_id(ctx, currency):
         raise errors.resource_missing("external account", destination, "destination")
     if descriptor is not None and len(descriptor) > 22:
         raise errors.invalid(
@@ -157,7 +160,7 @@ def _new_payout(
         "created": ctx.now,
         "currency": currency,
         "description": description,
-        "destination": bank_account_id(ctx),
+        "destination": bank_account_id(ctx, currency),
         "failure_balance_transaction": None,
         "failure_code": None,
         "failure_message": None,

@@ -66,7 +66,7 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
     reason = params.enum("reason", ["duplicate", "fraudulent", "requested_by_customer"])
     refund_id = ctx.new_id("re")
     # The refund leaves the balance at today's rate, not the charge's (connector-behaviour detail 5).
-    conversion = money.convert(amount, charge["currency"], ctx.settlement_currency, ctx.now)
+    conversion = money.convert(amount, charge["currency"], ctx.settles_in(charge["currency"]), ctx.now)
     method = charge["payment_method_details"]["type"]
     txn = add_transaction(
         ctx,
