@@ -1,0 +1,61 @@
+"""`python -m stripe_netsuite.audit`: audit the ledger for a period; prints the verdict and the report's path.
+
+    python -m stripe_netsuite.audit --from 2026-10-01 --to 2026-10-31
+    python -m stripe_netsuite.audit            # the daily period: the 7 days before today (UTC)
+
+Settings from the environment (.env.example): STRIPE_*, NETSUITE_*, the ledger's NETSUITE_* account
+settings, CONNECTOR_DATABASE_URL (the report's row). Exit status: 0 in agreement, 2 disagreement, 1 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from stripe_netsuite.audit.period import PeriodError, parse_period
+from stripe_netsuite.config import ConfigError, Settings
+
+DAG_ID = "ledger_audit"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m stripe_netsuite.audit", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day audited")
+    parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day audited (included)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    now = datetime.now(UTC)
+    try:
+        period = parse_period(args.start, args.end, today=now.date())
+        settings = Settings.from_env()
+        ledger = settings.accounts.ledger_settings()
+        stripe_settings = settings.require_stripe()
+        netsuite_settings = settings.require_netsuite()
+    except (ConfigError, PeriodError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    from stripe_netsuite.audit.report import write_audit_report
+    from stripe_netsuite.audit.run import run_audit
+    from stripe_netsuite.netsuite import NetSuiteClient
+    from stripe_netsuite.store import get_engine, migrate
+    from stripe_netsuite.stripe_api.client import make_client
+
+    migrate()
+    with NetSuiteClient(netsuite_settings) as netsuite:
+        result = run_audit(netsuite, make_client(stripe_settings), ledger, period,
+                           accounts=stripe_settings.accounts)
+    run_id = "cli__" + now.strftime("%Y%m%dT%H%M%S")
+    summary = write_audit_report(get_engine(), DAG_ID, run_id, result, now=now)
+    print(summary["note"])
+    return 0 if not result.disagreements else 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""NetSuite's side of an audit, read with SuiteQL: records under Stripe external ids, and the customers.
+
+Read from NetSuite itself, never from the connector's sync records: a record deleted or edited by hand is
+exactly what the audit must see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from stripe_netsuite.audit.period import AuditPeriod
+from stripe_netsuite.audit.sides import NETSUITE_TYPES, LedgerEntry
+from stripe_netsuite.sync.load_facts import BATCH, SuiteQL
+
+__all__ = ["entries_by_external_id", "entries_in_period"]
+
+_COLUMNS = (
+    "SELECT t.id, t.type, t.externalid, t.entity, c.symbol AS currency, t.foreigntotal,"
+    " TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate, t.memo"
+    " FROM transaction t LEFT JOIN currency c ON c.id = t.currency"
+)
+_TYPES = ", ".join(f"'{code}'" for code in NETSUITE_TYPES)
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    unique = sorted(set(values))
+    for start in range(0, len(unique), BATCH):
+        yield unique[start : start + BATCH]
+
+
+def _decimal(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _entry(row: dict[str, str]) -> LedgerEntry | None:
+    record_type = NETSUITE_TYPES.get(str(row.get("type")))
+    if record_type is None or not row.get("externalid"):
+        return None
+    entity, day = row.get("entity"), row.get("trandate")
+    return LedgerEntry(
+        internal_id=str(row["id"]),
+        record_type=record_type,
+        external_id=str(row["externalid"]),
+        customer_id=str(entity) if entity not in (None, "") else None,
+        currency=str(row.get("currency") or ""),
+        amount=_decimal(row.get("foreigntotal")),
+        tran_date=date.fromisoformat(str(day)[:10]) if day else None,
+        memo=str(row.get("memo") or ""),
+    )
+
+
+def _read(netsuite: SuiteQL, query: str) -> dict[tuple[str, str], LedgerEntry]:
+    found = {}
+    for row in netsuite.suiteql(query):
+        entry = _entry(row)
+        if entry is not None:
+            found[entry.key] = entry
+    return found
+
+
+def entries_by_external_id(
+    netsuite: SuiteQL, external_ids: Iterable[str]
+) -> dict[tuple[str, str], LedgerEntry]:
+    """The connector's kinds of record under these external ids, 500 ids per query."""
+    found: dict[tuple[str, str], LedgerEntry] = {}
+    for chunk in _chunks(external_ids):
+        found |= _read(netsuite, f"{_COLUMNS} WHERE t.externalid IN ({_quoted(chunk)}) ORDER BY t.id")
+    return found
+
+
+def entries_in_period(netsuite: SuiteQL, period: AuditPeriod) -> dict[tuple[str, str], LedgerEntry]:
+    """Every record of the connector's kinds with an external id, dated in the period (the caller keeps the
+    Stripe ones): how a record made by hand under a Stripe id that Stripe does not know is found."""
+    after = period.end + timedelta(days=1)
+    return _read(netsuite, (
+        f"{_COLUMNS} WHERE t.type IN ({_TYPES}) AND t.externalid IS NOT NULL"
+        f" AND t.trandate >= TO_DATE('{period.start.isoformat()}', 'YYYY-MM-DD')"
+        f" AND t.trandate < TO_DATE('{after.isoformat()}', 'YYYY-MM-DD') ORDER BY t.id"
+    ))  # fmt: skip
