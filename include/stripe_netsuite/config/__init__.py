@@ -9,10 +9,11 @@
 `netsuite.connection`; the retry numbers are `stripe_netsuite.retries`.
 """
 
+from stripe_netsuite.config.finance import NotifySettings, ReviewSettings
 from stripe_netsuite.config.parsers import ConfigError
 from stripe_netsuite.config.sections import *  # noqa: F403 (re-export every section)
 from stripe_netsuite.config.sections import __all__ as _sections
 from stripe_netsuite.config.settings import *  # noqa: F403 (re-export the settings object and its helpers)
 from stripe_netsuite.config.settings import __all__ as _settings
 
-__all__ = ["ConfigError", *_sections, *_settings]
+__all__ = ["ConfigError", "NotifySettings", "ReviewSettings", *_sections, *_settings]

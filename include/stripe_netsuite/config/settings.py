@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stripe_netsuite.config.fields import env_fields, read_env
+from stripe_netsuite.config.finance import NotifySettings, ReviewSettings
 from stripe_netsuite.config.parsers import ConfigError
 from stripe_netsuite.config.sections import (
     AccountSettings,
@@ -66,6 +67,8 @@ _SECTIONS: dict[str, type] = {
     "page": PageConfig,
     "airflow": AirflowApiSettings,
     "state": StateSettings,
+    "notify": NotifySettings,
+    "review": ReviewSettings,
 }
 
 
@@ -79,6 +82,8 @@ class Settings:
     page: PageConfig = field(default_factory=PageConfig)
     airflow: AirflowApiSettings = field(default_factory=AirflowApiSettings)
     state: StateSettings = field(default_factory=StateSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +99,8 @@ class Settings:
             page=PageConfig(**read["page"]),
             airflow=AirflowApiSettings(**read["airflow"]),
             state=state_from_env(env),
+            notify=NotifySettings(**read["notify"]),
+            review=ReviewSettings(**read["review"]),
         )
 
     @property
