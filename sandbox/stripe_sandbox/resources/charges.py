@@ -12,10 +12,10 @@ from ..bank_accounts import BankAccount
 from ..cards import Card
 from ..clock import DAY, day_start
 from ..events import emit
-from ..listing import list_objects
-from ..params import Params, merge_metadata
+from ..params import Params
 from ..state import Ctx
 from .balance import add_transaction, availability_date, fee_detail
+from .crud import list_route, update_route
 from .routing import Route
 
 NOUN = "charge"
@@ -92,6 +92,52 @@ def _outcome(decline_code: str | None) -> dict[str, Any]:
     }
 
 
+def _charge_object(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], charge_id: str) -> dict[str, Any]:
+    """The fields a card charge and a bank debit charge for `pi` take alike (Stripe's Charge object); each
+    maker adds what its payment method decides (capture, outcome, status, details)."""
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": pi["amount"],
+        "amount_refunded": 0,
+        "application": None,
+        "application_fee": None,
+        "application_fee_amount": None,
+        "balance_transaction": None,
+        "billing_details": pm["billing_details"],
+        "calculated_statement_descriptor": _descriptor(ctx, pi),
+        "created": ctx.now,
+        "currency": pi["currency"],
+        "customer": pi.get("customer"),
+        "description": pi.get("description"),
+        "disputed": False,
+        "failure_balance_transaction": None,
+        "failure_code": None,
+        "failure_message": None,
+        "fraud_details": {},
+        "livemode": False,
+        "metadata": dict(pi.get("metadata") or {}),
+        "on_behalf_of": None,
+        "payment_intent": pi["id"],
+        "payment_method": pm["id"],
+        "receipt_email": pi.get("receipt_email"),
+        "receipt_number": None,
+        "refunded": False,
+        "review": None,
+        "shipping": None,
+        "source": None,
+        "source_transfer": None,
+        "statement_descriptor": pi.get("statement_descriptor"),
+        "statement_descriptor_suffix": pi.get("statement_descriptor_suffix"),
+        "transfer_data": None,
+        "transfer_group": None,
+    }
+
+
+def _receipt_url(charge_id: str) -> str:
+    return f"https://pay.stripe.com/receipts/payment/{charge_id}"
+
+
 def new_charge(
     ctx: Ctx,
     pi: dict[str, Any],
@@ -106,48 +152,16 @@ def new_charge(
     charge_id = ctx.new_id("ch")
     failure = cards.decline_error(decline_code) if decline_code else None
     charge: dict[str, Any] = {
-        "id": charge_id,
-        "object": "charge",
-        "amount": pi["amount"],
+        **_charge_object(ctx, pi, pm, charge_id),
         "amount_captured": pi["amount"] if succeeded and capture else 0,
-        "amount_refunded": 0,
-        "application": None,
-        "application_fee": None,
-        "application_fee_amount": None,
-        "balance_transaction": None,
-        "billing_details": pm["billing_details"],
-        "calculated_statement_descriptor": _descriptor(ctx, pi),
         "captured": succeeded and capture,
-        "created": ctx.now,
-        "currency": pi["currency"],
-        "customer": pi.get("customer"),
-        "description": pi.get("description"),
-        "disputed": False,
-        "failure_balance_transaction": None,
         "failure_code": failure[0] if failure else None,
         "failure_message": failure[1] if failure else None,
-        "fraud_details": {},
-        "livemode": False,
-        "metadata": dict(pi.get("metadata") or {}),
-        "on_behalf_of": None,
         "outcome": _outcome(decline_code),
         "paid": succeeded,
-        "payment_intent": pi["id"],
-        "payment_method": pm["id"],
         "payment_method_details": _card_details(pm, card, pi["amount"], capture),
-        "receipt_email": pi.get("receipt_email"),
-        "receipt_number": None,
-        "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}" if succeeded else None,
-        "refunded": False,
-        "review": None,
-        "shipping": None,
-        "source": None,
-        "source_transfer": None,
-        "statement_descriptor": pi.get("statement_descriptor"),
-        "statement_descriptor_suffix": pi.get("statement_descriptor_suffix"),
+        "receipt_url": _receipt_url(charge_id) if succeeded else None,
         "status": "succeeded" if succeeded else "failed",
-        "transfer_data": None,
-        "transfer_group": None,
         "_sandbox": {"card_country": card.country, "instantly_available": card.instantly_available},
     }
     if succeeded and capture:
@@ -217,30 +231,9 @@ def new_debit_charge(
     """
     charge_id = ctx.new_id("py")
     charge: dict[str, Any] = {
-        "id": charge_id,
-        "object": "charge",
-        "amount": pi["amount"],
+        **_charge_object(ctx, pi, pm, charge_id),
         "amount_captured": pi["amount"],
-        "amount_refunded": 0,
-        "application": None,
-        "application_fee": None,
-        "application_fee_amount": None,
-        "balance_transaction": None,
-        "billing_details": pm["billing_details"],
-        "calculated_statement_descriptor": _descriptor(ctx, pi),
         "captured": True,
-        "created": ctx.now,
-        "currency": pi["currency"],
-        "customer": pi.get("customer"),
-        "description": pi.get("description"),
-        "disputed": False,
-        "failure_balance_transaction": None,
-        "failure_code": None,
-        "failure_message": None,
-        "fraud_details": {},
-        "livemode": False,
-        "metadata": dict(pi.get("metadata") or {}),
-        "on_behalf_of": None,
         "outcome": {
             "advice_code": None,
             "network_advice_code": None,
@@ -252,22 +245,9 @@ def new_debit_charge(
             "type": "authorized",
         },
         "paid": False,
-        "payment_intent": pi["id"],
-        "payment_method": pm["id"],
         "payment_method_details": _debit_details(pm, account, mandate),
-        "receipt_email": pi.get("receipt_email"),
-        "receipt_number": None,
-        "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}",
-        "refunded": False,
-        "review": None,
-        "shipping": None,
-        "source": None,
-        "source_transfer": None,
-        "statement_descriptor": pi.get("statement_descriptor"),
-        "statement_descriptor_suffix": pi.get("statement_descriptor_suffix"),
+        "receipt_url": _receipt_url(charge_id),
         "status": "pending",
-        "transfer_data": None,
-        "transfer_group": None,
     }
     conversion = money.convert(pi["amount"], pi["currency"], ctx.settles_in(pi["currency"]), ctx.now)
     fee = bank_accounts.debit_fee(conversion.amount)
@@ -339,31 +319,8 @@ def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     return ctx.load(id, "charge", NOUN, "charge")
 
 
-def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
-    charge = ctx.load(id, "charge", NOUN, "charge")
-    before = dict(charge)
-    charge["metadata"] = merge_metadata(charge["metadata"], params.metadata())
-    for key in ("description", "receipt_email"):
-        if key in params:
-            charge[key] = params.text(key) or None
-    if charge != before:
-        ctx.save(charge)
-        emit(ctx, "charge.updated", charge, before)
-    return charge
-
-
-def list_charges(ctx: Ctx, params: Params) -> dict[str, Any]:
-    return list_objects(
-        ctx,
-        "charge",
-        params,
-        "/v1/charges",
-        {"customer": params.text("customer"), "payment_intent": params.text("payment_intent")},
-    )
-
-
 ROUTES = [
-    Route("GET", "/v1/charges", list_charges),
+    list_route("/v1/charges", "charge", "customer", "payment_intent"),
     Route("GET", "/v1/charges/{id}", retrieve),
-    Route("POST", "/v1/charges/{id}", update),
+    update_route("/v1/charges/{id}", "charge", NOUN, "charge", texts=("description", "receipt_email")),
 ]

@@ -11,9 +11,10 @@ from typing import Any
 from .. import errors
 from ..clock import DAY
 from ..events import emit
-from ..listing import list_objects, page_size
+from ..listing import page_size
 from ..params import Params
 from ..state import Ctx
+from .crud import list_route
 from .payment_intents import check_amount, check_types
 from .routing import Route
 
@@ -330,23 +331,9 @@ def _public_item(item: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in item.items() if key != "created" and not key.startswith("_")}
 
 
-def list_sessions(ctx: Ctx, params: Params) -> dict[str, Any]:
-    return list_objects(
-        ctx,
-        "checkout.session",
-        params,
-        "/v1/checkout/sessions",
-        {
-            "customer": params.text("customer"),
-            "payment_intent": params.text("payment_intent"),
-            "status": params.text("status"),
-        },
-    )
-
-
 ROUTES = [
     Route("POST", "/v1/checkout/sessions", create),
-    Route("GET", "/v1/checkout/sessions", list_sessions),
+    list_route("/v1/checkout/sessions", "checkout.session", "customer", "payment_intent", "status"),
     Route("GET", "/v1/checkout/sessions/{id}", retrieve),
     Route("POST", "/v1/checkout/sessions/{id}/expire", expire),
     Route("GET", "/v1/checkout/sessions/{id}/line_items", line_items),

@@ -8,10 +8,10 @@ from typing import Any
 from .. import errors, money
 from ..clock import DAY, day_start
 from ..events import emit
-from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
 from .balance import add_transaction, fee_detail
+from .crud import list_route
 from .routing import Route
 
 NOUN = "dispute"
@@ -168,18 +168,8 @@ def close(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     return dispute
 
 
-def list_disputes(ctx: Ctx, params: Params) -> dict[str, Any]:
-    return list_objects(
-        ctx,
-        "dispute",
-        params,
-        "/v1/disputes",
-        {"charge": params.text("charge"), "payment_intent": params.text("payment_intent")},
-    )
-
-
 ROUTES = [
-    Route("GET", "/v1/disputes", list_disputes),
+    list_route("/v1/disputes", "dispute", "charge", "payment_intent"),
     Route("GET", "/v1/disputes/{id}", retrieve),
     Route("POST", "/v1/disputes/{id}", update),
     Route("POST", "/v1/disputes/{id}/close", close),

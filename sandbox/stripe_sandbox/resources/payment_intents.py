@@ -9,10 +9,10 @@ from typing import Any
 from .. import bank_accounts, cards, errors, money
 from ..bank_accounts import BankAccount
 from ..events import emit, public
-from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
 from .charges import fail_debit, new_charge, new_debit_charge, settle, succeed_debit
+from .crud import list_route
 from .mandates import acceptance_from, load_for, new_mandate
 from .payment_methods import attach_to_customer, bank_account_of, card_of, resolve_payment_method
 from .routing import Route
@@ -598,15 +598,9 @@ def authenticate(ctx: Ctx, pi: dict[str, Any], succeed: bool) -> dict[str, Any]:
     return pi
 
 
-def list_payment_intents(ctx: Ctx, params: Params) -> dict[str, Any]:
-    return list_objects(
-        ctx, "payment_intent", params, "/v1/payment_intents", {"customer": params.text("customer")}
-    )
-
-
 ROUTES = [
     Route("POST", "/v1/payment_intents", create),
-    Route("GET", "/v1/payment_intents", list_payment_intents),
+    list_route("/v1/payment_intents", "payment_intent", "customer"),
     Route("GET", "/v1/payment_intents/{id}", retrieve),
     Route("POST", "/v1/payment_intents/{id}", update),
     Route("POST", "/v1/payment_intents/{id}/confirm", confirm),

@@ -17,9 +17,10 @@ from .. import errors, ids, money
 from ..clock import DAY, day_start
 from ..events import emit
 from ..listing import list_objects, range_conditions
-from ..params import Params, merge_metadata
+from ..params import Params
 from ..state import Ctx, Sandbox
 from .balance import add_transaction
+from .crud import update_route
 from .routing import Route
 
 NOUN = "payout"
@@ -250,16 +251,6 @@ def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     return ctx.load(id, "payout", NOUN, "payout")
 
 
-def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
-    payout = ctx.load(id, "payout", NOUN, "payout")
-    before = copy.deepcopy(payout)
-    payout["metadata"] = merge_metadata(payout["metadata"], params.metadata())
-    if payout != before:
-        ctx.save(payout)
-        emit(ctx, "payout.updated", payout, before)
-    return payout
-
-
 def list_payouts(ctx: Ctx, params: Params) -> dict[str, Any]:
     return list_objects(
         ctx,
@@ -275,5 +266,5 @@ ROUTES = [
     Route("POST", "/v1/payouts", create),
     Route("GET", "/v1/payouts", list_payouts),
     Route("GET", "/v1/payouts/{id}", retrieve),
-    Route("POST", "/v1/payouts/{id}", update),
+    update_route("/v1/payouts/{id}", "payout", NOUN, "payout"),
 ]

@@ -8,9 +8,10 @@ from typing import Any
 from .. import errors, money
 from ..events import emit
 from ..listing import list_objects
-from ..params import Params, merge_metadata
+from ..params import Params
 from ..state import Ctx
 from .balance import add_transaction
+from .crud import list_route, update_route
 from .routing import Route
 
 NOUN = "refund"
@@ -124,26 +125,6 @@ def retrieve(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     return ctx.load(id, "refund", NOUN, "refund")
 
 
-def update(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
-    refund = ctx.load(id, "refund", NOUN, "refund")
-    before = copy.deepcopy(refund)
-    refund["metadata"] = merge_metadata(refund["metadata"], params.metadata())
-    if refund != before:
-        ctx.save(refund)
-        emit(ctx, "refund.updated", refund, before)
-    return refund
-
-
-def list_refunds(ctx: Ctx, params: Params) -> dict[str, Any]:
-    return list_objects(
-        ctx,
-        "refund",
-        params,
-        "/v1/refunds",
-        {"charge": params.text("charge"), "payment_intent": params.text("payment_intent")},
-    )
-
-
 def list_charge_refunds(ctx: Ctx, params: Params, charge: str) -> dict[str, Any]:
     ctx.load(charge, "charge", "charge", "charge")
     return list_objects(ctx, "refund", params, f"/v1/charges/{charge}/refunds", {"charge": charge})
@@ -151,8 +132,8 @@ def list_charge_refunds(ctx: Ctx, params: Params, charge: str) -> dict[str, Any]
 
 ROUTES = [
     Route("POST", "/v1/refunds", create),
-    Route("GET", "/v1/refunds", list_refunds),
+    list_route("/v1/refunds", "refund", "charge", "payment_intent"),
     Route("GET", "/v1/refunds/{id}", retrieve),
-    Route("POST", "/v1/refunds/{id}", update),
+    update_route("/v1/refunds/{id}", "refund", NOUN, "refund"),
     Route("GET", "/v1/charges/{charge}/refunds", list_charge_refunds),
 ]

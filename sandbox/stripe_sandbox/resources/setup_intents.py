@@ -7,9 +7,9 @@ from typing import Any
 
 from .. import cards, errors
 from ..events import emit, public
-from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
+from .crud import list_route
 from .payment_methods import attach_to_customer, card_of, resolve_payment_method
 from .routing import Route
 
@@ -211,15 +211,9 @@ def cancel(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     return intent
 
 
-def list_setup_intents(ctx: Ctx, params: Params) -> dict[str, Any]:
-    return list_objects(
-        ctx, "setup_intent", params, "/v1/setup_intents", {"customer": params.text("customer")}
-    )
-
-
 ROUTES = [
     Route("POST", "/v1/setup_intents", create),
-    Route("GET", "/v1/setup_intents", list_setup_intents),
+    list_route("/v1/setup_intents", "setup_intent", "customer"),
     Route("GET", "/v1/setup_intents/{id}", retrieve),
     Route("POST", "/v1/setup_intents/{id}", update),
     Route("POST", "/v1/setup_intents/{id}/confirm", confirm),

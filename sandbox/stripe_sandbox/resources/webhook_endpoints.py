@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 from .. import errors
-from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
+from .crud import list_route
 from .routing import Route
 
 NOUN = "webhook endpoint"
@@ -91,13 +91,9 @@ def delete(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     return {"id": id, "object": "webhook_endpoint", "deleted": True}
 
 
-def list_endpoints(ctx: Ctx, params: Params) -> dict[str, Any]:
-    return list_objects(ctx, "webhook_endpoint", params, "/v1/webhook_endpoints")
-
-
 ROUTES = [
     Route("POST", "/v1/webhook_endpoints", create),
-    Route("GET", "/v1/webhook_endpoints", list_endpoints),
+    list_route("/v1/webhook_endpoints", "webhook_endpoint"),
     Route("GET", "/v1/webhook_endpoints/{id}", retrieve),
     Route("POST", "/v1/webhook_endpoints/{id}", update),
     Route("DELETE", "/v1/webhook_endpoints/{id}", delete),
