@@ -35,10 +35,11 @@ from stripe_netsuite import retries
 
 # The same URI as stripe_sync's outlet: an Asset is identified by its URI.
 STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
+DAG_ID = "netsuite_deposits"  # the run report is filed under the DAG's own id (the library is given it)
 
 
 @dag(
-    dag_id="netsuite_deposits",
+    dag_id=DAG_ID,
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC"), assets=[STRIPE_READY]
     ),
@@ -97,7 +98,7 @@ def netsuite_deposits() -> None:
         from stripe_netsuite.store import get_engine
         from stripe_netsuite.sync.deposit_load import PayoutOutcome
         from stripe_netsuite.sync.deposit_load_report import write_deposit_report
-        from stripe_netsuite.sync.deposit_load_run import DAG_ID, retry_outcome
+        from stripe_netsuite.sync.deposit_load_run import retry_outcome
 
         done = [PayoutOutcome(**item) for item in outcomes or [] if item]
         seen = {o.payout_id for o in done}

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.slow
 D = Decimal
 ZONE = ZoneInfo("America/Los_Angeles")
 CHARGE_TYPES = ("charge", "payment")
+DAG = "netsuite_deposits"
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +154,7 @@ def first_run(
         stripe_ids=[c for c in charges if c != held.charge_id],
     )  # fmt: skip
     return run_deposits(
-        engine, netsuite, settings, run_id="deposits-1", now=datetime.now(UTC), zone=ZONE
+        engine, netsuite, settings, dag_id=DAG, run_id="deposits-1", now=datetime.now(UTC), zone=ZONE
     )
 
 
@@ -244,7 +245,9 @@ def test_the_blocked_payout_unblocks_once_its_payment_loads_and_a_rerun_writes_n
     held: Held, payouts: Payouts, ns: NetSuiteSandboxClient, netsuite_sandbox: RunningServer,
 ) -> None:
     load_payments(engine, netsuite, None, ledger_settings(), run_id="load-2", stripe_ids=[held.charge_id])
-    second = run_deposits(engine, netsuite, settings, run_id="deposits-2", now=datetime.now(UTC), zone=ZONE)
+    second = run_deposits(
+        engine, netsuite, settings, dag_id=DAG, run_id="deposits-2", now=datetime.now(UTC), zone=ZONE
+    )
     assert second["deposited"] == 1 and second["blocked"] == 0
     payout = next(p for p in payouts.deposited if p.id == held.payout_id)
     row = deposits_in_netsuite(ns)[held.payout_id]
@@ -252,7 +255,9 @@ def test_the_blocked_payout_unblocks_once_its_payment_loads_and_a_rerun_writes_n
     assert len(deposits_in_netsuite(ns)) == len(payouts.deposited)
 
     before = netsuite.stats.requests
-    third = run_deposits(engine, netsuite, settings, run_id="deposits-3", now=datetime.now(UTC), zone=ZONE)
+    third = run_deposits(
+        engine, netsuite, settings, dag_id=DAG, run_id="deposits-3", now=datetime.now(UTC), zone=ZONE
+    )
     assert (third["deposited"], third["reversed"], third["blocked"]) == (0, 0, 0)
     sent = netsuite.stats.requests - before
     assert sent > 0 and not [e for e in last_requests(netsuite_sandbox, sent) if is_write(e)]
@@ -269,7 +274,9 @@ def test_a_payout_that_fails_after_its_deposit_is_reversed_into_the_clearing_acc
     assert response.ok, response.text
     stripe_sync(world, engine, "sync-2")  # the payout.failed event and its payout_failure transaction
 
-    run = run_deposits(engine, netsuite, settings, run_id="deposits-4", now=datetime.now(UTC), zone=ZONE)
+    run = run_deposits(
+        engine, netsuite, settings, dag_id=DAG, run_id="deposits-4", now=datetime.now(UTC), zone=ZONE
+    )
 
     assert run["reversed"] == 1 and run["failed"] == 0
     (written,) = [d for d in run["deposits"] if d["payout_id"] == payout.id]
@@ -289,7 +296,9 @@ def test_a_payout_that_fails_after_its_deposit_is_reversed_into_the_clearing_acc
         (settings.bank_accounts[currency], D(0), amount),
     }
     assert str(deposits_in_netsuite(ns)[payout.id]["id"]) == deposit_id  # the deposit itself stands
-    again = run_deposits(engine, netsuite, settings, run_id="deposits-5", now=datetime.now(UTC), zone=ZONE)
+    again = run_deposits(
+        engine, netsuite, settings, dag_id=DAG, run_id="deposits-5", now=datetime.now(UTC), zone=ZONE
+    )
     assert again["reversed"] == 0
     journals = ns.rows(f"SELECT t.id FROM transaction t WHERE t.externalid = 'rev-{payout.id}'")
     assert len(journals) == 1

@@ -18,6 +18,9 @@ from datetime import UTC, date, datetime, time
 
 from stripe_netsuite.config import ConfigError, Settings
 
+# A shell run's deposit report is filed with the netsuite_deposits DAG's reports (its run id starts "cli__").
+DEPOSITS_REPORTS = "netsuite_deposits"
+
 
 def _since(text: str) -> datetime:
     try:
@@ -98,8 +101,8 @@ def _deposits(settings: Settings, run_id: str, payouts: list[str] | None) -> int
     with NetSuiteClient(settings.require_netsuite()) as netsuite:
         try:
             summary = run_deposits(
-                get_engine(), netsuite, deposit_settings, run_id=run_id, now=datetime.now(UTC), zone=zone,
-                payout_ids=wanted,
+                get_engine(), netsuite, deposit_settings, dag_id=DEPOSITS_REPORTS, run_id=run_id,
+                now=datetime.now(UTC), zone=zone, payout_ids=wanted,
             )  # fmt: skip
         except DepositRetryError as error:
             print(f"error: {error}", file=sys.stderr)

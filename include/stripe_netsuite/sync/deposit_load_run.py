@@ -15,9 +15,7 @@ from stripe_netsuite.sync.deposit_load_report import write_deposit_report
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.load_facts import currency_ids
 
-__all__ = ["DAG_ID", "DepositRetryError", "payout_ids_from", "retry_outcome", "run_deposits"]
-
-DAG_ID = "netsuite_deposits"
+__all__ = ["DepositRetryError", "payout_ids_from", "retry_outcome", "run_deposits"]
 
 
 class DepositRetryError(RuntimeError):
@@ -46,13 +44,15 @@ def run_deposits(
     netsuite: NetSuiteClient,
     settings: DepositSettings,
     *,
+    dag_id: str,
     run_id: str,
     now: datetime,
     zone: ZoneInfo,
     payout_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Process every payout that needs it (or just these), write the report; DepositRetryError after it
-    when a payout is left for a retry."""
+    """Process every payout that needs it (or just these), write the report (filed under the caller's
+    `dag_id`: the DAG's own id, or the CLI's); DepositRetryError after it when a payout is left for a
+    retry."""
     ids = currency_ids(netsuite)
     outcomes: list[PayoutOutcome] = []
     retry: list[PayoutOutcome] = []
@@ -63,7 +63,7 @@ def run_deposits(
             ))  # fmt: skip
         except NetSuiteError as error:
             retry.append(retry_outcome(payout_id, error))
-    summary = write_deposit_report(engine, DAG_ID, run_id, [*outcomes, *retry], now=now)
+    summary = write_deposit_report(engine, dag_id, run_id, [*outcomes, *retry], now=now)
     if retry:
         raise DepositRetryError(f"{len(retry)} payout(s) left for a retry, e.g. {retry[0].payout_id}: "
                                 f"{retry[0].reason}. Report: {summary['path']}")
