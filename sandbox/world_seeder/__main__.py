@@ -2,6 +2,7 @@
 
     python -m world_seeder --stripe-url URL [--netsuite-url URL] [--seed 42] [--days 30] [--end DATE|today]
                            [--api-key sk_test_...] [--charges N] [--threads 4] [--stripe-only] [--reset]
+                           [--settlement-currency EUR ...]
 
 NetSuite's TBA credentials come from the NETSUITE_* variables (the connector's own settings); the summary is
 printed as JSON.
@@ -37,6 +38,13 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--threads", type=int, default=4, help="concurrent connections for --charges")
     options.add_argument("--stripe-only", action="store_true", help="do not read NetSuite (needs --charges)")
     options.add_argument("--reset", action="store_true", help="wipe the Stripe sandbox first")
+    options.add_argument(
+        "--settlement-currency",
+        action="append",
+        default=[],
+        metavar="CUR",
+        help="a second settlement currency (repeatable): payments in it settle and are paid out in it",
+    )
     return options
 
 
@@ -63,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             threads=args.threads,
             reset=args.reset,
             end=world_end(args.end),
+            settlement_currencies=args.settlement_currency,
         )
     except WorldError as exc:
         print(f"world_seeder: {exc}", file=sys.stderr)

@@ -59,8 +59,10 @@ class StripeWorld:
         result: dict[str, Any] = response.json()
         return result
 
-    def prepare(self, start: int, reset: bool) -> None:
-        """A fresh account, its clock frozen at the world's start, the merchant's name on the hosted page."""
+    def prepare(self, start: int, reset: bool, settlement_currencies: tuple[str, ...] = ()) -> None:
+        """A fresh account, its clock frozen at the world's start, the merchant's name on the hosted page, and
+        a bank account in each of `settlement_currencies` besides the default one (charges presented in one
+        settle and are paid out in it)."""
         objects = self.control("GET", "/stats").get("objects", {})
         # Webhook endpoints are configuration (`serve --webhook`), not history: they may exist already.
         history = sum(count for kind, count in objects.items() if kind != "webhook_endpoint")
@@ -74,7 +76,7 @@ class StripeWorld:
         self.control("POST", "/clock/freeze", {"now": start})
         # Cards typed on the hosted page expire four years after the world starts, whenever that is.
         self.card_expiry = f"12 / {(datetime.fromtimestamp(start, UTC).year + 4) % 100:02d}"
-        self.control("POST", "/config", BUSINESS)
+        self.control("POST", "/config", {**BUSINESS, "settlement_currencies": list(settlement_currencies)})
 
     def now(self) -> int:
         return int(self.control("GET", "/clock")["now"])

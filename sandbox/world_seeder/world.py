@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -78,6 +78,7 @@ def seed_world(
     threads: int = 4,
     reset: bool = False,
     end: int = END,
+    settlement_currencies: Sequence[str] = (),
 ) -> WorldSummary:
     """Build the world in a fresh Stripe sandbox, reading the NetSuite sandbox's customers and open invoices.
 
@@ -85,7 +86,8 @@ def seed_world(
     frozen at `end`. `charges` adds that many anonymous card payments spread over the same days; with
     `scale_only_stripe` they are the whole world and NetSuite is not read. Scale payments run on
     `threads` concurrent connections, which keeps their content but not their ids deterministic (use
-    threads=1 for that).
+    threads=1 for that). `settlement_currencies` (e.g. ["eur"]) gives the Stripe account a bank account in
+    each: its payments settle in it, without conversion, and are paid out in it (a second payout currency).
     """
     began = time.perf_counter()
     if days < 1:
@@ -110,7 +112,7 @@ def seed_world(
             [*actions, *plan_bulk(seed, start, days, charges)], key=lambda a: (a.at, a.kind == "bulk")
         )
     world = StripeWorld(stripe_url, api_key, seed, threads)
-    world.prepare(start, reset)
+    world.prepare(start, reset, tuple(code.lower() for code in settlement_currencies))
     world.run(actions)
     world.advance_to(end)
     return WorldSummary(
