@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from . import jobs, qfilter, records, seed, suiteql, transforms, writes
+from . import jobs, periods, qfilter, records, seed, suiteql, transforms, writes
 from .auth import TbaVerifier
 from .config import OAuth2Client, TbaCredentials
 from .errors import NetSuiteError, error_body, invalid_parameter, nonexistent_id
-from .fields import RECORD_TYPES, Field, RecordType, lookup_type
+from .fields import READ_ONLY_TYPES, RECORD_TYPES, Field, RecordType, lookup_type
 from .governance import REST_PREFIX, ConfigValueError, Governance, RestGate, WsgiApp
 from .oauth2 import OAuth2Error, TokenService
 from .parse import NAME_VALIDATION_HEADER, WARNING_HEADER, NameCheck
@@ -131,6 +131,13 @@ def _record_type(name: str) -> RecordType:
     record = lookup_type(name)
     if record is None:
         raise NetSuiteError(404, "NONEXISTENT_ID", f"Record type '{name}' does not exist.")
+    return record
+
+
+def _writable_type(name: str) -> RecordType:
+    record = _record_type(name)
+    if record.name in READ_ONLY_TYPES:
+        raise periods.read_only(record.name)
     return record
 
 
@@ -286,7 +293,7 @@ def _filter_view(conn: Any, record: RecordType, record_id: int) -> dict[str, Any
 
 @rest.post("/record/v1/<name>")
 def create_record(name: str) -> Response:
-    record = _record_type(name)
+    record = _writable_type(name)
     names = _names()
     body = _body()
     with _sandbox().store.write() as conn:
@@ -296,7 +303,7 @@ def create_record(name: str) -> Response:
 
 @rest.post("/record/v1/<name>/<key>/!transform/<target>")
 def transform_record(name: str, key: str, target: str) -> Response:
-    source = _record_type(name)
+    source = _writable_type(name)
     names = _names()
     body = _body(empty={})
     with _sandbox().store.write() as conn:
@@ -332,7 +339,7 @@ def get_sublist(name: str, key: str, sublist: str) -> Response:
 
 @rest.patch("/record/v1/<name>/<key>")
 def patch_record(name: str, key: str) -> Response:
-    record = _record_type(name)
+    record = _writable_type(name)
     names = _names()
     body = _body()
     with _sandbox().store.write() as conn:
@@ -342,7 +349,7 @@ def patch_record(name: str, key: str) -> Response:
 
 @rest.put("/record/v1/<name>/<key>")
 def put_record(name: str, key: str) -> Response:
-    record = _record_type(name)
+    record = _writable_type(name)
     names = _names()
     body = _body()
     with _sandbox().store.write() as conn:
@@ -352,7 +359,7 @@ def put_record(name: str, key: str) -> Response:
 
 @rest.delete("/record/v1/<name>/<key>")
 def delete_record(name: str, key: str) -> Response:
-    record = _record_type(name)
+    record = _writable_type(name)
     with _sandbox().store.write() as conn:
         writes.delete(conn, record, key)
     return Response(status=204)
@@ -493,6 +500,42 @@ def seed_route() -> Response:
     seeded = seed.seed(store) if store.is_empty() else False
     added = seed.scale(store, customers, invoices)
     return _json({"seeded": seeded, **added})
+
+
+@control.get("/periods")
+def get_periods() -> Response:
+    """Every accounting period and the two accounting preferences that decide closed-period writes."""
+    with _sandbox().store.read() as conn:
+        return _json({"periods": periods.list_periods(conn), "preferences": periods.preferences(conn)})
+
+
+@control.post("/periods/close")
+def close_period() -> Response:
+    """What NetSuite's Manage Accounting Periods page does: {"period": id | name | date, "closed": true,
+    "arLocked": ..., "apLocked": ..., "allLocked": ..., "allowNonGLChanges": ...}; closing locks too."""
+    options = request.get_json(silent=True)
+    if not isinstance(options, dict) or "period" not in options:
+        return _json({"error": 'send {"period": <id, name or date>, "closed": true}'}, 400)
+    changes = {k: v for k, v in options.items() if k != "period"} or {"closed": True}
+    try:
+        with _sandbox().store.write() as conn:
+            changed = periods.set_flags(conn, options["period"], changes)
+    except periods.ControlError as exc:
+        return _json({"error": str(exc)}, 400)
+    return _json({"periods": changed})
+
+
+@control.post("/periods/preferences")
+def period_preferences() -> Response:
+    """The accounting preferences for a transaction dated in a closed period (see periods.py)."""
+    changes = request.get_json(silent=True)
+    if not isinstance(changes, dict):
+        return _json({"error": "send a JSON object of preferences"}, 400)
+    try:
+        with _sandbox().store.write() as conn:
+            return _json(periods.set_preferences(conn, changes))
+    except periods.ControlError as exc:
+        return _json({"error": str(exc)}, 400)
 
 
 @control.get("/requests")

@@ -107,6 +107,8 @@ _TRANSACTION = {
     "exchangeRate": DECIMAL,
     "subsidiary": ref("subsidiary"),
     "memo": STRING,
+    # The base (monthly) accounting period it posts to; left out, NetSuite takes tranDate's (periods.py).
+    "postingPeriod": ref("accountingPeriod"),
     "total": RO_DECIMAL,
     "status": Field("enum", readonly=True),
 }
@@ -429,6 +431,38 @@ _register(
         trantype="Journal",
     )
 )
+
+_register(
+    RecordType(
+        "accountingPeriod",
+        "accountingperiod",
+        "Accounting Period",
+        {
+            **_COMMON,
+            "periodName": STRING,
+            "startDate": DATE,
+            "endDate": DATE,
+            "isQuarter": BOOL,
+            "isYear": BOOL,
+            "isAdjust": BOOL,
+            "isPosting": BOOL,
+            "isInactive": BOOL,
+            "parent": ref("accountingPeriod"),
+            "closed": BOOL,
+            "closedOnDate": DATE,
+            "apLocked": BOOL,
+            "arLocked": BOOL,
+            "allLocked": BOOL,
+            "payrollLocked": BOOL,
+            "allowNonGLChanges": BOOL,
+            "fiscalCalendar": UNSUPPORTED,
+            "fiscalCalendars": UNSUPPORTED,
+            "perBookPeriodClosing": UNSUPPORTED,
+        },
+    )
+)
+# Readable through REST only: NetSuite sets periods up and closes them in its UI (here: /_sandbox/periods).
+READ_ONLY_TYPES = frozenset({"accountingPeriod"})
 
 # Types a client may address under /record/v1 (the helper types are readable and writable too,
 # so references to them resolve to real links).

@@ -93,6 +93,8 @@ def ref_name(conn: sqlite3.Connection, record_type: str, record_id: int) -> str 
         return " ".join(filter(None, [doc.get("acctNumber"), doc.get("acctName")]))
     if record_type == "nonInventorySaleItem":
         return str(doc.get("itemId"))
+    if record_type == "accountingPeriod":
+        return str(doc.get("periodName"))
     return str(doc.get("name"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from . import periods
 from .checks import Outcome
 from .deposits import validate_deposit
 from .entities import validate_account, validate_currency, validate_customer, validate_journal
@@ -36,6 +37,9 @@ def validate(conn: sqlite3.Connection, record: RecordType, doc: Doc, record_id: 
     """Apply defaults and business rules to a merged document; raise USER_ERROR when NetSuite would."""
     handler = _VALIDATORS.get(record.name)
     outcome = handler(conn, doc, record_id) if handler else Outcome(doc)
+    if record.family == "transaction":
+        # After the handler: it fills in the default tranDate the period is chosen by.
+        periods.assign(conn, record.name, outcome.doc)
     for sublist_name in record.sublists:
         for line in outcome.doc.get(sublist_name) or []:
             line.pop("_path", None)

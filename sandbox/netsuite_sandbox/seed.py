@@ -6,8 +6,8 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+from . import periods, writes
 from . import store as store_module
-from . import writes
 from .fields import RECORD_TYPES
 from .parse import NameCheck
 from .store import Store
@@ -162,6 +162,7 @@ def seed(store: Store) -> bool:
         return False
     with store.write() as conn:
         store_module.set_meta(conn, "base_currency", "1")
+        periods.seed_periods(conn)  # before any transaction: each one takes its posting period
         for symbol, name, display, precision, rate in CURRENCIES:
             _create(
                 conn,

@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS "transaction" (
     exchangerate NUMERIC, foreigntotal NUMERIC, foreignamountremaining NUMERIC, foreignamountunpaid NUMERIC,
     foreignpaymentamountused NUMERIC, foreignpaymentamountunused NUMERIC, status TEXT, trandate TEXT,
     duedate TEXT, externalid TEXT, memo TEXT, custbody_stripe_payment_link TEXT, subsidiary INTEGER,
-    paymentmethod INTEGER, createddate TEXT, lastmodifieddate TEXT
+    paymentmethod INTEGER, createddate TEXT, lastmodifieddate TEXT, postingperiod INTEGER
 );
 CREATE INDEX IF NOT EXISTS transaction_entity ON "transaction" (entity);
 CREATE TABLE IF NOT EXISTS transactionline (
@@ -89,6 +89,12 @@ CREATE TABLE IF NOT EXISTS nexttransactionlinelink (
 );
 CREATE INDEX IF NOT EXISTS nexttransactionlinelink_prev ON nexttransactionlinelink (previousdoc);
 CREATE INDEX IF NOT EXISTS nexttransactionlinelink_next ON nexttransactionlinelink (nextdoc);
+CREATE TABLE IF NOT EXISTS accountingperiod (
+    id INTEGER PRIMARY KEY, periodname TEXT, startdate TEXT, enddate TEXT, isquarter TEXT, isyear TEXT,
+    isadjust TEXT, isposting TEXT, isinactive TEXT, parent INTEGER, closed TEXT, closedondate TEXT,
+    aplocked TEXT, arlocked TEXT, alllocked TEXT, allownonglchanges TEXT, externalid TEXT,
+    lastmodifieddate TEXT
+);
 CREATE TABLE IF NOT EXISTS dual (dummy TEXT);
 """
 
@@ -103,6 +109,7 @@ PUBLIC_TABLES = (
     "transaction",
     "transactionline",
     "nexttransactionlinelink",
+    "accountingperiod",
 )
 
 
@@ -127,6 +134,7 @@ class Store:
         if self._conn.execute("SELECT COUNT(*) FROM dual").fetchone()[0] == 0:
             self._conn.execute("INSERT INTO dual VALUES ('X')")
         _rename_legacy_fields(self._conn)
+        _add_missing_columns(self._conn)
         self._local = threading.local()
 
     @contextmanager
@@ -185,6 +193,18 @@ _LEGACY_NAMES = (
     ("customerRefund", "aracct", "arAcct"),
     ("deposit", "cashBack", "cashback"),
 )
+
+
+# Columns added to a SuiteQL table after data directories were first written: (table, column, type).
+_ADDED_COLUMNS = (("transaction", "postingperiod", "INTEGER"),)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Give a data directory written by an older sandbox today's columns (appended, as in SCHEMA)."""
+    for table, column, kind in _ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        if column not in present:
+            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
 
 
 def _rename_legacy_fields(conn: sqlite3.Connection) -> None:

@@ -19,6 +19,7 @@ _TABLE_OF_FAMILY = {
     "item": "item",
     "entity": "customer",
     "transaction": "transaction",
+    "accountingperiod": "accountingperiod",
 }
 
 
@@ -114,6 +115,30 @@ def sync(conn: sqlite3.Connection, family: str, record_id: int) -> None:
                 eid,
             ),
         )
+    elif family == "accountingperiod":
+        conn.execute(
+            "INSERT INTO accountingperiod VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record_id,
+                doc.get("periodName"),
+                doc.get("startDate"),
+                doc.get("endDate"),
+                _tf(doc.get("isQuarter")),
+                _tf(doc.get("isYear")),
+                _tf(doc.get("isAdjust")),
+                _tf(doc.get("isPosting")),
+                _tf(doc.get("isInactive")),
+                _rid(doc.get("parent")),
+                _tf(doc.get("closed")),
+                doc.get("closedOnDate"),
+                _tf(doc.get("apLocked")),
+                _tf(doc.get("arLocked")),
+                _tf(doc.get("allLocked")),
+                _tf(doc.get("allowNonGLChanges")),
+                eid,
+                record.modified,
+            ),
+        )
     elif family == "entity":
         _sync_customer(conn, record_id, doc, eid, record.created, record.modified)
     elif family == "transaction":
@@ -183,7 +208,7 @@ def _sync_transaction(
         remaining = unused
     entity = txn.entity if txn else None
     conn.execute(
-        'INSERT INTO "transaction" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        f'INSERT INTO "transaction" VALUES ({", ".join("?" * 23)})',
         (
             record_id,
             doc.get("tranId"),
@@ -207,6 +232,7 @@ def _sync_transaction(
             _rid(doc.get("paymentOption")),
             created,
             modified,
+            _rid(doc.get("postingPeriod")),
         ),
     )
     lines: list[tuple[Any, ...]] = [
