@@ -81,4 +81,6 @@ class RunNotesPlugin(AirflowPlugin):
         RunNoteListener(
             "netsuite_deposits", "stripe_netsuite.sync.deposit_load_report", failed_runs_too=True
         ),
+        # A disagreement fails the run: its note is the verdict finance reads.
+        RunNoteListener("ledger_audit", "stripe_netsuite.audit.report", failed_runs_too=True),
     ]
