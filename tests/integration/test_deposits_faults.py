@@ -1,0 +1,257 @@
+"""Deposits exactly once under faults: the seeded world's payouts itemised through 20% Stripe faults and
+their deposits written through 20% NetSuite faults end identical to a clean run; never a partial or duplicate
+deposit.
+
+Two NetSuite sandboxes seeded alike hold the same payments (loaded without faults) and the same accounts. The
+clean one gets its deposits in one run; for the faulty one the payouts are itemised (`?payout=`) while the
+Stripe sandbox answers 20% of requests with 500/429/dropped connections, then the deposit runs go through 20%
+NetSuite faults (500, 503, 429, dropped connections, before or after the write commits: the phase flips while
+the run goes on), repeated as Airflow's retries would until no payout is left for a retry. Both ledgers are
+then compared by external id and document number, deposits' lines included.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from sqlalchemy import Engine
+
+from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource, itemise_paid_payouts
+from stripe_netsuite.sync.deposit_load_run import DepositRetryError, run_deposits
+from stripe_netsuite.sync.deposit_settings import DepositSettings
+from stripe_netsuite.validation import validate_pending
+from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration.conftest import NetSuiteSandboxClient
+from tests.integration.test_sync_load import ledger_settings
+from tests.integration.test_sync_load_faults import client_for, load_until_done, snapshot
+from tests.servers import RunningServer, run_sandbox
+
+pytestmark = pytest.mark.slow
+ZONE = ZoneInfo("America/Los_Angeles")
+DAG = "netsuite_deposits"
+FEE_ACCOUNT = "8"
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def faulty_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    data_dir = tmp_path_factory.mktemp("netsuite-faulty")
+    with run_sandbox("netsuite_sandbox", data_dir, env=NETSUITE_TEST_ENV, extra_args=("--seed",)) as server:
+        yield server
+
+
+def seed(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> None:
+    from world_seeder import seed_world
+
+    seed_world(
+        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
+        days=30, seed=42, threads=2,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def extracted_db(
+    stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """The world's Stripe objects extracted (stripe_sync's extraction), its payouts not itemised yet."""
+    seed(stripe_sandbox, netsuite_sandbox)
+    path = tmp_path_factory.mktemp("state") / "extracted.db"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    settings, now = StripeSettings(STRIPE_TEST_KEY, stripe_sandbox.url), datetime.now(UTC)
+    for name in RESOURCES:
+        extract_resource(settings, name, get_engine(url), now=now, run_id="sync-1")
+    dispose_engines()
+    yield path
+    dispose_engines()
+
+
+def engine_copy(source: Path, name: str) -> Engine:
+    target = source.with_name(name)
+    shutil.copy(source, target)
+    return get_engine(f"sqlite:///{target}")
+
+
+def itemise(stripe_sandbox: RunningServer, engine: Engine, run_id: str) -> None:
+    """stripe_sync's last steps: each paid automatic payout's `?payout=` listing, then validation."""
+    itemise_paid_payouts(StripeSettings(STRIPE_TEST_KEY, stripe_sandbox.url), engine, run_id=run_id)
+    result = validate_pending(engine, run_id, now=datetime.now(UTC))
+    assert result["per_type"]["balance_transaction"]["quarantined"] == 0
+
+
+def until_done(step: Callable[[int], T], retried: type[Exception], runs: int = 10) -> tuple[T, int]:
+    """Run `step` again after each `retried` error, as Airflow's task retries would; (result, failed runs)."""
+    for attempt in range(runs):
+        try:
+            return step(attempt), attempt
+        except retried:
+            continue
+    raise AssertionError(f"still failing after {runs} runs")
+
+
+def create_accounts(server: RunningServer, currencies: list[str]) -> dict[str, str]:
+    """A bank account per payout currency and an adjustments account, created through the REST API."""
+    ns = NetSuiteSandboxClient(server.url)
+    ids = {row["symbol"]: str(row["id"]) for row in ns.rows("SELECT id, symbol FROM currency")}
+    made = {}
+    for number, currency in enumerate(currencies, start=1):
+        made[currency] = ns.create("account", {
+            "acctNumber": f"10{number:02d}0", "acctName": f"Operating {currency}", "acctType": "Bank",
+            "currency": {"id": ids[currency]}, "subsidiary": {"id": "1"},
+        })  # fmt: skip
+    made["adjustments"] = ns.create(
+        "account",
+        {"acctNumber": "6150", "acctName": "Stripe Adjustments", "acctType": "Expense",
+         "subsidiary": {"id": "1"}},
+    )  # fmt: skip
+    return made
+
+
+def payout_currencies(engine: Engine) -> list[str]:
+    from sqlalchemy import select
+
+    from stripe_netsuite.store import Payout, session_scope
+
+    with session_scope(engine) as session:
+        return sorted({str(c).upper() for c in session.scalars(select(Payout.currency).distinct())})
+
+
+def deposit_settings(accounts: dict[str, str]) -> DepositSettings:
+    banks = {code: account for code, account in accounts.items() if code != "adjustments"}
+    return DepositSettings.for_ledger(
+        ledger_settings(), bank_accounts=banks, fee_account_id=FEE_ACCOUNT,
+        adjustment_account_id=accounts["adjustments"],
+    )  # fmt: skip
+
+
+def deposit_lines(server: RunningServer) -> dict[str, list[tuple[str, str]]]:
+    """Each deposit (by payout id) as its lines' accounts and amounts, whatever order they were written in."""
+    ns = NetSuiteSandboxClient(server.url)
+    found: dict[str, list[tuple[str, str]]] = {}
+    offset = 0
+    while True:
+        page = ns.suiteql(
+            "SELECT t.externalid, tl.account, tl.foreignamount FROM transactionline tl"
+            " JOIN transaction t ON t.id = tl.transaction"
+            " WHERE t.type = 'Deposit' AND t.externalid IS NOT NULL ORDER BY tl.id",
+            offset=offset,
+        ).json()
+        for row in page["items"]:
+            found.setdefault(str(row["externalid"]), []).append(
+                (str(row.get("account")), str(row.get("foreignamount")))
+            )
+        if not page["hasMore"]:
+            return {key: sorted(lines) for key, lines in found.items()}
+        offset += len(page["items"])
+
+
+def ledger(server: RunningServer) -> dict[str, Any]:
+    return {**snapshot(server), "deposit_lines": deposit_lines(server)}
+
+
+def deposits(engine: Engine, server: RunningServer, settings: DepositSettings, prefix: str) -> list[str]:
+    """Deposit runs until none leaves a payout for a retry; the run ids that had to be retried."""
+    failed: list[str] = []
+
+    def run(attempt: int) -> dict[str, Any]:
+        run_id = f"{prefix}-{attempt}"
+        try:
+            with client_for(server) as client:
+                return run_deposits(
+                    engine, client, settings, dag_id=DAG, run_id=run_id, now=datetime.now(UTC), zone=ZONE
+                )
+        except DepositRetryError:
+            failed.append(run_id)
+            raise
+
+    summary, _ = until_done(run, DepositRetryError)
+    assert summary["blocked"] == 0 and summary["failed"] == 0, summary["problems"][:3]
+    return failed
+
+
+def prepare(
+    extracted_db: Path, name: str, stripe_sandbox: RunningServer, netsuite: RunningServer, accounts: list[str]
+) -> tuple[Engine, DepositSettings]:
+    """A state DB with the world's payouts itemised and its payments loaded into `netsuite` (no faults)."""
+    engine = engine_copy(extracted_db, name)
+    itemise(stripe_sandbox, engine, f"sync-{name}")
+    with client_for(netsuite) as client:
+        load_until_done(engine, client, f"load-{name}")
+    return engine, deposit_settings(create_accounts(netsuite, accounts))
+
+
+@pytest.fixture(scope="module")
+def clean(
+    extracted_db: Path, stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer,
+    faulty_sandbox: RunningServer,
+) -> dict[str, Any]:
+    """The clean NetSuite sandbox's ledger after the world's payments and one deposit run."""
+    engine, settings = prepare(
+        extracted_db, "clean.db", stripe_sandbox, netsuite_sandbox,
+        payout_currencies(get_engine(f"sqlite:///{extracted_db}")),
+    )  # fmt: skip
+    deposits(engine, netsuite_sandbox, settings, "deposits-clean")
+    return ledger(netsuite_sandbox)
+
+
+def test_twenty_percent_faults_on_both_sandboxes_end_with_the_clean_runs_deposits(
+    extracted_db: Path, stripe_sandbox: RunningServer, faulty_sandbox: RunningServer, clean: dict[str, Any],
+) -> None:
+    paid = [key for key, row in clean["records"].items() if row[0] == "Deposit" and key.startswith("po_")]
+    assert len(paid) >= 15 and len(clean["deposit_lines"]) == len(paid)
+    currencies = payout_currencies(get_engine(f"sqlite:///{extracted_db}"))
+    engine = engine_copy(extracted_db, "faulty.db")
+    # Stripe: the payouts' `?payout=` listings go through 20% faults (each failed run is run again).
+    stripe_control = f"{stripe_sandbox.url}/_sandbox/config"
+    stripe_faults = {"fault_rate": 0.2, "fault_kinds": ["500", "429", "drop"], "fault_seed": 7}
+    requests.post(stripe_control, json=stripe_faults, timeout=30).raise_for_status()
+    since = requests.get(f"{stripe_sandbox.url}/_sandbox/stats", timeout=30).json()["requests"]
+    try:
+        _, stripe_failures = until_done(
+            lambda n: itemise(stripe_sandbox, engine, f"sync-faulty-{n}"), Exception
+        )
+    finally:
+        requests.post(stripe_control, json={"fault_rate": 0.0}, timeout=30).raise_for_status()
+    with client_for(faulty_sandbox) as client:
+        load_until_done(engine, client, "load-faulty")
+    settings = deposit_settings(create_accounts(faulty_sandbox, currencies))
+
+    control = f"{faulty_sandbox.url}/_sandbox/config"
+    faults = {"fault_rate": 0.2, "fault_kinds": ["500", "503", "429", "drop"], "fault_seed": 13}
+    requests.post(control, json=faults, timeout=30).raise_for_status()
+    stop = threading.Event()
+
+    def flip_phase() -> None:  # faults land before and after commits alike
+        phase = "after"
+        while not stop.wait(0.05):
+            requests.post(control, json={"fault_phase": phase}, timeout=30)
+            phase = "before" if phase == "after" else "after"
+
+    flipper = threading.Thread(target=flip_phase, daemon=True)
+    flipper.start()
+    try:
+        retried_runs = deposits(engine, faulty_sandbox, settings, "deposits-faulty")
+    finally:
+        stop.set()
+        flipper.join()
+        requests.post(control, json={"fault_rate": 0.0}, timeout=30).raise_for_status()
+    listed = requests.get(f"{stripe_sandbox.url}/_sandbox/requests", params={"since": since}, timeout=30)
+    stripe_faulted = [r for r in listed.json()["requests"] if r["status"] in (500, 429)]
+    log = requests.get(f"{faulty_sandbox.url}/_sandbox/requests", params={"limit": 2000}, timeout=30).json()
+    writes = [e for e in log["requests"] if e["method"] == "PUT" and "/record/v1/deposit/" in e["path"]]
+    after_commit = [e for e in writes if e.get("fault") and e.get("committed_status")]
+    print(f"Stripe: {len(stripe_faulted)} faults, {stripe_failures} itemisation runs failed; NetSuite: "
+          f"{len(writes)} deposit PUTs, {len([e for e in writes if e.get('fault')])} faulted "
+          f"({len(after_commit)} after the commit); deposit runs retried: {retried_runs}")
+    # The faults did happen: on Stripe's listings, and on deposit writes after NetSuite had committed them.
+    assert stripe_faulted and after_commit
+    assert ledger(faulty_sandbox) == clean
