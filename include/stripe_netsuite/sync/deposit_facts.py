@@ -12,7 +12,7 @@ from typing import Any
 from stripe_netsuite.money import MoneyError, normalize_currency
 from stripe_netsuite.sync.errors import LedgerMappingError
 from stripe_netsuite.sync.external_ids import LedgerRecord, external_id
-from stripe_netsuite.sync.stripe_facts import id_of
+from stripe_netsuite.sync.stripe_facts import id_of, integer_of
 
 __all__ = ["BalanceTransaction", "Fee", "SyncedRecord", "index_records", "read_balance_transaction"]
 
@@ -75,10 +75,7 @@ class BalanceTransaction:
 
 
 def _int(obj: Mapping[str, Any], field: str) -> int:
-    value = obj.get(field)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LedgerMappingError(f"balance transaction {obj.get('id')} has no integer {field} ({value!r})")
-    return value
+    return integer_of(obj, field, "balance transaction")
 
 
 def read_balance_transaction(obj: Mapping[str, Any]) -> BalanceTransaction:

@@ -26,7 +26,7 @@ from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.errors import LedgerMappingError
 from stripe_netsuite.sync.external_ids import LedgerRecord, external_id
 from stripe_netsuite.sync.payments import currency_id
-from stripe_netsuite.sync.stripe_facts import currency_of, id_of, tran_date
+from stripe_netsuite.sync.stripe_facts import currency_of, id_of, integer_of, tran_date
 
 __all__ = ["PayoutAction", "PayoutPlan", "arrival_day", "build_deposit", "classify_payout"]
 
@@ -41,10 +41,7 @@ def arrival_day(payout: Mapping[str, Any]) -> date:
 
 
 def _amount(payout: Mapping[str, Any]) -> int:
-    value = payout.get("amount")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LedgerMappingError(f"payout {payout.get('id')} has no integer amount ({value!r})")
-    return value
+    return integer_of(payout, "amount", "payout")
 
 
 def _payout_id(payout: Mapping[str, Any]) -> str:

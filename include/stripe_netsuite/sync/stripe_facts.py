@@ -22,6 +22,7 @@ __all__ = [
     "exchange_rate",
     "expanded",
     "id_of",
+    "integer_of",
     "metadata_customer_id",
     "rate_of",
     "requested_invoice_ids",
@@ -34,6 +35,14 @@ def id_of(value: Any) -> str | None:
     if isinstance(value, Mapping):
         value = value.get("id")
     return value if isinstance(value, str) and value else None
+
+
+def integer_of(obj: Mapping[str, Any], field: str, noun: str) -> int:
+    """An integer field read strictly (JSON true is no amount); the error names the `noun` and its id."""
+    value = obj.get(field)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LedgerMappingError(f"{noun} {obj.get('id')} has no integer {field} ({value!r})")
+    return value
 
 
 def expanded(obj: Mapping[str, Any], field: str) -> Mapping[str, Any] | None:
