@@ -25,6 +25,7 @@ class Card:
     three_ds: str | None = None
     dispute: bool = False
     instantly_available: bool = False
+    refund_fails: bool = False  # ...5126: a refund starts `succeeded`, then fails asynchronously
 
     @property
     def last4(self) -> str:
@@ -55,6 +56,7 @@ CARDS: dict[str, Card] = {
         Card("4000000000000119", decline="processing_error"),
         Card("4000000000000341", decline="generic_decline", attach_declines=False),
         Card("4000000000000259", dispute=True),
+        Card("4000000000005126", refund_fails=True),
         Card("4000000000003220", three_ds="required"),
         Card("4000002760003184", three_ds="required"),
         Card("4000002500003155", three_ds="on_session"),
@@ -94,6 +96,7 @@ SHORTCUTS: dict[str, str] = {
     "chargeCustomerFail": "4000000000000341",
     "visa_chargeCustomerFail": "4000000000000341",
     "createDispute": "4000000000000259",
+    "refundFail": "4000000000005126",
     "threeDSecure2Required": "4000000000003220",
     "authenticationRequired": "4000002760003184",
     "authenticationRequiredOnSetup": "4000002500003155",
@@ -127,6 +130,11 @@ def card_for_shortcut(reference: str) -> Card | None:
             number = SHORTCUTS.get(reference[len(prefix) :])
             return CARDS[number] if number else None
     return None
+
+
+def refund_fails(fingerprint: str) -> bool:
+    """Whether refunds of the card with this fingerprint fail (Stripe's 4000000000005126)."""
+    return any(card.refund_fails and card.fingerprint == fingerprint for card in CARDS.values())
 
 
 def luhn_valid(number: str) -> bool:

@@ -13,6 +13,7 @@ from .resources.balance import release_due
 from .resources.checkout_sessions import expire_session
 from .resources.payment_intents import settle_debit
 from .resources.payouts import advance, run_automatic
+from .resources.refunds import fail_refund
 from .state import Sandbox
 
 
@@ -41,6 +42,8 @@ def _process(sandbox: Sandbox, at: int) -> None:
             expire_session(ctx, row.data)
         elif row.type == "payment_intent":
             settle_debit(ctx, row.data)
+        elif row.type == "refund":
+            fail_refund(ctx, row.data)
         else:
             store.set_columns(row.id, due=None)
     next_run = store.meta("next_payout_at")

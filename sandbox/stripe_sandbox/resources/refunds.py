@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import errors, money
+from .. import cards, errors, money
 from ..events import emit
 from ..listing import list_objects
 from ..params import Params
@@ -15,6 +15,8 @@ from .crud import list_route, update_route
 from .routing import Route
 
 NOUN = "refund"
+# How long after it is created a refund of Stripe's test card ...5126 fails (Stripe: "some time later").
+REFUND_FAILS_AFTER = 60
 
 
 def _refundable_charge(ctx: Ctx, params: Params) -> dict[str, Any]:
@@ -111,13 +113,49 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
         "status": "succeeded",
         "transfer_reversal": None,
     }
-    ctx.insert(refund)
+    ctx.insert(refund, due=_failure_due(ctx, charge))
     before = copy.deepcopy(charge)
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
     ctx.save(charge)
     emit(ctx, "charge.refunded", charge, before)
     emit(ctx, "refund.created", refund)
+    return refund
+
+
+def _failure_due(ctx: Ctx, charge: dict[str, Any]) -> int | None:
+    """When a refund of this charge fails: Stripe's test card ...5126 fails every refund "some time later"."""
+    card = charge["payment_method_details"].get("card") or {}
+    return ctx.now + REFUND_FAILS_AFTER if cards.refund_fails(str(card.get("fingerprint"))) else None
+
+
+def fail_refund(ctx: Ctx, refund: dict[str, Any]) -> dict[str, Any]:
+    """The refund failed (scheduler): the money returns to the balance by a `refund_failure` transaction that
+    reverses the refund's own, the charge counts it as refunded no more, and `charge.refund.updated` tells."""
+    if refund["status"] not in ("pending", "succeeded"):
+        return ctx.save(refund, due=None)
+    original = ctx.load(refund["balance_transaction"], "balance_transaction", "balance_transaction", "id")
+    txn = add_transaction(
+        ctx,
+        kind="refund_failure",
+        reporting_category="refund_failure",
+        source=refund["id"],
+        amount=-original["amount"],
+        currency=original["currency"],
+        description="REFUND FAILURE",
+        exchange_rate=original["exchange_rate"],
+    )
+    before = copy.deepcopy(refund)
+    refund.update(
+        status="failed", failure_reason="expired_or_canceled_card", failure_balance_transaction=txn["id"]
+    )
+    ctx.save(refund, due=None)
+    charge = ctx.load(refund["charge"], "charge", "charge", "charge")
+    charge["amount_refunded"] -= refund["amount"]
+    charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+    ctx.save(charge)
+    emit(ctx, "charge.refund.updated", refund, before)
+    emit(ctx, "refund.updated", refund, before)
     return refund
 
 
