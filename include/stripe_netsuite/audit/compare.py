@@ -30,14 +30,16 @@ from stripe_netsuite.sync.stripe_facts import charge_amount, currency_of, id_of,
 
 __all__ = ["audit_ledger"]
 
-# The Stripe object each kind of ledger record stands for.
+# The Stripe object each kind of ledger record stands for, by LedgerRecord name (a kind added to the ledger
+# later is checked for existence in Stripe until it is named here).
 KINDS = {
-    LedgerRecord.PAYMENT: ("charge",),
-    LedgerRecord.FAILED_PAYMENT_REFUND: ("charge",),
-    LedgerRecord.REFUND: ("refund", "dispute"),
-    LedgerRecord.CREDIT_MEMO: ("refund", "dispute"),
-    LedgerRecord.DEPOSIT: ("payout",),
-    LedgerRecord.DEPOSIT_REVERSAL: ("payout",),
+    "PAYMENT": ("charge",),
+    "FAILED_PAYMENT_REFUND": ("charge",),
+    "REFUND": ("refund", "dispute"),
+    "CREDIT_MEMO": ("refund", "dispute"),
+    "REFUND_FAILURE": ("refund",),
+    "DEPOSIT": ("payout",),
+    "DEPOSIT_REVERSAL": ("payout",),
 }
 
 
@@ -194,10 +196,12 @@ def _strangers(stripe: StripeSide, netsuite: NetSuiteSide) -> Iterator[Disagreem
         if obj is None:
             yield Disagreement(Code.UNKNOWN_TO_STRIPE, stripe_id, {"object": "none: Stripe answers 404"},
                                entry.describe())
-        elif obj.get("object") not in KINDS[record]:
+            continue
+        kinds = KINDS.get(record.name)
+        if kinds is not None and obj.get("object") not in kinds:
             yield Disagreement(Code.WRONG_KIND, stripe_id, {"object": f"{obj.get('object')} {stripe_id}"},
-                               entry.describe(), f"a {entry.record_type} stands for a "
-                               + " or ".join(KINDS[record]))
+                               entry.describe(), f"a {entry.record_type} {entry.external_id} stands for a "
+                               + " or ".join(kinds))
 
 
 def _describe(entry: LedgerEntry | None) -> dict[str, str] | None:
