@@ -70,7 +70,20 @@ class RunNoteListener:
         latest_note = importlib.import_module(self.report_module).latest_note
         note = latest_note(get_engine(), dag_run.dag_id, dag_run.run_id)
         if note:
-            dag_run.note = note
+            dag_run.note = with_report_link(note, dag_run.dag_id, dag_run.run_id)
+
+
+NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
+
+
+def with_report_link(note: str, dag_id: str, run_id: str) -> str:
+    """The note ending with a Markdown link to the run's page in the Finance view (the grid renders it)."""
+    from airflow.configuration import conf
+    from finance_view import report_link
+
+    url = report_link(dag_id, run_id, conf.get("api", "base_url", fallback=""))
+    link = f"\n\n[Report in the Finance view]({url})"
+    return note[: NOTE_LIMIT - len(link)] + link
 
 
 class RunNotesPlugin(AirflowPlugin):

@@ -1,0 +1,95 @@
+"""The Finance view in a real Airflow (api-server + plugins/finance_view.py) through chromium: a signed-in user
+finds the report of the run the test triggered, by the nav entry and by the run's note; signed out, refused.
+
+The run is `airflow dags test netsuite_deposits` on an empty ledger (nothing to deposit, so no sandbox is
+needed): it writes its report (a RunReport row and files) and the run-notes listener its note.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.airflow_server import USER, AirflowServer, running_airflow
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowServer]:
+    with running_airflow(tmp_path_factory.mktemp("finance-view")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def triggered(airflow: AirflowServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One netsuite_deposits run, finished; its DagRun as the REST API shows it."""
+    started = time.monotonic()
+    process = airflow.dags_test("netsuite_deposits", log=tmp_path_factory.mktemp("logs") / "dags-test.log")
+    assert process.wait(timeout=600) == 0
+    airflow.timings["dags_test_s"] = time.monotonic() - started
+    runs = airflow.api().get(f"{airflow.url}/api/v2/dags/netsuite_deposits/dagRuns").json()["dag_runs"]
+    assert len(runs) == 1 and runs[0]["state"] == "success", runs
+    return dict(runs[0])
+
+
+def test_anonymous_requests_are_refused(airflow: AirflowServer, triggered: dict[str, Any]) -> None:
+    rows = airflow.api().get(f"{airflow.url}/finance/api/reports").json()
+    report = rows[0]
+    for path in ("/finance/", "/finance/api/reports", f"/finance/{report['href']}",
+                 f"/finance/{report['files'][0][1]}", "/finance/run/netsuite_deposits/x"):  # fmt: skip
+        answer = requests.get(f"{airflow.url}{path}", timeout=30)
+        assert answer.status_code == 401, (path, answer.status_code)
+        assert "deposited" not in answer.text and triggered["dag_run_id"] not in answer.text
+    bad = requests.get(f"{airflow.url}/finance/", cookies={"_token": "forged"}, timeout=30)
+    assert bad.status_code in (401, 403)
+
+
+def test_a_signed_in_user_finds_the_report_of_the_triggered_run(
+    airflow: AirflowServer, triggered: dict[str, Any], browser: Any, page: Any,
+    shot: Callable[[Any, str], Path],
+) -> None:  # fmt: skip
+    run_id = triggered["dag_run_id"]
+    # The run's note, in the grid, links to its report in the Finance view.
+    assert "[Report in the Finance view](" in (triggered["note"] or ""), triggered["note"]
+
+    started = time.monotonic()
+    page.goto(f"{airflow.url}/finance/")
+    assert "Sign in to Airflow" in page.content()
+    page.get_by_role("link", name="Sign in").click()
+    page.locator("input[name='username']").fill(USER)
+    page.locator("input[name='password']").fill(airflow.password)
+    page.locator("button[type='submit']").click()
+    page.wait_for_url(re.compile(r"/finance/"), timeout=60_000)  # back where the user was going
+    assert run_id in page.content()
+    airflow.timings["sign_in_to_list_s"] = time.monotonic() - started
+
+    # The nav entry: Airflow's UI shows the view in its own frame.
+    page.goto(f"{airflow.url}/plugin/finance")
+    frame = page.frame_locator("iframe[title='Finance']")
+    frame.get_by_role("link", name=run_id).wait_for(timeout=60_000)
+    frame.get_by_role("link", name="netsuite_deposits", exact=True).first.click()
+    frame.get_by_text("netsuite_deposits: deposited 0, unchanged 0, blocked 0").first.wait_for()
+    shot(page, "report-in-airflow")
+
+    # The note's link (what the grid shows) opens the run's report.
+    link = re.search(r"\((http[^)]+)\)", triggered["note"]).group(1)  # type: ignore[union-attr]
+    page.goto(link)
+    assert "netsuite_deposits: deposited 0" in page.content()
+    csv_or_json = page.get_by_role("link", name=re.compile(r"\.json$")).first
+    with page.expect_download() as download:
+        csv_or_json.click()
+    assert b'"run_id"' in Path(download.value.path()).read_bytes()
+
+    # Signed out (the session cookie gone), the same pages are refused.
+    page.context.clear_cookies()
+    answer = page.goto(link)
+    assert answer is not None and answer.status == 401
+    assert "netsuite_deposits: deposited" not in page.content()
+    print("timings", airflow.timings)
