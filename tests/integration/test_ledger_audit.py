@@ -2,8 +2,8 @@
 
 On the clean world it reports "in agreement". Then a person changes NetSuite by hand through its REST API
 (a generic OAuth1 client, as the UI would): a payment deleted, a payment's amount edited, a deposit
-deleted, a payment made under a Stripe charge id Stripe never issued. The audit finds those four, and only
-those, each with both sides. Which records to change, and what Stripe says about them, is read here from
+deleted, a payment made under a Stripe charge id Stripe never issued, and a payment copied without its
+external id. The audit finds those, and only those, each with both sides. Which records to change, and what Stripe says about them, is read here from
 Stripe and NetSuite directly, never from the audit under test.
 """
 
@@ -101,7 +101,8 @@ def undeposited_plain_payments(
     reversed_ = {r.charge for r in stripe_api.v1.refunds.list(params={"limit": 100}).auto_paging_iter()}
     reversed_ |= {d.charge for d in stripe_api.v1.disputes.list(params={"limit": 100}).auto_paging_iter()}
     rows = ns.rows(
-        "SELECT t.id, t.externalid, t.foreigntotal, t.entity, t.currency FROM transaction t"
+        "SELECT t.id, t.externalid, t.foreigntotal, t.entity, t.currency,"
+        " TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate FROM transaction t"
         " WHERE t.type = 'CustPymt' AND t.status = 'B' AND t.externalid LIKE 'ch_%' ORDER BY t.id"
     )
     return [row for row in rows if row["externalid"] not in reversed_]
@@ -111,7 +112,7 @@ def test_payments_and_a_deposit_changed_by_hand_are_each_found_with_both_sides(
     loaded: Path, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,  # noqa: F811
     ns: NetSuiteSandboxClient, payouts: Payouts,  # noqa: F811
 ) -> None:  # fmt: skip
-    deleted, edited = undeposited_plain_payments(ns, stripe_api)[:2]
+    deleted, edited, copied = undeposited_plain_payments(ns, stripe_api)[:3]
     response = ns.request("DELETE", f"/record/v1/customerPayment/{deleted['id']}")
     assert response.status_code == 204, response.text
     new_amount = float(edited["foreigntotal"]) + 1
@@ -128,6 +129,13 @@ def test_payments_and_a_deposit_changed_by_hand_are_each_found_with_both_sides(
         "externalId": made_up, "memo": f"Stripe: {made_up}",
     })  # fmt: skip
 
+    # "Make Copy" in the UI: the same payment again, memo and all, but no external id.
+    ns.create("customerPayment", {
+        "customer": {"id": str(copied["entity"])}, "currency": {"id": str(copied["currency"])},
+        "payment": float(copied["foreigntotal"]), "undepFunds": {"id": "T"}, "tranDate": copied["trandate"],
+        "memo": f"Stripe: {copied['externalid']}",
+    })  # fmt: skip
+
     result = audit(netsuite, stripe_api)
 
     found = {(d.code, d.stripe_id): d for d in result.disagreements}
@@ -136,6 +144,7 @@ def test_payments_and_a_deposit_changed_by_hand_are_each_found_with_both_sides(
         (Code.PAYMENT_AMOUNT, edited["externalid"]),
         (Code.MISSING_DEPOSIT, payout.id),
         (Code.UNKNOWN_TO_STRIPE, made_up),
+        (Code.DUPLICATE, copied["externalid"]),
     }
     charge = stripe_api.v1.charges.retrieve(deleted["externalid"])
     missing = found[(Code.MISSING_PAYMENT, deleted["externalid"])]

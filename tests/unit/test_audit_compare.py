@@ -368,3 +368,17 @@ def test_a_ledger_record_kind_without_a_kind_check_is_still_checked_against_stri
     # A failed refund's money back (`rf-`, a customer payment) names the refund: Stripe knows it.
     entries[("customerPayment", "rf-re_1")] = entry("customerPayment", "rf-re_1", "23.45")
     assert codes(audit(stripe, entries)) == []
+
+
+def test_a_copy_without_the_external_id_whose_memo_names_the_charge_is_a_duplicate() -> None:
+    stripe, entries = clean()
+    copy = replace(
+        entries[("customerPayment", "ch_usd")], internal_id="9001", external_id="", memo="Stripe: ch_usd"
+    )
+    lone = replace(copy, internal_id="9002", memo="Stripe: ch_elsewhere")  # no record of it: not a copy
+    other = replace(copy, internal_id="9003", memo="Paid by cheque")
+    netsuite = NetSuiteSide(entries, CUSTOMERS, memo_only=[copy, lone, other])
+    (found,) = audit_ledger(stripe, netsuite, SETTINGS, PERIOD).disagreements
+    assert (found.code, found.stripe_id) == (Code.DUPLICATE, "ch_usd")
+    assert found.netsuite is not None and found.netsuite["record"] == "customerPayment 9001"
+    assert "is the record under ch_usd" in found.detail

@@ -17,7 +17,7 @@ from typing import Any
 
 from stripe_netsuite.audit.findings import AuditResult, Code, Disagreement
 from stripe_netsuite.audit.period import AuditPeriod
-from stripe_netsuite.audit.sides import LedgerEntry, NetSuiteSide, StripeSide
+from stripe_netsuite.audit.sides import LedgerEntry, NetSuiteSide, StripeSide, named_stripe_id
 from stripe_netsuite.money import MoneyError, from_minor
 from stripe_netsuite.sync.customers import CustomerSources, match_customer
 from stripe_netsuite.sync.deposits import arrival_day
@@ -57,6 +57,7 @@ def audit_ledger(
     for payout in stripe.payouts:
         found += _payout(payout, netsuite)
     found += _strangers(stripe, netsuite)
+    found += _copies(netsuite)
     order = {code: index for index, code in enumerate(Code)}
     found.sort(key=lambda d: (order[d.code], d.stripe_id))
     checked = {
@@ -202,6 +203,20 @@ def _strangers(stripe: StripeSide, netsuite: NetSuiteSide) -> Iterator[Disagreem
             yield Disagreement(Code.WRONG_KIND, stripe_id, {"object": f"{obj.get('object')} {stripe_id}"},
                                entry.describe(), f"a {entry.record_type} {entry.external_id} stands for a "
                                + " or ".join(kinds))
+
+
+def _copies(netsuite: NetSuiteSide) -> Iterator[Disagreement]:
+    """A record without our external id whose memo names a Stripe object that already has its record of that
+    type: NetSuite holds that object twice."""
+    ours = {(entry.record_type, parsed[1]): entry
+            for entry in netsuite.entries.values() if (parsed := entry.ledger) is not None}
+    for copy in netsuite.memo_only:
+        stripe_id = named_stripe_id(copy.memo)
+        original = ours.get((copy.record_type, stripe_id)) if stripe_id else None
+        if stripe_id and original is not None:
+            yield Disagreement(Code.DUPLICATE, stripe_id, {"object": stripe_id}, copy.describe(),
+                               f"{original.record_type} {original.internal_id} is the record under "
+                               f"{original.external_id}; memo of the copy: {copy.memo[:80]}")
 
 
 def _describe(entry: LedgerEntry | None) -> dict[str, str] | None:

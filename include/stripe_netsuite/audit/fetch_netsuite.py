@@ -14,7 +14,7 @@ from stripe_netsuite.audit.period import AuditPeriod
 from stripe_netsuite.audit.sides import NETSUITE_TYPES, LedgerEntry
 from stripe_netsuite.sync.load_facts import BATCH, SuiteQL
 
-__all__ = ["entries_by_external_id", "entries_in_period"]
+__all__ = ["entries_by_external_id", "entries_in_period", "memo_only_in_period"]
 
 _COLUMNS = (
     "SELECT t.id, t.type, t.externalid, t.entity, c.symbol AS currency, t.foreigntotal,"
@@ -43,13 +43,13 @@ def _decimal(value: object) -> Decimal | None:
 
 def _entry(row: dict[str, str]) -> LedgerEntry | None:
     record_type = NETSUITE_TYPES.get(str(row.get("type")))
-    if record_type is None or not row.get("externalid"):
+    if record_type is None:
         return None
     entity, day = row.get("entity"), row.get("trandate")
     return LedgerEntry(
         internal_id=str(row["id"]),
         record_type=record_type,
-        external_id=str(row["externalid"]),
+        external_id=str(row.get("externalid") or ""),
         customer_id=str(entity) if entity not in (None, "") else None,
         currency=str(row.get("currency") or ""),
         amount=_decimal(row.get("foreigntotal")),
@@ -62,9 +62,15 @@ def _read(netsuite: SuiteQL, query: str) -> dict[tuple[str, str], LedgerEntry]:
     found = {}
     for row in netsuite.suiteql(query):
         entry = _entry(row)
-        if entry is not None:
+        if entry is not None and entry.external_id:
             found[entry.key] = entry
     return found
+
+
+def _dated(period: AuditPeriod) -> str:
+    after = period.end + timedelta(days=1)
+    return (f"t.trandate >= TO_DATE('{period.start.isoformat()}', 'YYYY-MM-DD')"
+            f" AND t.trandate < TO_DATE('{after.isoformat()}', 'YYYY-MM-DD')")
 
 
 def entries_by_external_id(
@@ -80,9 +86,17 @@ def entries_by_external_id(
 def entries_in_period(netsuite: SuiteQL, period: AuditPeriod) -> dict[tuple[str, str], LedgerEntry]:
     """Every record of the connector's kinds with an external id, dated in the period (the caller keeps the
     Stripe ones): how a record made by hand under a Stripe id that Stripe does not know is found."""
-    after = period.end + timedelta(days=1)
-    return _read(netsuite, (
-        f"{_COLUMNS} WHERE t.type IN ({_TYPES}) AND t.externalid IS NOT NULL"
-        f" AND t.trandate >= TO_DATE('{period.start.isoformat()}', 'YYYY-MM-DD')"
-        f" AND t.trandate < TO_DATE('{after.isoformat()}', 'YYYY-MM-DD') ORDER BY t.id"
-    ))  # fmt: skip
+    return _read(
+        netsuite, f"{_COLUMNS} WHERE t.type IN ({_TYPES}) AND t.externalid IS NOT NULL AND {_dated(period)}"
+                  " ORDER BY t.id"
+    )  # fmt: skip
+
+
+def memo_only_in_period(netsuite: SuiteQL, period: AuditPeriod) -> list[LedgerEntry]:
+    """Records of the connector's kinds dated in the period whose memo starts "Stripe" but whose external id
+    is not a Stripe one (none, or a person's): a copy of a connector record keeps the memo, not the id."""
+    rows = netsuite.suiteql(
+        f"{_COLUMNS} WHERE t.type IN ({_TYPES}) AND t.memo LIKE 'Stripe%' AND {_dated(period)} ORDER BY t.id"
+    )
+    entries = (_entry(row) for row in rows)
+    return [entry for entry in entries if entry is not None and entry.ledger is None]

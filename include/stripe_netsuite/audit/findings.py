@@ -84,6 +84,10 @@ class Code(Enum):
         "the payout failed after its deposit was written, and the `rev-` journal entry moving the money back "
         "to the clearing account is missing: run netsuite_deposits"
     )
+    DUPLICATE = (
+        "NetSuite holds a second record for this Stripe object, without its external id (copied or entered "
+        "by hand; its memo names the object): delete or void the copy, keep the one with the external id"
+    )
     UNKNOWN_TO_STRIPE = (
         "Stripe does not know this id: a record made by hand (or in another Stripe account) under a Stripe "
         "external id. Find who made it; delete it, or clear its external id if it is a real transaction"

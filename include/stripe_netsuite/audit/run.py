@@ -8,7 +8,11 @@ from typing import Any
 import stripe
 
 from stripe_netsuite.audit.compare import audit_ledger
-from stripe_netsuite.audit.fetch_netsuite import entries_by_external_id, entries_in_period
+from stripe_netsuite.audit.fetch_netsuite import (
+    entries_by_external_id,
+    entries_in_period,
+    memo_only_in_period,
+)
 from stripe_netsuite.audit.fetch_stripe import fetch_stripe_side, lookup_ids
 from stripe_netsuite.audit.findings import AuditResult
 from stripe_netsuite.audit.period import AuditPeriod
@@ -78,5 +82,5 @@ def run_audit(
     known = {**listed.known, **lookup_ids(apis, named - set(listed.known))}
     stripe_side = StripeSide(listed.charges, listed.refunds, listed.disputes, listed.payouts, known)
     customers, by_email = _customers(netsuite, listed.charges, settings)
-    netsuite_side = NetSuiteSide(entries, customers, by_email)
+    netsuite_side = NetSuiteSide(entries, customers, by_email, memo_only_in_period(netsuite, period))
     return audit_ledger(stripe_side, netsuite_side, settings, period)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,7 +12,10 @@ from typing import Any
 from stripe_netsuite.sync.customers import CustomerFacts
 from stripe_netsuite.sync.external_ids import LedgerRecord, parse_external_id
 
-__all__ = ["NETSUITE_TYPES", "STRIPE_PATHS", "LedgerEntry", "NetSuiteSide", "StripeSide", "stripe_path"]
+__all__ = [
+    "NETSUITE_TYPES", "STRIPE_PATHS", "LedgerEntry", "NetSuiteSide", "StripeSide", "named_stripe_id",
+    "stripe_path",
+]
 
 # SuiteQL's transaction type codes of the records the connector writes, and their REST record types.
 NETSUITE_TYPES = {
@@ -29,6 +33,15 @@ STRIPE_PATHS = {
     "dp": "/v1/disputes", "du": "/v1/disputes",
     "po": "/v1/payouts",
 }  # fmt: skip
+
+
+_NAMED = re.compile(r"\b(?:" + "|".join(STRIPE_PATHS) + r")_[A-Za-z0-9]+\b")
+
+
+def named_stripe_id(memo: str) -> str | None:
+    """The first Stripe id a memo names (`Stripe: ch_1`, `Stripe payout po_1`), else None."""
+    found = _NAMED.search(memo)
+    return found.group(0) if found else None
 
 
 def stripe_path(stripe_id: str) -> str | None:
@@ -97,6 +110,8 @@ class NetSuiteSide:
     entries: Mapping[tuple[str, str], LedgerEntry] = field(default_factory=dict)
     customers: Mapping[str, CustomerFacts] = field(default_factory=dict)
     customers_by_email: Sequence[CustomerFacts] = ()
+    # Records of the period without a Stripe external id whose memo starts "Stripe": copies made by hand?
+    memo_only: Sequence[LedgerEntry] = ()
 
     def entry(self, record: LedgerRecord, external_id: str) -> LedgerEntry | None:
         return self.entries.get((record.record_type, external_id))
