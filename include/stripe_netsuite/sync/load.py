@@ -387,8 +387,13 @@ def load_payments(
     states = store.read_sync_records(engine, all_ids)
     related = store.read_related(engine, rows.charges.values())
     failed_charges = [cid for cid, c in rows.charges.items() if c.get("status") == "failed"]
-    failures = store.failure_transactions(engine, failed_charges)
-    plan = prepare(rows, related, reversals_of, failures, states, netsuite, settings)
+    # What reversals are dated and converted by: a failed debit's transaction (by its charge id) and each
+    # refund's own (by its id), so a refund of a converted charge is booked at Stripe's rate of its day.
+    refund_ids = [str(raw.get("id")) for items in reversals_of.values() for raw, _ in items
+                  if raw.get("object") == "refund"]
+    transactions = {**store.failure_transactions(engine, failed_charges),
+                    **store.refund_transactions(engine, refund_ids)}
+    plan = prepare(rows, related, reversals_of, transactions, states, netsuite, settings)
     for outcome, stripe_object, record_type, ext in plan.new_failures:
         store.save_sync_record(
             engine,

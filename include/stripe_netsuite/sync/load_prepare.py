@@ -53,15 +53,15 @@ class Plan:
 
 
 def _reversal_of(
-    raw: Mapping[str, Any], charge: Mapping[str, Any] | None, failures: Mapping[str, dict[str, Any]]
+    raw: Mapping[str, Any], charge: Mapping[str, Any] | None, transactions: Mapping[str, dict[str, Any]]
 ) -> Reversal | None:
     stripe_id = str(raw.get("id"))
     if raw.get("object") == "dispute":
         return dispute_reversal(raw)
     if raw.get("object") == "refund":
-        return refund_reversal(raw)
+        return refund_reversal(raw, transactions.get(stripe_id))
     assert charge is not None and stripe_id == charge.get("id")
-    failure = failures.get(stripe_id)
+    failure = transactions.get(stripe_id)
     failed_at = int((failure or {}).get("created") or charge.get("created") or 0)
     return failed_payment_reversal(charge, failed_at, failure)
 
@@ -76,7 +76,7 @@ def _chain_reversals(
     charge: dict[str, Any] | None,
     siblings: list[tuple[dict[str, Any], str]],
     rows: ReadyRows,
-    failures: Mapping[str, dict[str, Any]],
+    transactions: Mapping[str, dict[str, Any]],
     states: Mapping[tuple[str, str], SyncState],
     plan: Plan,
 ) -> list[ReversalStep]:
@@ -87,7 +87,7 @@ def _chain_reversals(
     steps: list[ReversalStep] = []
     for raw, ready in candidates:
         try:
-            reversal = _reversal_of(raw, charge, failures)
+            reversal = _reversal_of(raw, charge, transactions)
         except LedgerMappingError as error:
             stripe_id = str(raw.get("id"))
             plan.fail(
@@ -135,7 +135,7 @@ def prepare(
     rows: ReadyRows,
     related: Mapping[str, dict[str, Any]],
     reversals_of: Mapping[str, list[tuple[dict[str, Any], str]]],
-    failures: Mapping[str, dict[str, Any]],
+    transactions: Mapping[str, dict[str, Any]],
     states: Mapping[tuple[str, str], SyncState],
     netsuite: facts.SuiteQL,
     settings: LedgerSettings,
@@ -214,7 +214,7 @@ def prepare(
         if recorded is not None:
             plan.payments[cid] = recorded
         todo = _chain_reversals(
-            cid, rows.charges.get(cid), reversals_of.get(cid, []), rows, failures, states, plan
+            cid, rows.charges.get(cid), reversals_of.get(cid, []), rows, transactions, states, plan
         )
         if not todo:
             continue

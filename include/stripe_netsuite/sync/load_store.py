@@ -40,6 +40,7 @@ __all__ = [
     "read_reversals_of",
     "read_sync_records",
     "recorded_payment",
+    "refund_transactions",
     "save_sync_record",
 ]
 
@@ -143,14 +144,27 @@ def read_related(engine: Engine, charges: Iterable[Mapping[str, Any]]) -> dict[s
 
 def failure_transactions(engine: Engine, charge_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """charge id -> the balance transaction that took a failed bank debit back out of the balance."""
-    ids = sorted(set(charge_ids))
+    return _transactions_by_source(engine, charge_ids, ("payment_failure_refund",))
+
+
+def refund_transactions(engine: Engine, refund_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """refund id -> its balance transaction, whose exchange rate (Stripe's of the day the refund left the
+    balance) the customer refund of a converted charge must carry: at NetSuite's own rate of that day, the
+    clearing account it is paid from would not net to zero against the deposit's cash back line."""
+    return _transactions_by_source(engine, refund_ids, ("refund", "payment_refund"))
+
+
+def _transactions_by_source(
+    engine: Engine, sources: Iterable[str], types: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    ids = sorted(set(sources))
     found: dict[str, dict[str, Any]] = {}
     with session_scope(engine) as session:
         for start in range(0, len(ids), 500):
             rows = session.execute(
                 select(BalanceTransaction.source, BalanceTransaction.raw).where(
                     BalanceTransaction.source.in_(ids[start : start + 500]),
-                    BalanceTransaction.type == "payment_failure_refund",
+                    BalanceTransaction.type.in_(types),
                 )
             )
             for source, raw in rows:

@@ -1,0 +1,293 @@
+"""A month of deposits, then the books: the bank moved by exactly the payouts, the clearing accounts by 0.
+
+The seeded 30-day world (USD settlement) is extracted by stripe_sync's functions, every payment is loaded, the
+deposit loader writes every deposit. The world holds one payout the bank bounced before its deposit could be
+written: the connector reports it "by hand" (its payments stay in Undeposited Funds while its money comes back
+in a later payout, whose deposit credits the clearing account with it). The test does what that report tells a
+user to do, through NetSuite's REST API with a generic client: a deposit of the failed payout's payments into
+the clearing account, with its fees and refunds as cash back, built from the payout's balance transactions as
+Stripe lists them. Then both balances are computed from NetSuite's records read back through SuiteQL:
+- the bank account's net movement == the sum of the paid payouts Stripe shows;
+- every Stripe clearing account nets to exactly 0, in the base currency: a refund of a CAD payment is paid
+  from the CAD clearing account at Stripe's rate of its day, and comes back on the USD deposit (cash back) at
+  what Stripe took.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+import stripe
+from sqlalchemy import Engine
+
+from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
+from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.sync.deposit_load_run import run_deposits
+from stripe_netsuite.sync.deposit_settings import DepositSettings
+from stripe_netsuite.sync.load import load_payments
+from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration.conftest import NetSuiteSandboxClient
+from tests.integration.test_sync_load import CLEARING, ledger_settings, major, stripe_sync
+from tests.servers import RunningServer
+
+pytestmark = pytest.mark.slow
+D = Decimal
+ZONE = ZoneInfo("America/Los_Angeles")
+FEES = "8"
+CENT = Decimal("0.01")
+
+
+@pytest.fixture(scope="module")
+def stripe_api(stripe_sandbox: RunningServer) -> stripe.StripeClient:
+    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
+
+
+@pytest.fixture(scope="module")
+def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
+    from world_seeder import seed_world
+
+    seed_world(
+        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
+        days=30, seed=42, threads=2,
+    )  # fmt: skip
+    return stripe_sandbox
+
+
+@pytest.fixture(scope="module")
+def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
+    settings = NetSuiteSettings.from_env(netsuite_env)
+    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
+    return NetSuiteSandboxClient(netsuite_sandbox.url)
+
+
+@pytest.fixture(scope="module")
+def settings(ns: NetSuiteSandboxClient) -> DepositSettings:
+    """An operating USD bank account and an adjustments account, created through the REST API."""
+    bank = ns.create("account", {
+        "acctNumber": "10010", "acctName": "Operating USD", "acctType": "Bank", "currency": {"id": "1"},
+        "subsidiary": {"id": "1"},
+    })  # fmt: skip
+    adjustments = ns.create(
+        "account",
+        {"acctNumber": "6150", "acctName": "Stripe Adjustments", "acctType": "Expense",
+         "subsidiary": {"id": "1"}},
+    )  # fmt: skip
+    return DepositSettings.for_ledger(
+        ledger_settings(), bank_accounts={"USD": bank}, fee_account_id=FEES, adjustment_account_id=adjustments
+    )
+
+
+@dataclass
+class Month:
+    """The connector's month and what Stripe says about it."""
+
+    run: dict[str, Any]
+    payouts: list[Any]
+    opening: dict[str, Decimal]  # account -> balance before the connector wrote anything (the seed's own)
+
+
+def account_movements(ns: NetSuiteSandboxClient, account: str) -> Decimal:
+    """An account's balance (debit - credit) in the base currency, from its transaction lines.
+
+    The sandbox's `transactionline` carries each line's amount as its record shows it: a deposit's main line
+    (the account deposited into) its total, its payment lines (Undeposited Funds) and `other` lines positive,
+    its `cashback` lines negative; a customer refund's main line (the account it is paid from) its total; a
+    journal line its debit or credit. Which side each posts to is the record's, as in NetSuite's GL: a deposit
+    debits its account and credits its other lines (so a negative cash back line is a debit), a refund credits
+    the account it is paid from. Amounts are in the transaction's currency: times its exchange rate, each line
+    rounded to the cent, gives the base currency (USD).
+    """
+    rows = ns.rows(
+        "SELECT t.id, t.type, t.exchangerate, tl.mainline, tl.foreignamount, tl.debitforeignamount,"
+        " tl.creditforeignamount FROM transactionline tl JOIN transaction t ON t.id = tl.transaction"
+        f" WHERE tl.account = {int(account)} ORDER BY t.id, tl.id"
+    )
+    balance = D(0)
+    for row in rows:
+        main = row["mainline"] == "T"
+        if row.get("debitforeignamount") is not None or row.get("creditforeignamount") is not None:
+            signed = D(str(row.get("debitforeignamount") or 0)) - D(str(row.get("creditforeignamount") or 0))
+        elif row["type"] == "Deposit":
+            signed = D(str(row["foreignamount"])) * (1 if main else -1)
+        elif row["type"] == "CustRfnd" and main:
+            signed = -D(str(row["foreignamount"]))
+        elif row["type"] == "CustPymt" and main:
+            signed = D(str(row["foreignamount"]))
+        else:
+            raise AssertionError(f"a {row['type']} line on account {account} this test cannot place: {row}")
+        rate = D(str(row.get("exchangerate") or 1))
+        balance += (signed * rate).quantize(CENT, ROUND_HALF_UP)
+    return balance
+
+
+def clearing_and_bank(settings: DepositSettings) -> list[str]:
+    return [*settings.clearing_accounts.values(), *settings.bank_accounts.values()]
+
+
+@pytest.fixture(scope="module")
+def month(
+    world: RunningServer, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
+    settings: DepositSettings, ns: NetSuiteSandboxClient, tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Month]:
+    """The month's last payouts arrive, stripe_sync, every payment loaded, one deposits run."""
+    opening = {account: account_movements(ns, account) for account in clearing_and_bank(settings)}
+    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
+    migrate(url)
+    engine: Engine = get_engine(url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECTOR_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
+        # The month's last payouts are still on their way when it ends: let them arrive (nothing else
+        # happens in the world after its end).
+        requests.post(f"{world.url}/_sandbox/clock/advance", json={"days": 3}, timeout=600).raise_for_status()
+        stripe_sync(world, engine, "sync-1")
+        charges = [c.id for c in stripe_api.v1.charges.list(params={"limit": 100}).auto_paging_iter()]
+        load_payments(engine, netsuite, None, ledger_settings(), run_id="load-1", stripe_ids=charges)
+        run = run_deposits(engine, netsuite, settings, dag_id="netsuite_deposits", run_id="deposits-1",
+                           now=datetime.now(UTC), zone=ZONE)  # fmt: skip
+        payouts = list(stripe_api.v1.payouts.list(params={"limit": 100}).auto_paging_iter())
+        yield Month(run, payouts, opening)
+    dispose_engines()
+
+
+def netsuite_id(ns: NetSuiteSandboxClient, external_id: str) -> str:
+    (row,) = ns.rows(f"SELECT t.id FROM transaction t WHERE t.externalid = '{external_id}'")
+    return str(row["id"])
+
+
+def clearing_of_source(stripe_api: stripe.StripeClient, txn: Any) -> str:
+    """The clearing account a refund or dispute withdrawal was paid from: its charge's currency's."""
+    source = str(txn.source)
+    if source.startswith("dp_"):
+        charge = stripe_api.v1.disputes.retrieve(source).charge
+    else:
+        charge = stripe_api.v1.refunds.retrieve(source).charge
+    return CLEARING[stripe_api.v1.charges.retrieve(str(charge)).currency.upper()]
+
+
+def money(minor: int, currency: str) -> str:
+    return format(major(minor, currency), "f")
+
+
+def items_of(stripe_api: stripe.StripeClient, payout: Any) -> list[Any]:
+    """The balance transactions Stripe lists for a payout, less the payout's own."""
+    listed = stripe_api.v1.balance_transactions.list(params={"payout": payout.id, "limit": 100})
+    return [txn for txn in listed.auto_paging_iter() if txn.type != "payout"]
+
+
+def deposit_failed_payout_by_hand(
+    ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, payout: Any
+) -> None:
+    """What the report says for a payout that failed before its deposit: deposit its payments (with its fees
+    and refunds as cash back) into the clearing account, which its money's return later credits."""
+    payments, cashback = [], []
+    for txn in items_of(stripe_api, payout):
+        if txn.type == "charge":
+            payments.append({"id": netsuite_id(ns, str(txn.source)), "deposit": True,
+                             "paymentAmount": money(txn.amount, payout.currency)})
+        elif txn.type == "refund" or txn.reporting_category == "dispute":
+            cashback.append({"account": {"id": clearing_of_source(stripe_api, txn)},
+                             "amount": money(-txn.amount, payout.currency)})
+        else:
+            raise AssertionError(f"the failed payout holds a {txn.type} this test does not deposit by hand")
+        if txn.fee:
+            cashback.append({"account": {"id": FEES}, "amount": money(txn.fee, payout.currency)})
+    ns.create("deposit", {
+        "account": {"id": CLEARING[payout.currency.upper()]},
+        "tranDate": datetime.fromtimestamp(payout.arrival_date, UTC).date().isoformat(),
+        "memo": f"Stripe payout {payout.id} failed: its payments, deposited by hand",
+        "payment": {"items": payments}, "cashback": {"items": cashback},
+    })  # fmt: skip
+
+
+def record_debit_payout_by_hand(
+    ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, payout: Any, bank: str
+) -> None:
+    """What the report says for a debit payout: a journal entry crediting the bank with what Stripe took and
+    debiting the clearing and fee accounts of the transactions Stripe lists for it."""
+    debits: list[dict[str, Any]] = []
+    for txn in items_of(stripe_api, payout):
+        if txn.type == "refund" or txn.reporting_category == "dispute":
+            debits.append({"account": {"id": clearing_of_source(stripe_api, txn)},
+                           "debit": money(-txn.amount, payout.currency)})
+        else:
+            raise AssertionError(f"the debit payout holds a {txn.type} this test does not record by hand")
+        if txn.fee:
+            debits.append({"account": {"id": FEES}, "debit": money(txn.fee, payout.currency)})
+    ns.create("journalEntry", {
+        "currency": {"id": "1"},
+        "tranDate": datetime.fromtimestamp(payout.arrival_date, UTC).date().isoformat(),
+        "memo": f"Stripe debit payout {payout.id}",
+        "line": {"items": [
+            *debits, {"account": {"id": bank}, "credit": money(-payout.amount, payout.currency)},
+        ]},
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def closed(
+    month: Month, ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, settings: DepositSettings
+) -> dict[str, Decimal]:
+    """The month closed: the steps the report asks of a person, then each account's movement."""
+    for payout in month.payouts:
+        if payout.status == "failed":
+            deposit_failed_payout_by_hand(ns, stripe_api, payout)
+        elif payout.status == "paid" and payout.amount < 0:
+            record_debit_payout_by_hand(ns, stripe_api, payout, settings.bank_accounts["USD"])
+    return {
+        account: account_movements(ns, account) - month.opening[account]
+        for account in clearing_and_bank(settings)
+    }
+
+
+def test_every_payout_is_deposited_or_reported_by_hand(month: Month) -> None:
+    assert month.run["failed"] == 0 and month.run["blocked"] == 0
+    paid = [p for p in month.payouts if p.status == "paid" and p.automatic and p.amount > 0]
+    assert month.run["deposited"] == len(paid) >= 20
+    manual = {p["payout_id"] for p in month.run["problems"] if p["status"] == "manual"}
+    by_hand = {p.id for p in month.payouts if p.status == "failed" or (p.status == "paid" and p.amount < 0)}
+    assert by_hand and manual == by_hand  # the world's failed payout and its debit payout
+    assert {p.status for p in month.payouts} == {"paid", "failed"}  # every payout of the month arrived
+
+
+def test_the_bank_account_moved_by_exactly_the_payouts(
+    closed: dict[str, Decimal], month: Month, settings: DepositSettings
+) -> None:
+    paid = [p for p in month.payouts if p.status == "paid"]
+    assert closed[settings.bank_accounts["USD"]] == sum((major(p.amount, p.currency) for p in paid), D(0))
+
+
+def test_every_stripe_clearing_account_nets_to_zero(
+    closed: dict[str, Decimal], settings: DepositSettings, ns: NetSuiteSandboxClient
+) -> None:
+    moved = {code: closed[account] for code, account in settings.clearing_accounts.items()}
+    assert moved == dict.fromkeys(settings.clearing_accounts, D(0))
+
+
+def test_a_refund_of_a_converted_charge_is_booked_at_stripes_rate_of_its_day(
+    month: Month, ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient
+) -> None:
+    """What the clearing account needs: the customer refund at the rate Stripe converted the refund at."""
+    booked = {
+        str(row["externalid"]): D(str(row["exchangerate"]))
+        for row in ns.rows("SELECT t.externalid, t.exchangerate FROM transaction t WHERE t.type = 'CustRfnd'")
+        if row.get("externalid")
+    }
+    converted = 0
+    for refund in stripe_api.v1.refunds.list(params={"limit": 100}).auto_paging_iter():
+        txn = stripe_api.v1.balance_transactions.retrieve(str(refund.balance_transaction))
+        if txn.exchange_rate is not None:
+            converted += 1
+            assert booked[refund.id] == D(str(txn.exchange_rate)), refund.id
+    assert converted >= 2  # the world's CAD refunds
