@@ -7,31 +7,15 @@ sandboxes (`python -m world_seeder --stripe-url URL ...`).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from sandbox_serving import CommandLine, serve, watch_parent
 
 from .app import create_app
 from .scheduler import Ticker
 from .state import Sandbox
-
-
-def _watch_parent(interval: float = 1.0) -> None:
-    """Exit once our parent is gone (we get re-parented), so a killed test run leaves nothing behind."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(interval)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _ensure_webhook(sandbox: Sandbox, url: str, secret: str | None) -> None:
@@ -48,9 +32,9 @@ def _ensure_webhook(sandbox: Sandbox, url: str, secret: str | None) -> None:
         new_endpoint(sandbox.context(), url, ["*"], secret=secret, description="--webhook")
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve_command(args: argparse.Namespace) -> int:
     if args.exit_with_parent:
-        _watch_parent()
+        watch_parent()
     api_key = args.api_key or os.environ.get("STRIPE_API_KEY") or None
     sandbox = Sandbox(Path(args.data), api_key=api_key, seed=args.seed)
     if args.clock or args.start is not None:
@@ -67,40 +51,25 @@ def serve(args: argparse.Namespace) -> int:
             sandbox.save_clock(rescheduled=args.start is not None)
     if args.webhook:
         _ensure_webhook(sandbox, args.webhook, args.webhook_secret)
-    app = create_app(sandbox)
-    # Request lines would flood the caller's pipe; GET /_sandbox/requests has them.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server(args.host, args.port, app, threaded=True)
-    sandbox.webhooks.start()
     ticker = Ticker(sandbox)
-    ticker.start()
-    print(f"listening on http://{args.host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        ticker.stop()
-        sandbox.webhooks.stop()
-        server.server_close()
-        sandbox.store.close()
-    return 0
-
-
-def reset_command(args: argparse.Namespace) -> int:
-    Sandbox(Path(args.data)).reset()
-    print("reset")
-    return 0
+    return serve(
+        create_app(sandbox),
+        args.host,
+        args.port,
+        start=[sandbox.webhooks.start, ticker.start],
+        stop=[ticker.stop, sandbox.webhooks.stop, sandbox.store.close],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="stripe_sandbox", description="Stripe test-mode API sandbox")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="run the HTTP server")
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=12111, help="0 picks a free port")
-    serve_parser.add_argument("--data", required=True, help="directory for the SQLite file")
-    serve_parser.add_argument("--exit-with-parent", action="store_true", help="exit when the parent dies")
+    cli = CommandLine(
+        "stripe_sandbox",
+        "Stripe test-mode API sandbox",
+        serve=serve_command,
+        default_port=12111,
+        reset=lambda data: Sandbox(data).reset(),
+    )
+    serve_parser = cli.serve_parser
     serve_parser.add_argument(
         "--api-key", help="accept only this secret key (default $STRIPE_API_KEY, else any sk_test_ key)"
     )
@@ -111,13 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve_parser.add_argument("--start", type=int, help="set the clock to this unix time at start")
     serve_parser.add_argument("--seed", type=int, default=0, help="id seed for a new data directory")
-    serve_parser.set_defaults(handler=serve)
-    reset_parser = commands.add_parser("reset", help="delete all data")
-    reset_parser.add_argument("--data", required=True)
-    reset_parser.set_defaults(handler=reset_command)
-    args = parser.parse_args(argv)
-    result: int = args.handler(args)
-    return result
+    return cli.run(argv)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 CONTRACTS = {contract["id"]: contract for contract in CONFIG["contracts"]}
 PACKAGE_DIRS = {"stripe_netsuite": "include", "stripe_sandbox": "sandbox", "netsuite_sandbox": "sandbox",
-                "world_seeder": "sandbox", "webapp": "."}  # fmt: skip
+                "sandbox_serving": "sandbox", "world_seeder": "sandbox", "webapp": "."}  # fmt: skip
 
 # (contract id, file in a copy of the packages, a forbidden import appended to it, the module it reaches)
 FORBIDDEN_IMPORTS = [
@@ -40,6 +40,9 @@ FORBIDDEN_IMPORTS = [
      "stripe_sandbox.cards"),
     ("sandbox-independence", "stripe_sandbox/__main__.py", "from world_seeder import world",
      "world_seeder.world"),
+    # Both servers import sandbox_serving; it must not import them back (nor the connector).
+    ("sandbox-serving", "sandbox_serving/__init__.py", "import stripe_sandbox.clock", "stripe_sandbox.clock"),
+    ("sandboxes", "sandbox_serving/__init__.py", "import stripe_netsuite.links", "stripe_netsuite.links"),
     ("sandbox-resources-package", "stripe_sandbox/resources/refunds.py",
      "from stripe_sandbox.resources import Route", "stripe_sandbox.resources"),
     ("webapp", "webapp/pay.py", "from dags.stripe_sync import stripe_sync_dag", "dags"),
@@ -104,7 +107,7 @@ def test_a_forbidden_import_breaks_its_contract(
     report, lines = broken
     name = CONTRACTS[contract_id]["name"]
     assert f"{name} BROKEN" in report
-    importer = path.removesuffix(".py").replace("/", ".")
+    importer = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")  # a package is its name
     chain = rf"{re.escape(importer)} -> {re.escape(imported)} \(l\.{lines[statement]}\)"
     assert re.search(chain, section(report, name)), section(report, name)
 
