@@ -13,6 +13,7 @@ from ..params import Params, merge_metadata
 from ..state import Ctx
 from .charges import fail_debit, new_charge, new_debit_charge, settle, succeed_debit
 from .crud import list_route
+from .intents import authentication_failed
 from .mandates import acceptance_from, load_for, new_mandate
 from .payment_methods import attach_to_customer, bank_account_of, card_of, resolve_payment_method
 from .routing import Route
@@ -579,23 +580,15 @@ def authenticate(ctx: Ctx, pi: dict[str, Any], succeed: bool) -> dict[str, Any]:
         raise errors.state_error(f"PaymentIntent {pi['id']} does not require action (status {pi['status']}).")
     if succeed:
         return attempt(ctx, pi, authenticated=True)
-    before = copy.deepcopy(pi)
-    pm = ctx.load(pi["payment_method"], "payment_method", "PaymentMethod")
-    pi["status"] = "requires_payment_method"
-    pi["next_action"] = None
-    pi["payment_method"] = None
-    pi["last_payment_error"] = {
-        "code": "payment_intent_authentication_failure",
-        "doc_url": errors.DOCS + "payment_intent_authentication_failure",
-        "message": "The provided PaymentMethod has failed authentication. You can provide "
-        "payment_method_data "
+    return authentication_failed(
+        ctx,
+        pi,
+        error_field="last_payment_error",
+        code="payment_intent_authentication_failure",
+        message="The provided PaymentMethod has failed authentication. You can provide payment_method_data "
         "or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
-        "payment_method": public(pm),
-        "type": "invalid_request_error",
-    }
-    ctx.save(pi)
-    emit(ctx, "payment_intent.payment_failed", pi, before)
-    return pi
+        event="payment_intent.payment_failed",
+    )
 
 
 ROUTES = [

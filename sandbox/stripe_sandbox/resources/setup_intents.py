@@ -10,6 +10,7 @@ from ..events import emit, public
 from ..params import Params, merge_metadata
 from ..state import Ctx
 from .crud import list_route
+from .intents import authentication_failed
 from .payment_methods import attach_to_customer, card_of, resolve_payment_method
 from .routing import Route
 
@@ -113,22 +114,14 @@ def fail_authentication(ctx: Ctx, intent: dict[str, Any]) -> dict[str, Any]:
             f"SetupIntent {intent['id']} does not require action (status {intent['status']}).",
             code="setup_intent_unexpected_state",
         )
-    before = copy.deepcopy(intent)
-    pm = ctx.load(intent["payment_method"], "payment_method", "PaymentMethod")
-    intent["status"] = "requires_payment_method"
-    intent["next_action"] = None
-    intent["payment_method"] = None
-    intent["last_setup_error"] = {
-        "code": "setup_intent_authentication_failure",
-        "doc_url": errors.DOCS + "setup_intent_authentication_failure",
-        "message": "The latest attempt to set up the payment method has failed because authentication "
-        "failed.",
-        "payment_method": public(pm),
-        "type": "invalid_request_error",
-    }
-    ctx.save(intent)
-    emit(ctx, "setup_intent.setup_failed", intent, before)
-    return intent
+    return authentication_failed(
+        ctx,
+        intent,
+        error_field="last_setup_error",
+        code="setup_intent_authentication_failure",
+        message="The latest attempt to set up the payment method has failed because authentication failed.",
+        event="setup_intent.setup_failed",
+    )
 
 
 def create(ctx: Ctx, params: Params) -> dict[str, Any]:
