@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,6 +87,55 @@ def _request(amount: str | None, invoices: list[str], currency: str | None = Non
     )
 
 
+def _form_fields(
+    available_minor: int, currency: str, customer_name: str, error: str | None
+) -> dict[str, Any]:
+    """What both payment forms show alike: the chargeable amount, the amount field (as typed, when a POST is
+    shown again with its error), the save-card box, the consent terms and the error."""
+    form = request.form if request.method == "POST" else None
+    payable = chargeable_minor(available_minor, currency)
+    default_amount = _plain_amount(payable, currency)
+    return {
+        "payable_minor": payable,
+        "rounding_left": available_minor - payable,  # only Stripe's charge step (KWD: 0.010) leaves any
+        "default_amount": default_amount,
+        "amount": form.get("amount", default_amount) if form else default_amount,
+        "save_checked": bool(form and form.get("save_payment_method") == "yes"),
+        "terms": consent_text(get_page_settings().business_name, customer_name),
+        "error": error,
+    }
+
+
+Start = Callable[..., tuple[PaymentAttempt, str]]
+Render = Callable[[str, int, str], Any]
+
+
+def _pay(
+    token: str,
+    kind: LinkKind,
+    start: Start,
+    render: Render,
+    invoices: list[str] | None = None,
+    currency: str | None = None,
+) -> Any:
+    """Start the payment the form asks for and send the customer to Stripe Checkout (303). An amount the
+    rules refuse shows the page again with the reason (422); an unknown link or account is a 404, Stripe or
+    NetSuite failing a 502."""
+    target = _target(token, kind)
+    payment = _request(request.form.get("amount"), invoices or [], currency)
+    try:
+        _attempt, url = start(
+            get_services(), target.netsuite_id, payment, get_page_settings(), _return_urls, _now()
+        )
+    except AccountNotFoundError:
+        abort(404)
+    except AmountError as error:
+        return render(token, 422, str(error))
+    except PaymentError:
+        abort(502)
+    return redirect(url, 303)
+
+
 def _chosen_currency() -> str | None:
     """The customer page's currency from its address (`?currency=EUR`); None = the customer's primary one.
 
@@ -116,11 +166,6 @@ def _render_customer(token: str, status: int = 200, error: str | None = None) ->
     except AccountNotFoundError:
         abort(404)
     account = view.account
-    business = get_page_settings().business_name
-    form = request.form if request.method == "POST" else None
-    chosen = set(form.getlist("invoice")) if form else set()
-    payable = chargeable_minor(view.available_minor, account.currency)
-    default_amount = _plain_amount(payable, account.currency)
     return render_template(
         "customer.html",
         token=token,
@@ -131,17 +176,11 @@ def _render_customer(token: str, status: int = 200, error: str | None = None) ->
             for entry in account.payable_balances
         ],
         action=_customer_url("pay.pay_customer", token, account, account.currency),
-        chosen=chosen,
-        amount=form.get("amount", default_amount) if form else default_amount,
-        default_amount=default_amount,
-        payable_minor=payable,
-        rounding_left=view.available_minor - payable,  # only Stripe's charge step (KWD: 0.010) leaves any
+        chosen=set(request.form.getlist("invoice")) if request.method == "POST" else set(),
         exponent=exponent(account.currency),
         charge_step=charge_step_minor(account.currency),
         minimum_minor=minimum_charge_minor(account.currency),
-        save_checked=bool(form and form.get("save_payment_method") == "yes"),
-        terms=consent_text(business, account.name),
-        error=error,
+        **_form_fields(view.available_minor, account.currency, account.name, error),
     ), status
 
 
@@ -152,19 +191,8 @@ def customer_page(token: str) -> Any:
 
 @bp.post("/c/<token>")
 def pay_customer(token: str) -> Any:
-    target = _target(token, "customer")
-    payment = _request(request.form.get("amount"), request.form.getlist("invoice"), _chosen_currency())
-    try:
-        _attempt, url = start_customer_payment(
-            get_services(), target.netsuite_id, payment, get_page_settings(), _return_urls, _now()
-        )
-    except AccountNotFoundError:
-        abort(404)
-    except AmountError as error:
-        return _render_customer(token, 422, str(error))
-    except PaymentError:
-        abort(502)
-    return redirect(url, 303)
+    invoices = request.form.getlist("invoice")
+    return _pay(token, "customer", start_customer_payment, _render_customer, invoices, _chosen_currency())
 
 
 # ------------------------------------------------------------------------------------------- invoice page
@@ -181,22 +209,13 @@ def _render_invoice(token: str, status: int = 200, error: str | None = None) -> 
         return render_template(
             "paid.html", view=view, invoice=invoice
         ), 409 if request.method == "POST" else 200
-    business = get_page_settings().business_name
-    form = request.form if request.method == "POST" else None
-    payable = chargeable_minor(view.available_minor, invoice.currency)
-    default_amount = _plain_amount(payable, invoice.currency)
     return render_template(
         "invoice.html",
         token=token,
         view=view,
         invoice=invoice,
-        payable_minor=payable,
-        rounding_left=view.available_minor - payable,  # only Stripe's charge step (KWD: 0.010) leaves any
         partial=get_page_settings().allow_partial_invoice_payment,
-        amount=form.get("amount", default_amount) if form else default_amount,
-        save_checked=bool(form and form.get("save_payment_method") == "yes"),
-        terms=consent_text(business, view.account.customer_name),
-        error=error,
+        **_form_fields(view.available_minor, invoice.currency, view.account.customer_name, error),
     ), status
 
 
@@ -207,19 +226,9 @@ def invoice_page(token: str) -> Any:
 
 @bp.post("/i/<token>")
 def pay_invoice(token: str) -> Any:
-    target = _target(token, "invoice")
-    payment = _request(request.form.get("amount"), [target.netsuite_id])
-    try:
-        _attempt, url = start_invoice_payment(
-            get_services(), target.netsuite_id, payment, get_page_settings(), _return_urls, _now()
-        )
-    except AccountNotFoundError:
-        abort(404)
-    except AmountError as error:
-        return _render_invoice(token, 422, str(error))  # a paid invoice renders its own page (409)
-    except PaymentError:
-        abort(502)
-    return redirect(url, 303)
+    # The invoice is the link's own: the service takes it from the link, never from the form. A refused
+    # amount on an invoice paid meanwhile shows its Paid page instead (409).
+    return _pay(token, "invoice", start_invoice_payment, _render_invoice)
 
 
 # ------------------------------------------------------------------------------------------------ QR code
