@@ -92,10 +92,13 @@ def classify_payout(
     if status in ("failed", "canceled"):
         if deposit_id is None:
             return PayoutPlan(payout_id, PayoutAction.MANUAL,
-                              f"payout {payout_id} of {money} {status} before its deposit was written: its "
-                              "payments stay undeposited and its money returns to Stripe in a later payout "
-                              "(as a payout_failure line to the clearing account); deposit those payments by "
-                              "hand into the clearing account if you want them out of Undeposited Funds")
+                              f"payout {payout_id} of {money} {status} before its deposit was written: "
+                              "its money returns to Stripe and arrives in a later payout, whose deposit "
+                              f"credits the {currency} clearing account with it; record by hand (Make "
+                              f"Deposits) a deposit into that clearing account of exactly {money}: the "
+                              "payments Stripe lists for the payout, its fees and refunds as cash back. "
+                              "Until then its payments stay in Undeposited Funds and the clearing account "
+                              "does not net to zero")
         return _reversal_plan(payout, payout_id, amount, currency, deposit_id, settings, currency_ids,
                               failed_at, zone)
     if not payout.get("automatic"):
