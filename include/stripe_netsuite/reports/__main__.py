@@ -13,12 +13,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from stripe_netsuite.config import ConfigError, Settings
 from stripe_netsuite.reports.files import list_reports
-from stripe_netsuite.reports.publish import ReportOptions, write_daily_report, write_run_report
+from stripe_netsuite.reports.publish import (
+    ReportOptions,
+    daily_report_day,
+    write_daily_report,
+    write_run_report,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.days < 1:
             print("error: --days must be at least 1", file=sys.stderr)
             return 2
-        day = args.date or (now.astimezone(ZoneInfo(options.time_zone)).date() - timedelta(days=1))
+        day = args.date or daily_report_day(None, now, options.time_zone)
         summary = write_daily_report(engine, day, options=options, now=now, days=args.days)
     else:
         summary = write_run_report(engine, args.dag_id, args.run_id, options=options, now=now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ __all__ = [
     "DAILY_KIND",
     "RUN_KIND",
     "ReportOptions",
+    "daily_report_day",
     "latest_note",
     "write_daily_report",
     "write_run_report",
@@ -106,6 +107,14 @@ def _write(
         engine, summary, base=folder / "report", dag_id=dag_id, run_id=run_id, kind=kind, now=now,
         render_markdown=render_markdown, render_note=render_note,
     )  # fmt: skip
+
+
+def daily_report_day(requested: str | None, run_after: datetime, time_zone: str) -> date:
+    """The day a daily run reports: the requested date, else the day before `run_after` in the zone (a run
+    after midnight reports the day that ended, complete)."""
+    if requested:
+        return date.fromisoformat(requested)
+    return run_after.astimezone(ZoneInfo(time_zone)).date() - timedelta(days=1)
 
 
 def write_daily_report(
