@@ -12,6 +12,7 @@ from ..events import emit
 from ..listing import list_objects
 from ..params import Params, merge_metadata
 from ..state import Ctx
+from .crud import list_route
 from .routing import Route
 
 NOUN = "PaymentMethod"
@@ -343,17 +344,6 @@ def detach(ctx: Ctx, params: Params, id: str) -> dict[str, Any]:
     return pm
 
 
-def list_payment_methods(ctx: Ctx, params: Params) -> dict[str, Any]:
-    customer = params.text("customer")
-    return list_objects(
-        ctx,
-        "payment_method",
-        params,
-        "/v1/payment_methods",
-        {"customer": customer, "kind": params.text("type")},
-    )
-
-
 def list_customer_payment_methods(ctx: Ctx, params: Params, customer: str) -> dict[str, Any]:
     from .lookup import load_customer
 
@@ -376,7 +366,7 @@ def retrieve_customer_payment_method(ctx: Ctx, params: Params, customer: str, id
 
 ROUTES = [
     Route("POST", "/v1/payment_methods", create),
-    Route("GET", "/v1/payment_methods", list_payment_methods),
+    list_route("/v1/payment_methods", "payment_method", "customer", type="kind"),
     Route("GET", "/v1/payment_methods/{id}", retrieve),
     Route("POST", "/v1/payment_methods/{id}", update),
     Route("POST", "/v1/payment_methods/{id}/attach", attach),
