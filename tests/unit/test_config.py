@@ -35,7 +35,7 @@ def test_the_example_file_is_a_valid_configuration() -> None:
     assert settings.require("STRIPE_API_KEY").startswith("sk_test_")
     assert settings.require_netsuite().account_id == "1234567_SB1"
     assert settings.page.brand_color == "#635bff"
-    assert settings.accounts.bank_account_for("usd") == "1"
+    assert settings.accounts.deposit_settings().bank_account("usd") == "1"
     assert settings.accounts.ledger_settings().clearing_account("usd") == "1"
 
 
@@ -155,13 +155,6 @@ def test_require_an_empty_mapping_counts_as_missing() -> None:
 def test_require_unknown_name_is_a_programming_error() -> None:
     with pytest.raises(KeyError, match="STRIPE_KEY"):
         Settings.from_env({}).require("STRIPE_KEY")
-
-
-def test_bank_account_for_an_unmapped_currency_is_actionable() -> None:
-    settings = Settings.from_env({"NETSUITE_BANK_ACCOUNTS": "USD=101,EUR=104"}).accounts
-    assert settings.bank_account_for("eur") == "104"
-    with pytest.raises(ConfigError, match=r"no bank account for JPY payouts \(mapped: EUR, USD\); add JPY="):
-        settings.bank_account_for("jpy")
 
 
 def test_secrets_stay_out_of_repr() -> None:

@@ -210,18 +210,6 @@ class AccountSettings:
     add_customer_currency: bool = setting("NETSUITE_ADD_CUSTOMER_CURRENCY", p.boolean, default=False)
     match_by_email: bool = setting("NETSUITE_MATCH_BY_EMAIL", p.boolean, default=False)
 
-    def bank_account_for(self, currency: str) -> str:
-        """NetSuite bank account for payouts in `currency`; a clear error when the currency has none."""
-        code = currency.upper()
-        try:
-            return self.bank_accounts[code]
-        except KeyError:
-            mapped = ", ".join(sorted(self.bank_accounts)) or "none"
-            raise ConfigError(
-                f"NETSUITE_BANK_ACCOUNTS: no bank account for {code} payouts (mapped: {mapped}); "
-                f"add {code}=<internal id>"
-            ) from None
-
     def ledger_settings(self) -> LedgerSettings:
         """The ledger mappings' settings; ConfigError names every variable they need that is unset."""
         from stripe_netsuite.sync.settings import LedgerSettings

@@ -165,8 +165,10 @@ def build_deposit(
     own = id_of(payout.get("balance_transaction")) or payout_id
     bank = settings.bank_account(currency)
     if bank is None:
+        mapped = ", ".join(sorted(settings.bank_accounts)) or "none"
         return Blocked(payout_id, (Problem(BlockCode.PAYOUT_CURRENCY_ACCOUNT_MISSING, own,
-                                           f"no bank account is mapped for {currency} payouts"),))
+                                           f"no bank account is mapped for {currency} payouts (mapped: "
+                                           f"{mapped})"),))
     ctx = DepositContext(payout_id, currency, settings, records, deposit_id)
     lines = DepositLines()
     for obj in balance_transactions:
