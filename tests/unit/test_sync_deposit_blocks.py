@@ -205,3 +205,19 @@ def test_a_failed_payment_refund_is_looked_up_under_its_own_external_id() -> Non
     assert isinstance(
         build_deposit(world.payout(), world.listed(), world.index(), deposit_settings()), Deposit
     )
+
+
+@pytest.mark.parametrize("bad_first", [False, True], ids=["good-charge-first", "bad-charge-first"])
+def test_two_charges_naming_one_netsuite_payment_report_the_duplicate_not_its_amount(bad_first: bool) -> None:
+    # As the loader reads it: the record's facts are the one NetSuite payment's (the good charge's 5000), so
+    # the second charge's amount differs too; the duplicate is the cause, whichever transaction comes first.
+    bad = paid("ch_bad", GOOD[2], 5000, stripe_amount=3000)
+    good = (txn(GOOD[0], "charge", 5000, fee=175, source=GOOD[1]), paid(GOOD[1], GOOD[2], 5000))
+    world = PayoutWorld()
+    if bad_first:
+        world.add(CHARGE, bad).add(*good)
+    else:
+        world.add(*good).add(CHARGE, bad)
+    result = blocked(world)
+    assert result.code == "duplicate_netsuite_record_in_payout"
+    assert {result.balance_transaction, *result.reason.split()} >= {"txn_bad", GOOD[0]}

@@ -54,9 +54,14 @@ class Problem:
         return f"{self.detail}: {self.code.action}."
 
 
+# Problems that explain others: a NetSuite record named by two transactions of the payout carries one
+# transaction's amount, so the other's amount differs too; the report must name the cause, not the symptom.
+CAUSES = (BlockCode.DUPLICATE_NETSUITE_RECORD_IN_PAYOUT,)
+
+
 @dataclass(frozen=True)
 class Blocked:
-    """A payout whose deposit is not written, and every problem found (the first names its code)."""
+    """A payout whose deposit is not written, and every problem found (`primary` names its code)."""
 
     payout_id: str
     problems: tuple[Problem, ...]
@@ -66,13 +71,18 @@ class Blocked:
             raise ValueError("a blocked payout needs at least one problem")
 
     @property
+    def primary(self) -> Problem:
+        """The problem a report names: the first cause (CAUSES) found, else the first problem."""
+        return next((p for p in self.problems if p.code in CAUSES), self.problems[0])
+
+    @property
     def code(self) -> str:
-        return self.problems[0].code.code
+        return self.primary.code.code
 
     @property
     def balance_transaction(self) -> str:
-        return self.problems[0].balance_transaction
+        return self.primary.balance_transaction
 
     @property
     def reason(self) -> str:
-        return self.problems[0].reason
+        return self.primary.reason

@@ -117,12 +117,12 @@ def _charge(lines: DepositLines, ctx: DepositContext, txn: BalanceTransaction) -
         lines.block(BlockCode.UNEQUAL_AMOUNTS, txn,
                     f"{name} is {record.amount} {record.currency} (minor units) in NetSuite; Stripe charged "
                     f"{record.stripe_amount} {record.currency} and settled {txn.amount} {ctx.currency}")
-    earlier = lines.payment_sources.get(internal_id)
-    if earlier is not None:
+    # Noted whatever else is wrong with it: a record named twice is found even when its first use blocked.
+    earlier = lines.payment_sources.setdefault(internal_id, txn.id)
+    if earlier != txn.id:
         lines.block(BlockCode.DUPLICATE_NETSUITE_RECORD_IN_PAYOUT, txn,
                     f"{name} is also the payment of {earlier} in this payout")
     if len(lines.problems) == found:
-        lines.payment_sources[internal_id] = txn.id
         # In the payout currency: for a payment in another currency, what the bank received.
         lines.payments.append(PaymentLine(internal_id, txn.amount, record.stripe_id))
     _fees(lines, ctx, txn)
