@@ -17,6 +17,7 @@ import vl_convert
 __all__ = ["Chart", "render_charts"]
 
 WIDTH = 560
+DAY_AXIS = alt.Axis(labelAngle=0)  # ISO days read left to right
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def _payments(rows: list[dict[str, Any]]) -> alt.FacetChart:
     return (
         alt.Chart(alt.Data(values=_floats(rows, "amount")))
         .mark_bar()
-        .encode(x=alt.X("day:O", title="Day"), y=alt.Y("amount:Q", title="Loaded"),
+        .encode(x=alt.X("day:O", title="Day", axis=DAY_AXIS), y=alt.Y("amount:Q", title="Loaded"),
                 tooltip=["day:O", "currency:N", "amount:Q"])
         .properties(width=WIDTH, height=120)
         .facet(row=alt.Row("currency:N", title=None))
@@ -49,7 +50,7 @@ def _fee_share(rows: list[dict[str, Any]]) -> alt.Chart:
     return (
         alt.Chart(alt.Data(values=_floats(rows, "share")))
         .mark_bar()
-        .encode(x=alt.X("day:O", title="Day"), xOffset="currency:N",
+        .encode(x=alt.X("day:O", title="Day", axis=DAY_AXIS), xOffset="currency:N",
                 y=alt.Y("share:Q", title="Fees, % of volume"),
                 color=alt.Color("currency:N", title="Currency"))
         .properties(width=WIDTH, height=180)
@@ -60,7 +61,8 @@ def _payouts(rows: list[dict[str, Any]]) -> alt.Chart:
     return (
         alt.Chart(alt.Data(values=rows))
         .mark_bar()
-        .encode(y=alt.Y("status:N", title=None, sort="-x"), x=alt.X("payouts:Q", title="Payouts"),
+        .encode(y=alt.Y("status:N", title=None, sort="-x"),
+                x=alt.X("payouts:Q", title="Payouts", axis=alt.Axis(tickMinStep=1, format="d")),
                 color=alt.Color("status:N", legend=None))
         .properties(width=WIDTH, height=alt.Step(24))
     )  # fmt: skip

@@ -31,7 +31,8 @@ def _cell(cell: Cell, locale: str) -> Markup:
     if isinstance(cell, Money):
         return Markup('<td class="num">{}</td>').format(money_text(cell, locale))
     if isinstance(cell, Percent):
-        return Markup('<td class="num">{} %</td>').format(format_decimal(cell.value, locale=locale))
+        share = format_decimal(cell.value, "#,##0.00", locale=locale)
+        return Markup('<td class="num">{} %</td>').format(share)
     if isinstance(cell, Link):
         if cell.url and cell.url.startswith("https://"):
             return Markup('<td><a href="{}" rel="noreferrer">{}</a></td>').format(cell.url, cell.text)
