@@ -48,6 +48,7 @@ EXPECTED_TABLES = {
     "sync_records",
     "run_reports",
     "load_requests",
+    "handled_payouts",
 }
 
 

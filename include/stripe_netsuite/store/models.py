@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stripe_netsuite.store.base import Base
+from stripe_netsuite.store.handled_payouts import HandledPayout
 from stripe_netsuite.store.load_requests import LoadRequest
 from stripe_netsuite.store.payments import Consent, PaymentAttempt, StripeCustomerLink, WebhookEvent
 from stripe_netsuite.store.pipeline import (
@@ -38,6 +39,7 @@ __all__ = [
     "Customer",
     "Dispute",
     "ExtractionCursor",
+    "HandledPayout",
     "LoadRequest",
     "PaymentAttempt",
     "PaymentIntent",
