@@ -7,11 +7,11 @@ re-run after a crash plans against the invoices as they were before its own earl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from stripe_netsuite.money import normalize_currency
 from stripe_netsuite.sync.applications import InvoiceFacts
@@ -67,6 +67,28 @@ def _texts(values: Sequence[str]) -> str:
     return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
 
 
+class _Fact(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+FactT = TypeVar("FactT", bound=_Fact)
+
+
+def _by_id(ids: Iterable[str], query: Callable[[str], Iterable[FactT]]) -> dict[str, FactT]:
+    """What `query` finds for each batch of `ids` (given as the text of an IN list), by internal id."""
+    found: dict[str, FactT] = {}
+    for chunk in _chunks(ids):
+        for fact in query(_ids(chunk)):
+            found[fact.id] = fact
+    return found
+
+
+def _digits(ids: Iterable[str]) -> Iterator[str]:
+    # An id that is not an internal id names no record: nothing to ask NetSuite for.
+    return (i for i in ids if i.isdigit())
+
+
 def currency_ids(netsuite: SuiteQL) -> dict[str, str]:
     """ISO code -> NetSuite currency internal id (NetSuite's `symbol` is the ISO code)."""
     rows = netsuite.suiteql("SELECT id, symbol FROM currency ORDER BY id")
@@ -112,11 +134,9 @@ def customers_by_id(
     netsuite: SuiteQL, customer_ids: Iterable[str], currency_symbols: dict[str, str]
 ) -> dict[str, CustomerFacts]:
     """The customers with these internal ids that exist; `currency_symbols` maps currency id -> ISO code."""
-    found: dict[str, CustomerFacts] = {}
-    for chunk in _chunks(i for i in customer_ids if i.isdigit()):
-        for customer in _customers(netsuite, f"c.id IN ({_ids(chunk)})", currency_symbols):
-            found[customer.id] = customer
-    return found
+    return _by_id(
+        _digits(customer_ids), lambda ids: _customers(netsuite, f"c.id IN ({ids})", currency_symbols)
+    )
 
 
 def customers_by_email(
@@ -152,24 +172,17 @@ def invoices_by_id(
     netsuite: SuiteQL, invoice_ids: Iterable[str], currency_symbols: dict[str, str]
 ) -> dict[str, InvoiceFacts]:
     """The invoices with these internal ids (missing ones absent)."""
-    found: dict[str, InvoiceFacts] = {}
-    for chunk in _chunks(i for i in invoice_ids if i.isdigit()):
-        for invoice in _invoices(netsuite, f"t.id IN ({_ids(chunk)})", currency_symbols):
-            found[invoice.id] = invoice
-    return found
+    return _by_id(_digits(invoice_ids), lambda ids: _invoices(netsuite, f"t.id IN ({ids})", currency_symbols))
 
 
 def open_invoices(
     netsuite: SuiteQL, customer_ids: Iterable[str], currency_symbols: dict[str, str]
 ) -> dict[str, InvoiceFacts]:
     """The open invoices of these customers (for auto-apply)."""
-    found: dict[str, InvoiceFacts] = {}
-    for chunk in _chunks(customer_ids):
-        for invoice in _invoices(
-            netsuite, f"t.status = 'A' AND t.entity IN ({_ids(chunk)})", currency_symbols
-        ):
-            found[invoice.id] = invoice
-    return found
+    return _by_id(
+        customer_ids,
+        lambda ids: _invoices(netsuite, f"t.status = 'A' AND t.entity IN ({ids})", currency_symbols),
+    )
 
 
 def existing_records(netsuite: SuiteQL, external_ids: Iterable[str]) -> dict[tuple[str, str], ExistingRecord]:
