@@ -9,6 +9,7 @@ through SuiteQL; the report is read back from the CSV files it wrote, never from
 from __future__ import annotations
 
 import csv
+import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -74,8 +75,11 @@ def report(
     days = [day_of(c.created) for c in charges] + [arrival_of(p) for p in payouts.all]
     start, end = min(days), max(days)
     options = ReportOptions(RecordLinks(ACCOUNT), str(ZONE), "en_US", tmp_path_factory.mktemp("finance"))
+    started = time.perf_counter()
     summary = write_daily_report(engine, end, options=options, now=datetime.now(UTC), run_id="daily-1",
                                  days=(end - start).days + 1)  # fmt: skip
+    print(f"finance report of {(end - start).days + 1} days, {summary['payments']} payments,"
+          f" {sum(summary['payouts'].values())} payouts: {time.perf_counter() - started:.2f} s")
     return Path(summary["html"]).parent
 
 

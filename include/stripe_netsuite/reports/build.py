@@ -124,7 +124,7 @@ class _Builder:
             (day, currency, len(amounts), Money(sum(amounts), currency))
             for (day, currency), amounts in sorted(groups.items())
         )
-        return Table("payments_by_day", "Payments loaded per day and currency",
+        return Table("payments_by_day", "Payments loaded per day",
                      ("Day", "Currency", "Payments", "Amount"), rows,
                      "Customer payments written to NetSuite, by transaction day and charge currency.")
 

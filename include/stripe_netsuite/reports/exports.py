@@ -90,7 +90,7 @@ def write_xlsx(report: FinanceReport, path: Path) -> Path:
     book = Workbook()
     book.remove(book.active)
     for table in report.tables:
-        sheet = book.create_sheet(table.title[:31])
+        sheet = book.create_sheet(table.title[:31])  # Excel caps sheet names at 31 characters
         sheet.append(_headers(table))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
