@@ -28,7 +28,8 @@ def dagbag() -> Any:
 def test_netsuite_deposits_runs_on_stripe_sync_and_daily_one_mapped_task_per_payout(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
     dag = dagbag.dags["netsuite_deposits"]
-    assert set(dag.task_ids) == {"migrate_state_db", "plan", "deposit", "report"}
+    assert set(dag.task_ids) == {"migrate_state_db", "plan", "deposit", "report", "not_held", "review.gate",
+                                 "review.approve_deposit", "review.write_reviewed"}  # fmt: skip
     assert dag.max_active_runs == 1 and dag.catchup is False and dag.tags and dag.doc_md
     assert "stripe_netsuite://state/stripe_ready" in str(dag.timetable.asset_condition)
     daily = dag.timetable.timetable

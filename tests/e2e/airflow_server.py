@@ -59,15 +59,10 @@ class AirflowServer:
                                 stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
 
 
-def airflow_env(home: Path, port: int, password_file: Path, state: Path) -> dict[str, str]:
+def api_env(port: int, password_file: Path) -> dict[str, str]:
+    """The api-server's own settings: 127.0.0.1:<port>, the simple auth manager with one admin."""
     api = f"http://127.0.0.1:{port}"
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CONNECTOR_", "FINANCE_"))},
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__CORE__AUTH_MANAGER":
             "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
@@ -81,6 +76,19 @@ def airflow_env(home: Path, port: int, password_file: Path, state: Path) -> dict
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    }  # fmt: skip
+
+
+def airflow_env(home: Path, port: int, password_file: Path, state: Path) -> dict[str, str]:
+    """A whole Airflow of its own under `home`, the connector's state under `state`."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CONNECTOR_", "FINANCE_"))},
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        **api_env(port, password_file),
         "CONNECTOR_HOME": str(state),
         "CONNECTOR_DATABASE_URL": f"sqlite:///{state / 'connector.db'}",
         "CONNECTOR_REPORTS_DIR": str(state / "reports"),
@@ -118,6 +126,15 @@ def running_airflow(base: Path, extra_env: dict[str, str] | None = None) -> Iter
     subprocess.run([str(Path(AIRFLOW).parent / "python"), "-m", "stripe_netsuite.store", "upgrade"], cwd=ROOT,
                    env=env, check=True, capture_output=True, timeout=300)  # fmt: skip
     timings["migrate_s"] = time.monotonic() - started
+    with serve_api(env, home, port, password, timings) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_api(env: dict[str, str], home: Path, port: int, password: str,
+              timings: dict[str, float] | None = None) -> Iterator[AirflowServer]:  # fmt: skip
+    """Run `airflow api-server` with `env` (api_env's settings in it) until the block ends."""
+    timings = {} if timings is None else timings
     log = home / "api-server.log"
     started = time.monotonic()
     with log.open("wb") as out:
