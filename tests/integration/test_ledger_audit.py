@@ -3,8 +3,9 @@
 On the clean world it reports "in agreement". Then a person changes NetSuite by hand through its REST API
 (a generic OAuth1 client, as the UI would): a payment deleted, a payment's amount edited, a deposit
 deleted, a payment made under a Stripe charge id Stripe never issued, and a payment copied without its
-external id. The audit finds those, and only those, each with both sides. Which records to change, and what Stripe says about them, is read here from
-Stripe and NetSuite directly, never from the audit under test.
+external id. The audit finds those, and only those, each with both sides; its remedy (requeue, then the
+loaders) restores what the connector wrote. Which records to change, and what Stripe says about them, is
+read here from Stripe and NetSuite directly, never from the audit under test.
 """
 
 from __future__ import annotations
@@ -161,4 +162,27 @@ def test_payments_and_a_deposit_changed_by_hand_are_each_found_with_both_sides(
     assert gone.stripe["date"] == arrival.isoformat() and gone.netsuite is None
     stranger = found[(Code.UNKNOWN_TO_STRIPE, made_up)]
     assert stranger.netsuite is not None and stranger.netsuite["amount"].startswith("42")
+    assert f"--requeue {deleted['externalid']}" in missing.what_to_do
     assert all(d.what_to_do for d in result.disagreements)
+
+
+def test_requeued_records_are_written_again_and_the_hand_made_ones_stay_reported(
+    loaded: Path, engine: Engine, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,  # noqa: F811
+    settings: DepositSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # noqa: F811
+) -> None:  # fmt: skip
+    """After the previous test: the report's remedy for what the connector wrote (`--requeue`, then the
+    loaders' next runs) restores the deleted and edited records; what a person made, a person removes."""
+    before = audit(netsuite, stripe_api)
+    written = {d.stripe_id for d in before.disagreements
+               if d.code in (Code.MISSING_PAYMENT, Code.PAYMENT_AMOUNT, Code.MISSING_DEPOSIT)}  # fmt: skip
+    assert len(written) == 3
+
+    monkeypatch.setenv("CONNECTOR_DATABASE_URL", str(engine.url))
+    assert audit_cli(["--requeue", *sorted(written)]) == 0
+    assert capsys.readouterr().out.startswith("3 sync record(s) of ")
+    load_payments(engine, netsuite, None, ledger_settings(), run_id="load-2")
+    run_deposits(engine, netsuite, settings, dag_id="netsuite_deposits", run_id="deposits-2",
+                 now=datetime.now(UTC), zone=ZONE)  # fmt: skip
+
+    after = audit(netsuite, stripe_api)
+    assert {d.code for d in after.disagreements} == {Code.UNKNOWN_TO_STRIPE, Code.DUPLICATE}

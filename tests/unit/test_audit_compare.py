@@ -360,7 +360,7 @@ def test_the_report_states_the_verdict_both_sides_and_what_to_do() -> None:
     )
     markdown = render_markdown(summary)
     row = next(line for line in markdown.splitlines() if line.startswith("| deposit_total"))
-    assert "amount 100.00 USD" in row and "amount 1.00 USD" in row and "deposits --payout po_1" in row
+    assert "amount 100.00 USD" in row and "amount 1.00 USD" in row and "--requeue po_1" in row
 
 
 def test_a_ledger_record_kind_without_a_kind_check_is_still_checked_against_stripe() -> None:

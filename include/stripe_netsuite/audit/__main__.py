@@ -2,9 +2,12 @@
 
     python -m stripe_netsuite.audit --from 2026-10-01 --to 2026-10-31
     python -m stripe_netsuite.audit            # the daily period: the 7 days before today (UTC)
+    python -m stripe_netsuite.audit --requeue ch_1 po_2   # after fixing: the loaders write these again
 
 Settings from the environment (.env.example): STRIPE_*, NETSUITE_*, the ledger's NETSUITE_* account
 settings, CONNECTOR_DATABASE_URL (the report's row). Exit status: 0 in agreement, 2 disagreement, 1 error.
+`--requeue` marks the sync records of Stripe objects the report names as unwritten, so the next
+netsuite_payments / netsuite_deposits run writes their NetSuite records again (a report's remedy).
 """
 
 from __future__ import annotations
@@ -26,11 +29,35 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day audited")
     parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day audited (included)")
+    parser.add_argument("--requeue", nargs="+", metavar="STRIPE_ID",
+                        help="instead of auditing: have the loaders write these objects' records again")
     return parser
+
+
+def _requeue(ids: list[str]) -> int:
+    from stripe_netsuite.audit.requeue import requeue
+    from stripe_netsuite.audit.sides import stripe_path
+    from stripe_netsuite.store import get_engine, migrate
+
+    bad = [i for i in ids if stripe_path(i) is None or not i.replace("_", "").isalnum()]
+    if bad:
+        print(f"error: not a Stripe id the ledger records: {', '.join(repr(i[:40]) for i in bad)}",
+              file=sys.stderr)
+        return 1
+    migrate()
+    count = requeue(get_engine(), ids)
+    print(f"{count} sync record(s) of {', '.join(ids)} marked pending: the next netsuite_payments and "
+          "netsuite_deposits runs write them again (python -m stripe_netsuite.sync payments | deposits)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.requeue:
+        if args.start or args.end:
+            print("error: --requeue takes no --from/--to", file=sys.stderr)
+            return 1
+        return _requeue(args.requeue)
     now = datetime.now(UTC)
     try:
         period = parse_period(args.start, args.end, today=now.date())

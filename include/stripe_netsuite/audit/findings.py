@@ -12,24 +12,26 @@ from stripe_netsuite.audit.period import AuditPeriod
 __all__ = ["AGREEMENT", "DISAGREEMENT", "AuditResult", "Code", "Disagreement"]
 
 AGREEMENT, DISAGREEMENT = "in agreement", "disagreement"
+# What makes the connector write a record again that its sync records call written (audit.requeue).
+REQUEUE = "python -m stripe_netsuite.audit --requeue {id}"
 
 
 class Code(Enum):
     """What is wrong, each with the remedy the report prints (`{id}` is the Stripe id)."""
 
     MISSING_PAYMENT = (
-        "NetSuite has no customer payment for this charge (deleted by hand, or never loaded): "
-        "`python -m stripe_netsuite.sync replay {id}` writes it again; if NetSuite refused it, the sync "
-        "status says why"
+        "NetSuite has no customer payment for this charge. Written, then deleted by hand: "
+        f"`{REQUEUE}` and the next netsuite_payments run writes it again. Never written: the "
+        "netsuite_payments report says why (fix that, then `python -m stripe_netsuite.sync replay {id}`)"
     )
     PAYMENT_AMOUNT = (
-        "the customer payment's amount is not what Stripe charged (edited by hand?): set it back to Stripe's "
-        "amount in NetSuite, or `python -m stripe_netsuite.sync replay {id}`; a real difference is a refund "
-        "in Stripe, never an edit in NetSuite"
+        "the customer payment's amount is not what Stripe charged (edited by hand?): "
+        f"`{REQUEUE}` and the next netsuite_payments run writes Stripe's amount back; a real difference is "
+        "a refund in Stripe, never an edit in NetSuite"
     )
     PAYMENT_CURRENCY = (
-        "the customer payment is in another currency than the charge: delete it in NetSuite and "
-        "`python -m stripe_netsuite.sync replay {id}`"
+        "the customer payment is in another currency than the charge: delete it in NetSuite, then "
+        f"`{REQUEUE}`; the next netsuite_payments run writes it again"
     )
     PAYMENT_CUSTOMER = (
         "the customer payment is on another customer than the connector's rule gives (moved by hand, or the "
@@ -42,19 +44,20 @@ class Code(Enum):
     )
     FAILED_DEBIT_NOT_REVERSED = (
         "the bank debit failed in Stripe but its customer payment stands without the `fail-` customer "
-        "refund: run netsuite_payments (or `python -m stripe_netsuite.sync replay {id}`)"
+        f"refund: `{REQUEUE}` and the next netsuite_payments run writes it"
     )
     MISSING_REFUND = (
-        "NetSuite has no customer refund for this refund or dispute withdrawal (deleted by hand, or never "
-        "loaded): `python -m stripe_netsuite.sync replay {id}` writes it again"
+        "NetSuite has no customer refund for this refund or dispute withdrawal. Written, then deleted by "
+        f"hand: `{REQUEUE}` and the next netsuite_payments run writes it again. Never written: the "
+        "netsuite_payments report says why"
     )
     REFUND_AMOUNT = (
-        "the customer refund's amount is not what Stripe returned (edited by hand?): set it back to Stripe's "
-        "amount in NetSuite, or `python -m stripe_netsuite.sync replay {id}`"
+        "the customer refund's amount is not what Stripe returned (edited by hand?): "
+        f"`{REQUEUE}` and the next netsuite_payments run writes Stripe's amount back"
     )
     REFUND_CURRENCY = (
-        "the customer refund is in another currency than Stripe's refund: delete it and "
-        "`python -m stripe_netsuite.sync replay {id}`"
+        "the customer refund is in another currency than Stripe's refund: delete it in NetSuite, then "
+        f"`{REQUEUE}`"
     )
     REFUND_CUSTOMER = (
         "the customer refund is on another customer than its payment: move it to the payment's customer"
@@ -64,25 +67,25 @@ class Code(Enum):
         "delete or void the customer refund in NetSuite"
     )
     MISSING_DEPOSIT = (
-        "NetSuite has no deposit for this paid payout (deleted by hand, or blocked): the netsuite_deposits "
-        "report says why a payout is blocked; `python -m stripe_netsuite.sync deposits --payout {id}` writes "
-        "it once nothing blocks it"
+        "NetSuite has no deposit for this paid payout. Written, then deleted by hand: "
+        f"`{REQUEUE}` and the next netsuite_deposits run writes it again. Blocked: the "
+        "netsuite_deposits report gives the code and the balance transaction; it writes itself once fixed"
     )
     DEPOSIT_TOTAL = (
         "the deposit's total is not the payout's amount, so the bank statement will not reconcile: delete "
-        "the deposit in NetSuite and `python -m stripe_netsuite.sync deposits --payout {id}`"
+        f"the deposit in NetSuite, then `{REQUEUE}`; the next netsuite_deposits run writes it again"
     )
     DEPOSIT_DATE = (
-        "the deposit is not dated the payout's arrival day (the bank statement line's date): set its date "
-        "back to the arrival day"
+        "the deposit is not dated the payout's arrival day (the bank statement line's date): "
+        f"`{REQUEUE}` and the next netsuite_deposits run writes the date back"
     )
     DEPOSIT_CURRENCY = (
-        "the deposit is in another currency than the payout: delete it and "
-        "`python -m stripe_netsuite.sync deposits --payout {id}`"
+        "the deposit is in another currency than the payout: delete it in NetSuite, then "
+        f"`{REQUEUE}`"
     )
     PAYOUT_FAILED_NOT_REVERSED = (
         "the payout failed after its deposit was written, and the `rev-` journal entry moving the money back "
-        "to the clearing account is missing: run netsuite_deposits"
+        f"to the clearing account is missing: `{REQUEUE}` and the next netsuite_deposits run writes it"
     )
     DUPLICATE = (
         "NetSuite holds a second record for this Stripe object, without its external id (copied or entered "
