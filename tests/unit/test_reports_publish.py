@@ -141,5 +141,6 @@ def test_cli_daily_writes_the_report_of_the_given_date(
     assert (tmp_path / "out" / "finance" / "2026-03-02" / "daily" / "report.html").is_file()
     assert main(["list"]) == 0
     assert "2026-03-02  daily" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        main(["daily", "--date", "March 2nd"])
+    for refused in (["daily", "--date", "March 2nd"], ["daily", "--days", "0"]):
+        with pytest.raises(SystemExit):
+            main(refused)

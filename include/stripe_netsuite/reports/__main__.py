@@ -25,13 +25,20 @@ from stripe_netsuite.reports.publish import (
 )
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stripe_netsuite.reports", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True)
     daily = commands.add_parser("daily", help="write the daily finance report")
     daily.add_argument("--date", type=date.fromisoformat, help="the day to report (default: yesterday)")
-    daily.add_argument("--days", type=int, default=1, help="cover this many days ending on --date")
+    daily.add_argument("--days", type=_positive, default=1, help="cover this many days ending on --date")
     run = commands.add_parser("run", help="write the finance report of one DAG run")
     run.add_argument("dag_id")
     run.add_argument("run_id")
@@ -58,9 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = get_engine(settings.database_url)
     now = datetime.now(UTC)
     if args.command == "daily":
-        if args.days < 1:
-            print("error: --days must be at least 1", file=sys.stderr)
-            return 2
         day = args.date or daily_report_day(None, now, options.time_zone)
         summary = write_daily_report(engine, day, options=options, now=now, days=args.days)
     else:
