@@ -35,7 +35,10 @@ def _cell(cell: Cell, locale: str) -> Markup:
         return Markup('<td class="num">{} %</td>').format(share)
     if isinstance(cell, Link):
         if cell.url and cell.url.startswith("https://"):
-            return Markup('<td><a href="{}" rel="noreferrer">{}</a></td>').format(cell.url, cell.text)
+            # A new tab: the report is often in a frame (the Finance view); the Dashboard refuses frames.
+            return Markup('<td><a href="{}" target="_blank" rel="noreferrer">{}</a></td>').format(
+                cell.url, cell.text
+            )
         return Markup("<td>{}</td>").format(cell.text)
     if isinstance(cell, bool):
         return Markup("<td>{}</td>").format("yes" if cell else "no")
