@@ -23,6 +23,7 @@ class LedgerRecord(Enum):
     REFUND = ("customerRefund", "")  # refund re_... / pyr_..., or a dispute's withdrawal dp_...
     CREDIT_MEMO = ("creditMemo", "cm-")  # the credit memo a refund or dispute puts on the invoice
     FAILED_PAYMENT_REFUND = ("customerRefund", "fail-")  # a bank debit that failed: keyed by its charge
+    REFUND_FAILURE = ("customerPayment", "rf-")  # a refund that failed: its money back, keyed by the refund
     DEPOSIT = ("deposit", "")  # an automatic payout po_...
     DEPOSIT_REVERSAL = ("journalEntry", "rev-")  # takes back the deposit of a payout that failed
 

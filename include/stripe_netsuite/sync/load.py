@@ -113,7 +113,7 @@ class _Loader:
                            lambda: self.write_payment(payment))
             for position in range(len(chain.reversals)):
                 step = chain.reversals[position]
-                self.guard(step.reversal.stripe_id, step.kind, step.external_id, "customerRefund",
+                self.guard(step.reversal.stripe_id, step.kind, step.external_id, step.record_type,
                            str(step.obj.get("object") or "refund"), lambda s=step: self.write_reversal(s))
         except _StopChain:
             for later in chain.reversals[position + 1:]:
@@ -262,7 +262,7 @@ class _Loader:
             self.engine,
             stripe_id=reversal.stripe_id,
             stripe_object_type=str(step.obj.get("object")),
-            record_type="customerRefund",
+            record_type=step.record_type,
             external_id=step.external_id,
             status=SYNCED,
             run_id=self.run_id,
@@ -279,7 +279,7 @@ class _Loader:
                             invoice, amount_remaining=invoice.amount_remaining + line.amount
                         )
         note = None
-        if step.kind != "failed_debit":  # the failed charge already carries its payment's id
+        if step.writes_back:
             note = self._write_back(
                 step.obj,
                 step.account,
@@ -392,7 +392,8 @@ def load_payments(
     refund_ids = [str(raw.get("id")) for items in reversals_of.values() for raw, _ in items
                   if raw.get("object") == "refund"]
     transactions = {**store.failure_transactions(engine, failed_charges),
-                    **store.refund_transactions(engine, refund_ids)}
+                    **store.refund_transactions(engine, refund_ids),
+                    **store.refund_failure_transactions(engine, refund_ids)}
     plan = prepare(rows, related, reversals_of, transactions, states, netsuite, settings)
     for outcome, stripe_object, record_type, ext in plan.new_failures:
         store.save_sync_record(

@@ -25,7 +25,7 @@ class Outcome:
     """What became of one ledger record in a run; `status`: loaded, unchanged, failed, blocked or retry."""
 
     stripe_id: str
-    kind: str  # payment, refund, dispute, failed_debit
+    kind: str  # payment, refund, dispute, failed_debit, failed_refund
     status: str
     currency: str | None = None
     amount: Decimal | None = None
@@ -62,11 +62,24 @@ class ReversalStep:
     def kind(self) -> str:
         if self.reversal.record is LedgerRecord.FAILED_PAYMENT_REFUND:
             return "failed_debit"
+        if self.reversal.record is LedgerRecord.REFUND_FAILURE:
+            return "failed_refund"
         return KINDS.get(self.reversal.stripe_id.split("_", 1)[0], "refund")
 
     @property
     def external_id(self) -> str:
         return external_id(self.reversal.record, self.reversal.stripe_id)
+
+    @property
+    def record_type(self) -> str:
+        """customerRefund, or customerPayment for a failed refund's money coming back."""
+        return self.reversal.record.record_type
+
+    @property
+    def writes_back(self) -> bool:
+        """Whether its Stripe object gets the NetSuite ids: not a failed charge (it carries its payment's)
+        nor a failed refund (it keeps its customer refund's)."""
+        return self.kind not in ("failed_debit", "failed_refund")
 
     @property
     def credit_memo_external_id(self) -> str:

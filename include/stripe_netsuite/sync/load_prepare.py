@@ -21,6 +21,8 @@ from stripe_netsuite.sync.reversals import (
     Reversal,
     dispute_reversal,
     failed_payment_reversal,
+    refund_failed_after_leaving,
+    refund_failure_reversal,
     refund_reversal,
 )
 from stripe_netsuite.sync.settings import LedgerSettings
@@ -100,17 +102,20 @@ def _chain_reversals(
         if reversal is not None:
             account = rows.accounts.get(reversal.stripe_id, rows.accounts.get(charge_id, ""))
             steps.append(ReversalStep(reversal, raw, account, Decimal(0), ready))
+            if raw.get("object") == "refund" and refund_failed_after_leaving(raw):
+                steps += _refund_failure_step(raw, account, ready, transactions, plan)
     steps.sort(key=lambda s: (s.reversal.created, s.reversal.stripe_id))
     todo: list[ReversalStep] = []
     earlier = Decimal(0)
     blocked_by: str | None = None
     for step in steps:
         step.earlier_reversed = earlier
-        earlier += step.reversal.amount or Decimal(0)
+        if step.kind != "failed_refund":  # the payment's credit the refund used stays used (refunds.py)
+            earlier += step.reversal.amount or Decimal(0)
         state = states.get((step.reversal.record.record_type, step.external_id))
         if state is not None and state.status == SYNCED and blocked_by is None:
             plan.outcomes.append(_reversal_outcome(step, "unchanged"))
-            if "stripe_metadata" not in state.detail and state.internal_id and step.kind != "failed_debit":
+            if "stripe_metadata" not in state.detail and state.internal_id and step.writes_back:
                 values = reversal_metadata(state.internal_id, state.detail.get("credit_memo_id"))
                 plan.write_backs.append(
                     WriteBack(step.obj, step.account, step.kind, values, "customerRefund", step.external_id)
@@ -129,6 +134,26 @@ def _chain_reversals(
             continue
         todo.append(step)
     return todo
+
+
+def _refund_failure_step(
+    refund: dict[str, Any], account: str, ready: bool, transactions: Mapping[str, dict[str, Any]], plan: Plan
+) -> list[ReversalStep]:
+    """A failed refund's money coming back, once stripe_sync holds its `refund_failure` transaction."""
+    refund_id = str(refund.get("id"))
+    ext = external_id(LedgerRecord.REFUND_FAILURE, refund_id)
+    failure = transactions.get(str(refund.get("failure_balance_transaction")))
+    if failure is None:
+        plan.outcomes.append(Outcome(refund_id, "failed_refund", "blocked",
+                                     reason="waits for its refund_failure balance transaction (stripe_sync)"))
+        return []
+    try:
+        reversal = refund_failure_reversal(refund, failure)
+    except LedgerMappingError as error:
+        outcome = Outcome(refund_id, "failed_refund", FAILED, reason=str(error))
+        plan.fail(outcome, "refund", "customerPayment", ext)
+        return []
+    return [] if reversal is None else [ReversalStep(reversal, refund, account, Decimal(0), ready)]
 
 
 def prepare(

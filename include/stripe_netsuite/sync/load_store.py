@@ -40,6 +40,7 @@ __all__ = [
     "read_reversals_of",
     "read_sync_records",
     "recorded_payment",
+    "refund_failure_transactions",
     "refund_transactions",
     "save_sync_record",
 ]
@@ -152,6 +153,13 @@ def refund_transactions(engine: Engine, refund_ids: Iterable[str]) -> dict[str, 
     balance) the customer refund of a converted charge must carry: at NetSuite's own rate of that day, the
     clearing account it is paid from would not net to zero against the deposit's cash back line."""
     return _transactions_by_source(engine, refund_ids, ("refund", "payment_refund"))
+
+
+def refund_failure_transactions(engine: Engine, refund_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """transaction id -> the `refund_failure` transaction that returned a failed refund's money, keyed by its
+    own id (the refund's `failure_balance_transaction`): the refund's id already keys its outgoing one."""
+    by_refund = _transactions_by_source(engine, refund_ids, ("refund_failure",))
+    return {str(raw.get("id")): raw for raw in by_refund.values()}
 
 
 def _transactions_by_source(

@@ -13,6 +13,15 @@ created, then id), so a reversal's records are the same on every re-run: upserts
 absolute application amounts. The loader writes a charge's reversals in that order, and once one is
 written it never upserts the payment's original body again (its apply lines would take back what the credit
 memos now settle).
+
+A refund that fails after it left the balance keeps its records (the customer refund, and the credit memo if
+one was made: the sale is still reduced, the merchant still owes the customer), and its failure is a customer
+payment of the same amount INTO the Stripe clearing account the refund was paid from (`undepFunds` F: the
+money is back in Stripe's balance, and the deposit of the payout that carries it moves it to the bank), on the
+same customer, unapplied, with the failure reason in its memo: the customer's credit stands again, for finance
+to refund another way. It mirrors a failed bank debit's customer refund; nothing is deleted or voided.
+The original payment's own credit stays used by the refund, so a later refund of the same charge beyond what
+the payment has left is refused (a mapping error naming the amounts) for a person to settle.
 """
 
 from __future__ import annotations
@@ -20,12 +29,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from stripe_netsuite.sync.errors import LedgerMappingError
 from stripe_netsuite.sync.external_ids import LedgerRecord, external_id
 from stripe_netsuite.sync.records import (
     ApplyLine,
     CreditMemo,
+    CustomerPayment,
     CustomerRefund,
     LedgerWrite,
     PaymentApplications,
@@ -34,7 +45,7 @@ from stripe_netsuite.sync.reversals import Reversal
 from stripe_netsuite.sync.settings import LedgerSettings
 from stripe_netsuite.sync.stripe_facts import exchange_rate, tran_date
 
-__all__ = ["RecordedPayment", "ReversalLedger", "build_reversal"]
+__all__ = ["RecordedPayment", "ReturnedRefund", "ReversalLedger", "build_reversal"]
 
 ZERO = Decimal(0)
 
@@ -58,10 +69,34 @@ class RecordedPayment:
 
 
 @dataclass(frozen=True)
+class ReturnedRefund:
+    """A failed refund's money back in the Stripe clearing account: a customer payment posted to it."""
+
+    record_type: ClassVar[str] = "customerPayment"
+    replace: ClassVar[tuple[str, ...]] = ()
+    internal_id: ClassVar[None] = None
+
+    payment: CustomerPayment
+
+    @property
+    def external_id(self) -> str:
+        return self.payment.external_id
+
+    @property
+    def amount(self) -> Decimal:
+        return self.payment.amount
+
+    def body(self) -> dict[str, Any]:
+        body = self.payment.body()
+        body["undepFunds"] = {"id": "F"}  # to `account` (the clearing account), not Undeposited Funds
+        return body
+
+
+@dataclass(frozen=True)
 class ReversalLedger:
     """What a reversal becomes in NetSuite, in write order."""
 
-    refund: CustomerRefund
+    refund: CustomerRefund | ReturnedRefund
     payment_update: PaymentApplications | None = None
     credit_memo: CreditMemo | None = None
 
@@ -96,6 +131,8 @@ def build_reversal(
     if reversal.currency != payment.currency:
         raise LedgerMappingError(f"{reversal.stripe_id} is in {reversal.currency}, its payment in "
                                  f"{payment.currency}")
+    if reversal.record is LedgerRecord.REFUND_FAILURE:
+        return ReversalLedger(_returned_refund(reversal, payment, settings))
     failed = reversal.amount is None
     amount = payment.amount - earlier_reversed if reversal.amount is None else reversal.amount
     after = earlier_reversed + amount
@@ -135,3 +172,19 @@ def build_reversal(
         applications=(ApplyLine(payment.internal_id, amount),),
     )
     return ReversalLedger(refund, update, credit)
+
+
+def _returned_refund(
+    reversal: Reversal, payment: RecordedPayment, settings: LedgerSettings
+) -> ReturnedRefund:
+    if reversal.amount is None or reversal.amount <= 0:
+        raise LedgerMappingError(f"{reversal.stripe_id} returns no amount")
+    return ReturnedRefund(CustomerPayment(
+        external_id=external_id(LedgerRecord.REFUND_FAILURE, reversal.stripe_id),
+        customer_id=payment.customer_id, currency_id=payment.currency_id, amount=reversal.amount,
+        tran_date=tran_date(reversal.created, settings.zone),
+        exchange_rate=exchange_rate(payment.currency, settings.base_currency(payment.subsidiary_id),
+                                    reversal.rate),
+        memo=reversal.memo, payment_option_id=settings.payment_option_id,
+        account_id=settings.clearing_account(payment.currency), applications=(),
+    ))

@@ -1,7 +1,11 @@
-"""Money going back after a payment, read from Stripe: a refund, a dispute's withdrawal, a failed bank debit.
+"""Money going back after a payment, read from Stripe: a refund, a dispute's withdrawal, a failed bank debit,
+and money coming back when a refund fails.
 
 Each becomes a `Reversal` in the charge's currency, with the Stripe time and exchange rate of the moment the
-money moved (a refund or dispute of a converted charge uses that day's rate, not the charge's).
+money moved (a refund or dispute of a converted charge uses that day's rate, not the charge's). A refund that
+fails after it left the balance (Stripe: `succeeded`, later `failed`, its money returned by a `refund_failure`
+balance transaction) is two movements, as a dispute's withdrawal and reinstatement are: the refund stands, and
+its failure is a reversal of its own, so the records do not depend on when the loader first sees the refund.
 """
 
 from __future__ import annotations
@@ -24,10 +28,18 @@ from stripe_netsuite.sync.stripe_facts import (
     rate_of,
 )
 
-__all__ = ["REFUND_STATUSES", "Reversal", "dispute_reversal", "failed_payment_reversal", "refund_reversal"]
+__all__ = [
+    "REFUND_STATUSES",
+    "Reversal",
+    "dispute_reversal",
+    "failed_payment_reversal",
+    "refund_failure_reversal",
+    "refund_reversal",
+]
 
-# A refund takes money out of the Stripe balance when it is created (pending) or done; a failed or
-# cancelled one never did.
+# A refund takes money out of the Stripe balance when it is created (pending) or done; a cancelled one never
+# did, and a failed one did only when Stripe later returned it (`failure_balance_transaction`, see
+# `refund_failed_after_leaving`).
 REFUND_STATUSES = ("pending", "succeeded")
 
 
@@ -35,7 +47,7 @@ REFUND_STATUSES = ("pending", "succeeded")
 class Reversal:
     """A refund, a dispute's withdrawal or a failed debit, in the charge's currency, read from Stripe."""
 
-    record: LedgerRecord  # REFUND or FAILED_PAYMENT_REFUND
+    record: LedgerRecord  # REFUND, FAILED_PAYMENT_REFUND, or REFUND_FAILURE (money coming back)
     stripe_id: str
     charge_id: str
     currency: str
@@ -48,15 +60,42 @@ class Reversal:
 def refund_reversal(
     refund: Mapping[str, Any], balance_transaction: Mapping[str, Any] | None = None
 ) -> Reversal | None:
-    """A Stripe Refund as a reversal; None for a refund that failed or was cancelled."""
+    """A Stripe Refund as a reversal; None for a refund that never left the balance (cancelled, or failed
+    before it did)."""
     refund_id, charge_id = _ids(refund, "charge")
-    if refund.get("status") not in REFUND_STATUSES:
+    if refund.get("status") not in REFUND_STATUSES and not refund_failed_after_leaving(refund):
         return None
     currency = currency_of(refund)
     balance_transaction = balance_transaction or expanded(refund, "balance_transaction")
     amount = amount_of(refund, "amount", currency)
     return Reversal(LedgerRecord.REFUND, refund_id, charge_id, currency, amount, _created(refund),
                     rate_of(balance_transaction), stripe_memo(refund_id))
+
+
+def refund_failed_after_leaving(refund: Mapping[str, Any]) -> bool:
+    """A refund Stripe took out of the balance and then returned: `failed`, with the returning transaction."""
+    return refund.get("status") == "failed" and bool(refund.get("failure_balance_transaction"))
+
+
+def refund_failure_reversal(
+    refund: Mapping[str, Any], failure_transaction: Mapping[str, Any]
+) -> Reversal | None:
+    """The money of a failed refund coming back into the balance, at the time and rate of
+    `failure_transaction` (the refund's `refund_failure` balance transaction); None unless it failed so."""
+    refund_id, charge_id = _ids(refund, "charge")
+    if not refund_failed_after_leaving(refund):
+        return None
+    if id_of(failure_transaction) != id_of(refund.get("failure_balance_transaction")):
+        raise LedgerMappingError(
+            f"{id_of(failure_transaction)} is not the failure transaction of {refund_id}"
+        )
+    currency = currency_of(refund)
+    amount = amount_of(refund, "amount", currency)
+    reason = refund.get("failure_reason")
+    because = f": {reason}" if isinstance(reason, str) and reason else ""
+    memo = f"{stripe_memo(refund_id)} refund failed{because}"
+    return Reversal(LedgerRecord.REFUND_FAILURE, refund_id, charge_id, currency, amount,
+                    _created(failure_transaction), rate_of(failure_transaction), memo)
 
 
 def dispute_reversal(dispute: Mapping[str, Any]) -> Reversal | None:
