@@ -8,10 +8,10 @@ to the catch-all customer, which holds every currency); stripe_sync's own functi
 into a fresh SQLite state DB. Then the NetSuite sandbox is set, through its /_sandbox/config route, to
 `latency_ms` per request and a concurrency limit of `limit` (so at most limit / latency requests per second:
 25/s at 200 ms and 5), its counters are reset, and the loader runs through `run_load`, the function the
-`netsuite_payments` DAG's load task calls, with the DAG's worker count and the hook's client (a
-ConcurrencyLimiter sized to the account limit). Reported: wall time, customer payments per second and the
-fraction of the bound, every NetSuite request per second, failed records, and the sandbox's recorded peak
-concurrency and 429s (from /_sandbox/stats).
+`netsuite_payments` DAG's load task calls, with the hook's client (a ConcurrencyLimiter sized to the
+account limit, `NETSUITE_CONCURRENCY_LIMIT`, which also sizes the loader's NetSuite writers). Reported:
+wall time, customer payments per second and the fraction of the bound, every NetSuite request per second,
+failed records, and the sandbox's recorded peak concurrency and 429s (from /_sandbox/stats).
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ LEDGER_ENV = {
     "NETSUITE_UNALLOCATED_CUSTOMER": "101",
     "NETSUITE_CREDIT_MEMO_ITEM": "1",
 }
-WORKERS = 5  # the DAG's LOAD_SLOTS (dags/netsuite_payments.py)
 
 
 @contextmanager
@@ -98,24 +97,65 @@ def extract(stripe_url: str, database_url: str) -> float:
     return time.perf_counter() - began
 
 
-def load(stripe_url: str, netsuite_url: str, database_url: str, workers: int) -> tuple[dict[str, Any], float]:
-    """run_load as the DAG's load task calls it; returns its summary and the wall time."""
+def timed_limiter(limit: int) -> Any:
+    """The client's ConcurrencyLimiter, also adding up how long its slots are held (NetSuite busy)."""
+    from stripe_netsuite.netsuite import ConcurrencyLimiter
+    from stripe_netsuite.netsuite.limiter import Slot
+
+    class TimedLimiter(ConcurrencyLimiter):
+        held = 0.0
+        last_release = 0.0
+
+        def _acquire(self) -> Slot:
+            slot = super()._acquire()
+            slot.started = time.perf_counter()  # type: ignore[attr-defined]
+            return slot
+
+        def _release(self, slot: Slot) -> None:
+            now = time.perf_counter()
+            with self._condition:
+                self.held += now - slot.started  # type: ignore[attr-defined]
+                self.last_release = max(self.last_release, now)
+            super()._release(slot)
+
+    return TimedLimiter(limit)
+
+
+def load(
+    stripe_url: str, netsuite_url: str, database_url: str, limit: int, workers: int | None
+) -> tuple[dict[str, Any], float, dict[str, float]]:
+    """run_load as the DAG's load task calls it; returns its summary, the wall time and slot figures."""
     import stripe
 
     from stripe_netsuite.config import Settings
-    from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
+    from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
     from stripe_netsuite.store import get_engine
     from stripe_netsuite.sync.load_run import run_load
 
-    env = {**NETSUITE_TBA, **LEDGER_ENV, "NETSUITE_BASE_URL": f"{netsuite_url}/services/rest"}
+    env = {**NETSUITE_TBA, **LEDGER_ENV, "NETSUITE_BASE_URL": f"{netsuite_url}/services/rest",
+           "NETSUITE_CONCURRENCY_LIMIT": str(limit)}  # fmt: skip
     settings = NetSuiteSettings.from_env(env)
     ledger = Settings.from_env(env).accounts.ledger_settings()
     stripe_client = stripe.StripeClient(STRIPE_KEY, base_addresses={"api": stripe_url})
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
+    limiter = timed_limiter(settings.concurrency_limit)
+    with NetSuiteClient(settings, limiter=limiter) as client:
         began = time.perf_counter()
         summary = run_load(get_engine(database_url), client, stripe_client, ledger, run_id="bench-load",
                            now=datetime.now(UTC), workers=workers)  # fmt: skip
-        return summary, time.perf_counter() - began
+        seconds = time.perf_counter() - began
+    slots = {"slot_occupancy": limiter.held / (limit * seconds),
+             "netsuite_done_s": limiter.last_release - began}  # fmt: skip
+    return summary, seconds, slots
+
+
+def server_times(control: str, count: int) -> dict[str, float]:
+    """The NetSuite sandbox's own time per request (its latency plus its work) over the last `count` (at most
+    the 2,000 it keeps): the mean, and the means of the first and the last tenth (does its work grow?)."""
+    log = requests.get(f"{control}/requests", params={"limit": count}, timeout=30).json()["requests"]
+    durations = [float(entry["duration_ms"]) for entry in log] or [0.0]
+    tenth = max(1, len(durations) // 10)
+    return {"mean": sum(durations) / len(durations), "first_tenth": sum(durations[:tenth]) / tenth,
+            "last_tenth": sum(durations[-tenth:]) / tenth}  # fmt: skip
 
 
 def customer_payments(netsuite_url: str) -> int:
@@ -130,7 +170,7 @@ def customer_payments(netsuite_url: str) -> int:
     return int(next(iter(rows))["n"])
 
 
-def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: int) -> dict[str, Any]:
+def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: int | None) -> dict[str, Any]:
     from world_seeder import seed_world
 
     env = {**os.environ, **NETSUITE_TBA}
@@ -149,8 +189,10 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: i
             requests.post(f"{control}/config", json={"latency_ms": latency_ms, "concurrency_limit": limit},
                           timeout=30).raise_for_status()  # fmt: skip
             requests.post(f"{control}/stats/reset", timeout=30).raise_for_status()
-            summary, seconds = load(stripe_url, netsuite_url, database_url, workers)
+            summary, seconds, slots = load(stripe_url, netsuite_url, database_url, limit, workers)
             stats = requests.get(f"{control}/stats", timeout=30).json()
+            server = server_times(control, stats["requests"])
+            mean_ms = server["mean"]
             requests.post(f"{control}/config", json={"latency_ms": 0}, timeout=30).raise_for_status()
             created = customer_payments(netsuite_url)
     bound = limit * 1000 / latency_ms
@@ -158,7 +200,7 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: i
         "payments": payments,
         "latency_ms": latency_ms,
         "concurrency_limit": limit,
-        "workers": workers,
+        "workers": workers or limit,
         "bound_requests_per_s": bound,
         "seed_s": round(seeded, 1),
         "extract_validate_s": round(extracted, 1),
@@ -173,6 +215,14 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: i
         "netsuite_requests": stats["requests"],
         "netsuite_requests_per_s": round(stats["requests"] / seconds, 2),
         "requests_per_payment": round(stats["requests"] / max(created, 1), 2),
+        "netsuite_done_s": round(slots["netsuite_done_s"], 2),
+        "slot_occupancy": round(slots["slot_occupancy"], 3),
+        "server_mean_request_ms": round(mean_ms, 1),
+        "server_ms_first_tenth": round(server["first_tenth"], 1),
+        "server_ms_last_tenth": round(server["last_tenth"], 1),
+        # What this machine allows: every slot always busy, each request taking what the sandbox took.
+        "effective_bound_per_s": round(limit * 1000 / mean_ms, 2),
+        "fraction_of_effective_bound": round(created / seconds / (limit * 1000 / mean_ms), 3),
         "peak_concurrency": stats["peak_concurrency"],
         "rejected_429": stats["rejected_429"],
     }
@@ -184,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--limit", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="seeder connections")
-    parser.add_argument("--workers", type=int, default=WORKERS, help="loader threads (the DAG's: 5)")
+    parser.add_argument("--workers", type=int, help="NetSuite writer threads (default: the account limit)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     result = measure(args.payments, args.latency_ms, args.limit, args.threads, args.workers)

@@ -28,12 +28,13 @@ from typing import Any
 from airflow.sdk import Asset, Param, dag, task
 
 from stripe_netsuite import retries
+from stripe_netsuite.config import netsuite_concurrency_limit
 
 # The same URI as stripe_sync's outlet: an Asset is identified by its URI.
 STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
-# The loading task holds this many slots of the pool `netsuite_api` (sized to the account's NetSuite
-# concurrency limit, see README) and runs as many concurrent writes, so all NetSuite tasks stay under it.
-LOAD_SLOTS = 5
+# The loading task holds as many slots of the pool `netsuite_api` as the account's NetSuite concurrency limit
+# (NETSUITE_CONCURRENCY_LIMIT, the pool's size too, see README) and runs as many concurrent writes.
+LOAD_SLOTS = netsuite_concurrency_limit()
 
 
 @dag(

@@ -26,7 +26,14 @@ from stripe_netsuite.config.sections import (
     StripeSettings,
 )
 
-__all__ = ["Settings", "database_url", "default_database_url", "project_root", "state_from_env"]
+__all__ = [
+    "Settings",
+    "database_url",
+    "default_database_url",
+    "netsuite_concurrency_limit",
+    "project_root",
+    "state_from_env",
+]
 
 
 def project_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -57,6 +64,15 @@ def state_from_env(environ: Mapping[str, str] | None = None) -> StateSettings:
     env = os.environ if environ is None else environ
     state = StateSettings(**read_env(StateSettings, env))
     return replace(state, database_url=state.database_url or default_database_url(env))
+
+
+def netsuite_concurrency_limit(environ: Mapping[str, str] | None = None) -> int:
+    """NETSUITE_CONCURRENCY_LIMIT, else its default: without the credentials NetSuiteSettings requires, so a
+    DAG can size its `netsuite_api` pool slots and writers by it when it is parsed."""
+    env = os.environ if environ is None else environ
+    name = "NETSUITE_CONCURRENCY_LIMIT"
+    found = read_env(NetSuiteSettings, {name: env.get(name, "")})
+    return int(found.get("concurrency_limit", NetSuiteSettings.concurrency_limit))
 
 
 # The sections of Settings and their classes; stripe and netsuite are None when their account is not named.

@@ -4,11 +4,15 @@
 
 Every write is an upsert by the external id derived from the Stripe id (or an update by internal id), so a
 re-run after any crash changes nothing that is right. Chains of writes (one charge: payment, then its
-reversals in Stripe's order) run concurrently up to the account's NetSuite concurrency limit; the client's
-limiter keeps requests under it whatever the thread count. A record NetSuite refuses for good (a 4xx, or a
-mapping error) is marked failed with the reason and the rest go on; a record that ran out of retries (5xx,
-429, lost connection) stays pending and makes `LoadResult.retry` non-empty, which fails the task so that
-Airflow retries it.
+reversals in Stripe's order) run on as many writer threads as the account's NetSuite concurrency limit
+(`NETSUITE_CONCURRENCY_LIMIT`); the client's limiter keeps requests under it whatever the thread count.
+The writers do nothing but NetSuite writes: their sync records go to one bookkeeping thread that commits them
+in batches (load_books), and the NetSuite ids go back into Stripe's metadata on a few threads of their own,
+so NetSuite is never idle while a writer waits for the state DB or Stripe. A writer waits for an earlier
+record to be durable only before the next step of the same charge or customer (see load_books).
+A record NetSuite refuses for good (a 4xx, or a mapping error) is marked failed with the reason and the rest
+go on; a record that ran out of retries (5xx, 429, lost connection) stays pending and makes
+`LoadResult.retry` non-empty, which fails the task so that Airflow retries it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,8 +34,10 @@ from stripe_netsuite.sync import load_store as store
 from stripe_netsuite.sync.applications import without_own_applications
 from stripe_netsuite.sync.errors import LedgerMappingError
 from stripe_netsuite.sync.external_ids import LedgerRecord, external_id
+from stripe_netsuite.sync.load_books import Books
 from stripe_netsuite.sync.load_plan import Chain, Outcome, PaymentStep, ReversalStep, WriteBack
 from stripe_netsuite.sync.load_prepare import Plan, prepare
+from stripe_netsuite.sync.load_store import SyncWrite
 from stripe_netsuite.sync.load_stripe import payment_metadata, reversal_metadata, write_metadata
 from stripe_netsuite.sync.payments import build_customer_payment
 from stripe_netsuite.sync.records import LedgerWrite
@@ -47,6 +53,9 @@ SYNCED, FAILED, PENDING = "synced", "failed", "pending"
 PERMANENT = (NetSuiteUserError, NetSuiteNotFoundError)
 # Stripe refused the request itself (a closed dispute); the rest (connection, 429, 5xx) may pass later.
 STRIPE_REFUSALS = (stripe.InvalidRequestError, stripe.PermissionError)
+# Threads writing the NetSuite ids back into Stripe: a Stripe update is quicker than a NetSuite write, so a
+# few keep up with the writers (the Stripe client's own rate budget paces them in the DAG).
+WRITE_BACK_THREADS = 4
 
 
 @dataclass
@@ -70,6 +79,22 @@ class _StopChain(Exception):
     """The chain cannot go on in this run (its outcome is already recorded)."""
 
 
+@dataclass
+class _Group:
+    """A writer's place in its group: the ticket of the group's last sync record (0: none yet)."""
+
+    last: int = 0
+
+
+@dataclass
+class _Done:
+    """A record NetSuite holds: its outcome, reported once its ids are back in Stripe (`back`)."""
+
+    outcome: Outcome
+    note: str | None = None
+    back: WriteBack | None = None
+
+
 def _write(netsuite: NetSuiteClient, record: LedgerWrite) -> str:
     if record.external_id is not None:
         return netsuite.upsert(record.record_type, record.external_id, record.body(), replace=record.replace)
@@ -81,40 +106,51 @@ def _write(netsuite: NetSuiteClient, record: LedgerWrite) -> str:
 class _Loader:
     def __init__(
         self,
-        engine: Engine,
         netsuite: NetSuiteClient,
         stripe_client: stripe.StripeClient | None,
         settings: LedgerSettings,
         plan: Plan,
         run_id: str,
+        books: Books,
+        stripe_pool: ThreadPoolExecutor,
     ) -> None:
-        self.engine, self.netsuite, self.stripe, self.settings = engine, netsuite, stripe_client, settings
-        self.plan, self.run_id = plan, run_id
+        self.netsuite, self.stripe, self.settings = netsuite, stripe_client, settings
+        self.plan, self.run_id, self.books, self.stripe_pool = plan, run_id, books, stripe_pool
         self.outcomes: list[Outcome] = []
+        self.write_backs: list[Future[None]] = []
         self.lock = threading.Lock()
 
     def add(self, outcome: Outcome) -> None:
         with self.lock:
             self.outcomes.append(outcome)
 
+    def record(self, stripe_id: str, object_type: str, record_type: str, ext: str, status: str,
+               **change: Any) -> int:  # fmt: skip
+        """Hand one sync record to the bookkeeping thread; returns its ticket."""
+        return self.books.save(
+            SyncWrite(stripe_id, object_type, record_type, ext, status, self.run_id, **change)
+        )
+
     def run_group(self, chains: list[Chain]) -> None:
+        group = _Group()
         for chain in chains:
             try:
-                self.run_chain(chain)
+                self.run_chain(chain, group)
             except _StopChain:
                 continue
 
-    def run_chain(self, chain: Chain) -> None:
+    def run_chain(self, chain: Chain, group: _Group) -> None:
         position = -1  # the payment; then the index of the reversal being written
         try:
             if chain.payment is not None:
                 payment = chain.payment
                 self.guard(chain.charge_id, "payment", payment.external_id, "customerPayment", "charge",
-                           lambda: self.write_payment(payment))
+                           lambda: self.write_payment(payment), group)  # fmt: skip
             for position in range(len(chain.reversals)):
                 step = chain.reversals[position]
                 self.guard(step.reversal.stripe_id, step.kind, step.external_id, step.record_type,
-                           str(step.obj.get("object") or "refund"), lambda s=step: self.write_reversal(s))
+                           str(step.obj.get("object") or "refund"), lambda s=step: self.write_reversal(s),
+                           group)  # fmt: skip
         except _StopChain:
             for later in chain.reversals[position + 1:]:
                 reversal = later.reversal
@@ -124,38 +160,56 @@ class _Loader:
             raise
 
     def guard(
-        self, stripe_id: str, kind: str, ext: str, record_type: str, object_type: str, work: Any
-    ) -> None:
-        """Run one step; record its outcome; stop the chain on an error (later steps depend on it)."""
+        self, stripe_id: str, kind: str, ext: str, record_type: str, object_type: str, work: Any,
+        group: _Group,
+    ) -> None:  # fmt: skip
+        """Run one step; record its outcome; stop the chain on an error (later steps depend on it).
+
+        The group's previous record must be durable first: this step's body was computed from what that one
+        wrote (the payment a refund reduces, the invoice amounts a customer's next payment sees), and a re-run
+        after a crash can only rebuild the same body if the state DB knows the earlier record.
+        """
+        self.books.wait(group.last)
         try:
-            work()
+            done: _Done
+            done, group.last = work()
         except (LedgerMappingError, *PERMANENT) as error:
             status, outcome = FAILED, FAILED
             reason = str(error)
         except NetSuiteError as error:
             status, outcome, reason = PENDING, "retry", str(error)
-        except stripe.StripeError as error:  # NetSuite holds the record; only the ids' way back failed
-            self.add(Outcome(stripe_id, kind, "retry", reason=f"Stripe metadata: {error}"))
-            raise _StopChain from error
         else:
+            self.finish(done)
             return
         logger.warning("ledger %s %s: %s", kind, stripe_id, reason)
-        store.save_sync_record(
-            self.engine,
-            stripe_id=stripe_id,
-            stripe_object_type=object_type,
-            record_type=record_type,
-            external_id=ext,
-            status=status,
-            run_id=self.run_id,
-            error=reason,
-        )
+        group.last = self.record(stripe_id, object_type, record_type, ext, status, error=reason)
         self.add(Outcome(stripe_id, kind, outcome, reason=reason))
         raise _StopChain
 
+    def finish(self, done: _Done) -> None:
+        """Report the record; its ids go back to Stripe on a write-back thread (never holding a writer)."""
+        if done.back is None or self.stripe is None:
+            done.outcome.reason = done.note
+            self.add(done.outcome)
+            return
+        future = self.stripe_pool.submit(self.write_back_then_report, done)
+        with self.lock:
+            self.write_backs.append(future)
+
+    def write_back_then_report(self, done: _Done) -> None:
+        assert done.back is not None
+        try:
+            refused = self._write_back(done.back)
+        except stripe.StripeError as error:  # NetSuite holds the record; only the ids' way back failed
+            self.add(Outcome(done.outcome.stripe_id, done.outcome.kind, "retry",
+                             reason=f"Stripe metadata: {error}"))  # fmt: skip
+            return
+        done.outcome.reason = "; ".join(text for text in (done.note, refused) if text) or None
+        self.add(done.outcome)
+
     # ------------------------------------------------------------------ payments
 
-    def write_payment(self, step: PaymentStep) -> None:
+    def write_payment(self, step: PaymentStep) -> tuple[_Done, int]:
         charge_id = str(step.charge["id"])
         existing = self.plan.existing.get(("customerPayment", step.external_id))
         if existing is not None and self._reversed_in_netsuite(charge_id):
@@ -192,17 +246,10 @@ class _Loader:
             payment.applications,
             step.match.customer.subsidiary_id,
         )
-        store.save_sync_record(
-            self.engine,
-            stripe_id=charge_id,
-            stripe_object_type="charge",
-            record_type="customerPayment",
-            external_id=step.external_id,
-            status=SYNCED,
-            run_id=self.run_id,
-            internal_id=recorded.internal_id,
-            detail=store.payment_detail(recorded),
-        )
+        ticket = self.record(
+            charge_id, "charge", "customerPayment", step.external_id, SYNCED,
+            internal_id=recorded.internal_id, detail=store.payment_detail(recorded),
+        )  # fmt: skip
         with self.lock:
             self.plan.payments[charge_id] = recorded
             by_id = {i.id: i for i in before}
@@ -211,25 +258,11 @@ class _Loader:
                 self.plan.invoices[invoice.id] = dataclasses.replace(
                     invoice, amount_remaining=invoice.amount_remaining - line.amount
                 )
-        note = self._write_back(
-            step.charge,
-            step.account,
-            payment_metadata(recorded.internal_id),
-            "customerPayment",
-            step.external_id,
-        )
-        reason = "; ".join(text for text in (ledger.application_error, note) if text) or None
-        self.add(
-            Outcome(
-                charge_id,
-                "payment",
-                "loaded",
-                recorded.currency,
-                recorded.amount,
-                recorded.internal_id,
-                reason,
-            )
-        )
+        outcome = Outcome(charge_id, "payment", "loaded", recorded.currency, recorded.amount,
+                          recorded.internal_id)  # fmt: skip
+        back = WriteBack(step.charge, step.account, "payment", payment_metadata(recorded.internal_id),
+                         "customerPayment", step.external_id)  # fmt: skip
+        return _Done(outcome, ledger.application_error, back), ticket
 
     def _reversed_in_netsuite(self, charge_id: str) -> bool:
         ids = {
@@ -240,7 +273,7 @@ class _Loader:
 
     # ------------------------------------------------------------------ reversals
 
-    def write_reversal(self, step: ReversalStep) -> None:
+    def write_reversal(self, step: ReversalStep) -> tuple[_Done, int]:
         reversal = step.reversal
         with self.lock:
             payment = self.plan.payments.get(reversal.charge_id)
@@ -258,17 +291,10 @@ class _Loader:
             if record is ledger.refund:
                 refund_id = written
         detail = {"credit_memo_id": credit_memo_id, "amount": str(ledger.refund.amount)}
-        store.save_sync_record(
-            self.engine,
-            stripe_id=reversal.stripe_id,
-            stripe_object_type=str(step.obj.get("object")),
-            record_type=step.record_type,
-            external_id=step.external_id,
-            status=SYNCED,
-            run_id=self.run_id,
-            internal_id=refund_id,
-            detail=detail,
-        )
+        ticket = self.record(
+            reversal.stripe_id, str(step.obj.get("object")), step.record_type, step.external_id, SYNCED,
+            internal_id=refund_id, detail=detail,
+        )  # fmt: skip
         if ledger.payment_update is not None and ledger.credit_memo is None:
             # A failed debit: the invoices are open again for the payments that follow.
             with self.lock:
@@ -278,56 +304,33 @@ class _Loader:
                         self.plan.invoices[invoice.id] = dataclasses.replace(
                             invoice, amount_remaining=invoice.amount_remaining + line.amount
                         )
-        note = None
+        outcome = Outcome(reversal.stripe_id, step.kind, "loaded", payment.currency, ledger.refund.amount,
+                          refund_id)  # fmt: skip
+        back = None
         if step.writes_back:
-            note = self._write_back(
-                step.obj,
-                step.account,
-                reversal_metadata(refund_id, credit_memo_id),
-                "customerRefund",
-                step.external_id,
-            )
-        self.add(
-            Outcome(
-                reversal.stripe_id,
-                step.kind,
-                "loaded",
-                payment.currency,
-                ledger.refund.amount,
-                refund_id,
-                note,
-            )
-        )
+            back = WriteBack(step.obj, step.account, step.kind, reversal_metadata(refund_id, credit_memo_id),
+                             "customerRefund", step.external_id)  # fmt: skip
+        return _Done(outcome, None, back), ticket
 
-    def _write_back(
-        self, obj: dict[str, Any], account: str, values: dict[str, str], record_type: str, ext: str
-    ) -> str | None:
+    def _write_back(self, item: WriteBack) -> str | None:
         """Write the ids into the Stripe object; a note when Stripe refuses for good, raise if it may not."""
-        if self.stripe is None:
-            return None
+        assert self.stripe is not None
         note: str | None = None
         try:
-            write_metadata(self.stripe, obj, values, account)
+            write_metadata(self.stripe, item.obj, item.values, item.account)
         except STRIPE_REFUSALS as error:
             # E.g. a closed dispute: the ledger is right, only the convenience copy of the ids is missing.
             note = f"Stripe refused the NetSuite ids in its metadata: {error.user_message or error}"
-        store.save_sync_record(
-            self.engine,
-            stripe_id=str(obj["id"]),
-            stripe_object_type=str(obj.get("object")),
-            record_type=record_type,
-            external_id=ext,
-            status=SYNCED,
-            run_id=self.run_id,
-            detail={"stripe_metadata": "refused" if note else values},
-            attempted=False,
-        )
+        self.record(
+            str(item.obj["id"]), str(item.obj.get("object")), item.record_type, item.external_id, SYNCED,
+            detail={"stripe_metadata": "refused" if note else item.values}, attempted=False,
+        )  # fmt: skip
         return note
 
     def write_back(self, item: WriteBack) -> None:
         """A write-back left over from an earlier run (Stripe did not answer then)."""
         try:
-            self._write_back(item.obj, item.account, item.values, item.record_type, item.external_id)
+            self._write_back(item)
         except stripe.StripeError as error:
             self.add(Outcome(str(item.obj["id"]), item.kind, "retry", reason=f"Stripe metadata: {error}"))
 
@@ -395,28 +398,25 @@ def load_payments(
                     **store.refund_transactions(engine, refund_ids),
                     **store.refund_failure_transactions(engine, refund_ids)}
     plan = prepare(rows, related, reversals_of, transactions, states, netsuite, settings)
-    for outcome, stripe_object, record_type, ext in plan.new_failures:
-        store.save_sync_record(
-            engine,
-            stripe_id=outcome.stripe_id,
-            stripe_object_type=stripe_object,
-            record_type=record_type,
-            external_id=ext,
-            status=FAILED,
-            run_id=run_id,
-            error=outcome.reason,
-        )
-    loader = _Loader(engine, netsuite, stripe_client, settings, plan, run_id)
+    store.save_sync_records(
+        engine,
+        [
+            SyncWrite(outcome.stripe_id, kind, record_type, ext, FAILED, run_id, error=outcome.reason)
+            for outcome, kind, record_type, ext in plan.new_failures
+        ],
+    )
     groups = _groups(plan.chains, plan, settings)
-    limit = workers or netsuite.settings.concurrency_limit
-    if groups or plan.write_backs:
-        with ThreadPoolExecutor(
-            max_workers=max(1, min(limit, len(groups))), thread_name_prefix="ledger"
-        ) as pool:
-            futures = [pool.submit(loader.run_group, group) for group in groups]
-            futures += [pool.submit(loader.write_back, item) for item in plan.write_backs]
-            for future in futures:
-                future.result()
+    writers = max(1, min(workers or netsuite.settings.concurrency_limit, len(groups)))
+    with Books(engine) as books, ThreadPoolExecutor(WRITE_BACK_THREADS, "ledger-stripe") as stripe_pool:
+        loader = _Loader(netsuite, stripe_client, settings, plan, run_id, books, stripe_pool)
+        if stripe_client is not None:
+            loader.write_backs += [stripe_pool.submit(loader.write_back, item) for item in plan.write_backs]
+        if groups:
+            with ThreadPoolExecutor(writers, "ledger-netsuite") as pool:
+                for future in [pool.submit(loader.run_group, group) for group in groups]:
+                    future.result()
+        for future in loader.write_backs:  # complete once every writer is done: nothing adds to it now
+            future.result()
     result = LoadResult(run_id, [*plan.outcomes, *loader.outcomes], netsuite.stats.requests - started)
     logger.info(
         "ledger run %s: %s",

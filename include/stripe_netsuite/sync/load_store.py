@@ -33,6 +33,7 @@ from stripe_netsuite.sync.refunds import RecordedPayment
 __all__ = [
     "ReadyRows",
     "SyncState",
+    "SyncWrite",
     "failure_transactions",
     "payment_detail",
     "read_ready",
@@ -43,6 +44,7 @@ __all__ = [
     "refund_failure_transactions",
     "refund_transactions",
     "save_sync_record",
+    "save_sync_records",
 ]
 
 READY = "ready"
@@ -221,6 +223,57 @@ def read_sync_records(
     return found
 
 
+@dataclass(frozen=True)
+class SyncWrite:
+    """One change to the sync record of a ledger record (keyed by record type + external id)."""
+
+    stripe_id: str
+    stripe_object_type: str
+    record_type: str
+    external_id: str
+    status: str
+    run_id: str
+    internal_id: str | None = None
+    error: str | None = None
+    detail: Mapping[str, Any] | None = None
+    attempted: bool = True
+
+
+def save_sync_records(engine: Engine, writes: Sequence[SyncWrite]) -> None:
+    """Apply the changes in order, in one transaction (a record named twice gets both, the later last)."""
+    if not writes:
+        return
+    with session_scope(engine) as session:
+        rows: dict[tuple[str, str], SyncRecord] = {}
+        ids = sorted({w.external_id for w in writes})
+        for start in range(0, len(ids), 500):
+            for row in session.scalars(
+                select(SyncRecord).where(SyncRecord.external_id.in_(ids[start : start + 500]))
+            ):
+                rows[(row.netsuite_record_type, row.external_id)] = row
+        for write in writes:
+            key = (write.record_type, write.external_id)
+            found = rows.get(key)
+            if found is None:
+                found = rows[key] = SyncRecord(
+                    stripe_id=write.stripe_id,
+                    stripe_object_type=write.stripe_object_type,
+                    netsuite_record_type=write.record_type,
+                    external_id=write.external_id,
+                    attempts=0,
+                )
+                session.add(found)
+            row = found
+            row.status = write.status
+            row.run_id = write.run_id
+            row.attempts = (row.attempts or 0) + (1 if write.attempted else 0)
+            row.last_error = write.error
+            if write.internal_id is not None:
+                row.netsuite_internal_id = write.internal_id
+            if write.detail is not None:
+                row.detail = {**(row.detail or {}), **write.detail}
+
+
 def save_sync_record(
     engine: Engine,
     *,
@@ -236,29 +289,11 @@ def save_sync_record(
     attempted: bool = True,
 ) -> None:
     """Create or update the sync record of one ledger record (keyed by record type + external id)."""
-    with session_scope(engine) as session:
-        row = session.scalars(
-            select(SyncRecord).where(
-                SyncRecord.netsuite_record_type == record_type, SyncRecord.external_id == external_id
-            )
-        ).first()
-        if row is None:
-            row = SyncRecord(
-                stripe_id=stripe_id,
-                stripe_object_type=stripe_object_type,
-                netsuite_record_type=record_type,
-                external_id=external_id,
-                attempts=0,
-            )
-            session.add(row)
-        row.status = status
-        row.run_id = run_id
-        row.attempts = (row.attempts or 0) + (1 if attempted else 0)
-        row.last_error = error
-        if internal_id is not None:
-            row.netsuite_internal_id = internal_id
-        if detail is not None:
-            row.detail = {**(row.detail or {}), **detail}
+    write = SyncWrite(
+        stripe_id, stripe_object_type, record_type, external_id, status, run_id, internal_id, error, detail,
+        attempted,
+    )  # fmt: skip
+    save_sync_records(engine, [write])
 
 
 def payment_detail(payment: RecordedPayment) -> dict[str, Any]:
