@@ -140,8 +140,8 @@ def load(
     limiter = timed_limiter(settings.concurrency_limit)
     with NetSuiteClient(settings, limiter=limiter) as client:
         began = time.perf_counter()
-        summary = run_load(get_engine(database_url), client, stripe_client, ledger, run_id="bench-load",
-                           now=datetime.now(UTC), workers=workers)  # fmt: skip
+        summary = run_load(get_engine(database_url), client, stripe_client, ledger, dag_id="bench_load",
+                           run_id="bench-load", now=datetime.now(UTC), workers=workers)  # fmt: skip
         seconds = time.perf_counter() - began
     slots = {"slot_occupancy": limiter.held / (limit * seconds),
              "netsuite_done_s": limiter.last_release - began}  # fmt: skip

@@ -32,13 +32,14 @@ from stripe_netsuite.config import netsuite_concurrency_limit
 
 # The same URI as stripe_sync's outlet: an Asset is identified by its URI.
 STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
+DAG_ID = "netsuite_payments"  # the run report is filed under the DAG's own id (the library is given it)
 # The loading task holds as many slots of the pool `netsuite_api` as the account's NetSuite concurrency limit
 # (NETSUITE_CONCURRENCY_LIMIT, the pool's size too, see README) and runs as many concurrent writes.
 LOAD_SLOTS = netsuite_concurrency_limit()
 
 
 @dag(
-    dag_id="netsuite_payments",
+    dag_id=DAG_ID,
     schedule=[STRIPE_READY],
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
@@ -101,7 +102,8 @@ def netsuite_payments() -> None:
         since = datetime.combine(date.fromisoformat(since_text), time(), tzinfo=UTC) if since_text else None
         summary = run_load(
             get_engine(), NetSuiteHook().client, StripeHook().client,
-            Settings.from_env().accounts.ledger_settings(), run_id=run_id or "manual", now=datetime.now(UTC),
+            Settings.from_env().accounts.ledger_settings(), dag_id=DAG_ID, run_id=run_id or "manual",
+            now=datetime.now(UTC),
             since=since, stripe_ids=stripe_ids, workers=LOAD_SLOTS,
         )  # fmt: skip
         return {key: summary[key] for key in ("loaded", "unchanged", "failed", "blocked", "note")}

@@ -20,6 +20,7 @@ from stripe_netsuite.config import ConfigError, Settings
 
 # A shell run's deposit report is filed with the netsuite_deposits DAG's reports (its run id starts "cli__").
 DEPOSITS_REPORTS = "netsuite_deposits"
+PAYMENTS_REPORTS = "netsuite_payments"  # and its ledger report with netsuite_payments'
 
 
 def _since(text: str) -> datetime:
@@ -75,6 +76,7 @@ def _load(settings: Settings, run_id: str, since: datetime | None, ids: list[str
                 netsuite,
                 stripe_client,
                 ledger,
+                dag_id=PAYMENTS_REPORTS,
                 run_id=run_id,
                 now=now,
                 since=since,

@@ -28,7 +28,6 @@ from stripe_netsuite.sync.settings import LedgerSettings
 from stripe_netsuite.sync.stripe_facts import id_of
 
 __all__ = [
-    "DAG_ID",
     "LoadRetryError",
     "fetch_requested",
     "ids_from_event",
@@ -38,7 +37,6 @@ __all__ = [
     "sync_status",
 ]
 
-DAG_ID = "netsuite_payments"
 # Stripe id prefix -> the resource it is fetched from.
 _RESOURCE_OF = {
     "ch_": "charges",
@@ -142,13 +140,15 @@ def run_load(
     stripe_client: stripe.StripeClient | None,
     settings: LedgerSettings,
     *,
+    dag_id: str,
     run_id: str,
     now: datetime,
     since: datetime | None = None,
     stripe_ids: list[str] | None = None,
     workers: int | None = None,
 ) -> dict[str, Any]:
-    """Load, write the report; LoadRetryError (after the report) when something retryable is left."""
+    """Load, write the report (filed under the caller's `dag_id`); LoadRetryError (after the report) when
+    something retryable is left."""
     result: LoadResult = load_payments(
         engine,
         netsuite,
@@ -159,7 +159,7 @@ def run_load(
         stripe_ids=stripe_ids,
         workers=workers,
     )
-    summary = write_load_report(engine, DAG_ID, result, now=now)
+    summary = write_load_report(engine, dag_id, result, now=now)
     if result.retry:
         first = result.retry[0]
         raise LoadRetryError(
