@@ -4,6 +4,7 @@
     python -m stripe_netsuite.sync status [STRIPE_ID]
     python -m stripe_netsuite.sync replay STRIPE_ID
     python -m stripe_netsuite.sync deposits [--payout po_1 po_2]
+    python -m stripe_netsuite.sync deposits --handled po_1 --by NAME --reason TEXT
 
 The same library functions the netsuite_payments DAG's tasks call, configured from the environment
 (.env.example): STRIPE_*, NETSUITE_* and the ledger's NETSUITE_* account settings, CONNECTOR_DATABASE_URL.
@@ -51,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("stripe_id")
     deposits = commands.add_parser("deposits", help="write a NetSuite deposit per paid Stripe payout")
     deposits.add_argument("--payout", nargs="+", metavar="PAYOUT_ID", help="just these payouts (po_...)")
+    deposits.add_argument(
+        "--handled", metavar="PAYOUT_ID",
+        help="mark a manual, debit or failed payout as recorded in NetSuite by hand (needs --by and"
+        " --reason); it is reported no more",
+    )  # fmt: skip
+    deposits.add_argument("--by", metavar="NAME", help="--handled: who recorded it")
+    deposits.add_argument("--reason", metavar="TEXT", help="--handled: what was recorded, and why")
     return parser
 
 
@@ -89,6 +97,22 @@ def _load(settings: Settings, run_id: str, since: datetime | None, ids: list[str
     return 2 if summary["failed"] else 0
 
 
+def _handled(args: argparse.Namespace, run_id: str) -> list[str]:
+    """Mark `--handled` as recorded by hand (ValueError if refused: nothing written); the payout to report."""
+    from stripe_netsuite.store import get_engine, migrate
+    from stripe_netsuite.sync.deposit_load_handled import mark_handled
+    from stripe_netsuite.sync.deposit_load_run import payout_ids_from
+
+    if args.payout or args.by is None or args.reason is None:
+        raise ValueError("--handled takes one payout with --by NAME and --reason TEXT (and no --payout)")
+    (payout_id,) = payout_ids_from([args.handled])
+    migrate()
+    handled = mark_handled(get_engine(), payout_id, by=args.by, reason=args.reason, now=datetime.now(UTC),
+                           run_id=run_id)  # fmt: skip
+    print(f"{payout_id}: {handled.sentence}")
+    return [payout_id]
+
+
 def _deposits(settings: Settings, run_id: str, payouts: list[str] | None) -> int:
     from zoneinfo import ZoneInfo
 
@@ -121,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "payments":
             return _load(settings, run_id, args.since, args.ids)
         if args.command == "deposits":
+            if args.handled is not None:  # then a run over it, whose report shows it handled
+                return _deposits(settings, run_id, _handled(args, run_id))
+            if args.by is not None or args.reason is not None:
+                raise ValueError("--by and --reason go with --handled PAYOUT_ID")
             return _deposits(settings, run_id, args.payout)
         from stripe_netsuite.store import get_engine, migrate
         from stripe_netsuite.sync.load_run import replay, sync_status

@@ -5,7 +5,8 @@ Shared by the netsuite_deposits DAG (one mapped task per payout) and the operato
 - `payouts_to_process`: the payouts a run looks at: paid automatic payouts without a written deposit (blocked
   ones included: they are built again on every run and unblock themselves once their cause is fixed),
   failed payouts whose deposit is written and not reversed yet, and payouts a person must record (manual,
-  debit, failed before their deposit), which are reported on every run until then.
+  debit, failed before their deposit), which are reported on every run until someone marks them handled
+  (deposit_load_handled; a handled payout is looked at only when named).
 - `process_payout`: classify one payout and act: write its deposit (an upsert by external id: the whole
   record in one request, so NetSuite never holds part of one), record why it is blocked, write the reversal
   of a failed one, or report what to do by hand.
@@ -31,6 +32,7 @@ from stripe_netsuite.store.stripe_objects import Payout
 from stripe_netsuite.sync.deposit_blocks import Blocked
 from stripe_netsuite.sync.deposit_facts import index_records
 from stripe_netsuite.sync.deposit_load_facts import deposit_ids, read_payout, synced_records
+from stripe_netsuite.sync.deposit_load_handled import HANDLED, handled_payouts
 from stripe_netsuite.sync.deposit_records import Deposit, DepositReversal
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.deposits import PayoutAction, arrival_day, build_deposit, classify_payout
@@ -53,7 +55,7 @@ class PayoutOutcome:
     """What one run did with one payout (amount in the payout currency's minor units)."""
 
     payout_id: str
-    status: str  # deposited, unchanged, blocked, reversed, manual, waiting, failed
+    status: str  # deposited, unchanged, blocked, reversed, manual, handled, waiting, failed
     currency: str = ""
     amount: int = 0
     arrival_date: str = ""
@@ -91,7 +93,10 @@ def _sync_state(engine: Engine, payout_ids: Iterable[str]) -> dict[tuple[str, st
 
 
 def payouts_to_process(engine: Engine, payout_ids: Iterable[str] | None = None) -> list[str]:
-    """The payouts a run must look at (all stored ones, or just `payout_ids`), oldest arrival first."""
+    """The payouts a run must look at (all stored ones, or just `payout_ids`), oldest arrival first.
+
+    A payout marked handled (recorded by hand) is left out unless it is named.
+    """
     with session_scope(engine) as session:
         query = select(Payout.id, Payout.status, Payout.amount).where(
             Payout.validation_status != "quarantined"
@@ -100,8 +105,11 @@ def payouts_to_process(engine: Engine, payout_ids: Iterable[str] | None = None) 
             query = query.where(Payout.id.in_(list(payout_ids)))
         rows = session.execute(query.order_by(Payout.arrival_date, Payout.id)).all()
     state = _sync_state(engine, (row.id for row in rows))
+    handled = set() if payout_ids is not None else set(handled_payouts(engine))
     wanted = []
     for row in rows:
+        if row.id in handled:
+            continue  # recorded by hand: reported no more
         deposit = state.get(("deposit", row.id), ("", None))
         reversal = state.get(("journalEntry", row.id), ("", None))
         if row.status in ("pending", "in_transit") or row.amount == 0:
@@ -179,8 +187,11 @@ def process_payout(
     payout = rows.payout
     base: dict[str, Any] = {"payout_id": payout_id, "currency": str(payout.get("currency") or "").upper(),
                             "amount": int(payout.get("amount") or 0)}
+    handled = handled_payouts(engine, [payout_id]).get(payout_id)
     try:
         base["arrival_date"] = arrival_day(payout).isoformat()
+        if handled is not None:  # a person recorded it: nothing to write, nothing to ask NetSuite
+            return PayoutOutcome(**base, status=HANDLED, code=HANDLED, reason=handled.sentence)
         ids = dict(currency_ids) if currency_ids is not None else read_currency_ids(netsuite)
         deposit_id = deposit_ids(netsuite, [payout_id]).get(payout_id)
         plan = classify_payout(payout, deposit_id=deposit_id, settings=settings, currency_ids=ids,

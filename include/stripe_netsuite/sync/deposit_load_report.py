@@ -1,5 +1,5 @@
 """The netsuite_deposits run report: deposits written with totals, blocked payouts with code, balance
-transaction and reason, reversals, and the payouts a person must record.
+transaction and reason, reversals, the payouts a person must record, and those a person recorded (handled).
 
 Written as `<reports>/netsuite_deposits/<run>.md` and `.json` and recorded as a RunReport row, whose `note`
 the run-notes listener (plugins/run_notes.py) copies into the DagRun note (what the Airflow grid shows).
@@ -24,7 +24,7 @@ __all__ = ["REPORT_KIND", "build_summary", "latest_note", "render_note", "write_
 
 REPORT_KIND = "netsuite_deposits"
 NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
-STATUSES = ("deposited", "unchanged", "blocked", "reversed", "manual", "waiting", "failed")
+STATUSES = ("deposited", "unchanged", "blocked", "reversed", "manual", "handled", "waiting", "failed")
 PROBLEMS = ("blocked", "manual", "failed")
 
 
@@ -53,6 +53,10 @@ def build_summary(run_id: str, outcomes: Iterable[PayoutOutcome]) -> dict[str, A
              "balance_transaction": o.balance_transaction or "", "amount": o.money, "reason": o.reason}
             for o in listed if o.status in PROBLEMS
         ],
+        "handled_payouts": [
+            {"payout_id": o.payout_id, "amount": o.money, "arrival_date": o.arrival_date, "reason": o.reason}
+            for o in listed if o.status == "handled"
+        ],
     }
     # fmt: on
 
@@ -64,7 +68,9 @@ def render_note(summary: Mapping[str, Any], report_path: str | None) -> str:
         f"netsuite_deposits: deposited {summary['deposited']}"
         + (f" ({totals})" if totals else "")
         + f", unchanged {summary['unchanged']}, blocked {summary['blocked']},"
-        f" reversed {summary['reversed']}, by hand {summary['manual']}, failed {summary['failed']}"
+        f" reversed {summary['reversed']}, by hand {summary['manual']}"
+        + (f" (recorded by hand {summary['handled']})" if summary.get("handled") else "")
+        + f", failed {summary['failed']}"
         f" in {summary['requests']} NetSuite requests."
     )
     shown = [p for p in summary["problems"] if p["status"] != "manual"][:3]
@@ -101,6 +107,13 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
                 f"| {p['payout_id']} | {p['status']} | {p['code']} | {p['balance_transaction']} |"
                 f" {p['amount']} | {reason} |"
             )
+        lines.append("")
+    if summary.get("handled_payouts"):
+        lines += ["## Recorded by hand", "", "| payout | arrival | amount | who, when, what |",
+                  "|---|---|---:|---|"]  # fmt: skip
+        for h in summary["handled_payouts"]:
+            reason = h["reason"].replace("|", "\\|")
+            lines.append(f"| {h['payout_id']} | {h['arrival_date']} | {h['amount']} | {reason} |")
     return "\n".join(lines) + "\n"
 
 
