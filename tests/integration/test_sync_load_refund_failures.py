@@ -9,8 +9,10 @@ and the NetSuite seed (SEED.md), never from the mapping under test.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -19,6 +21,8 @@ from sqlalchemy import Engine
 
 from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
 from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.sync.deposit_load_run import run_deposits
+from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.load import LoadResult, load_payments
 from tests.integration.conftest import NetSuiteSandboxClient
 from tests.integration.test_sync_load import CLEARING, ledger_settings, stripe_sync
@@ -185,3 +189,49 @@ def test_a_rerun_writes_nothing(
     again = load_payments(engine, netsuite, stripe_client, ledger_settings(), run_id="load-3")
     assert again.having("loaded") == again.having("failed") == again.retry == []
     assert {o.kind for o in again.having("unchanged")} >= {"payment", "refund", "failed_refund"}
+
+
+def test_the_payout_carrying_the_returned_money_is_deposited_and_the_clearing_account_nets_to_zero(
+    refunded: dict[str, Any],
+    failed_run: LoadResult,
+    stripe_client: stripe.StripeClient,
+    stripe_sandbox: RunningServer,
+    engine: Engine,
+    netsuite: NetSuiteClient,
+    ns: NetSuiteSandboxClient,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONNECTOR_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
+    for path, body in (("/clock/advance", {"days": 10}), ("/payouts/run", {})):
+        requests.post(f"{stripe_sandbox.url}/_sandbox{path}", json=body, timeout=60).raise_for_status()
+    stripe_sync(stripe_sandbox, engine, "sync-4")
+    assert load_payments(engine, netsuite, stripe_client, ledger_settings(), run_id="load-4").retry == []
+    bank = ns.create("account", {"acctNumber": "1010", "acctName": "Operating USD", "acctType": "Bank",
+                                 "currency": {"id": "1"}, "subsidiary": {"id": "1"}})  # fmt: skip
+    settings = DepositSettings.for_ledger(
+        ledger_settings(), bank_accounts={"USD": bank}, fee_account_id="8", adjustment_account_id="8"
+    )
+    run = run_deposits(engine, netsuite, settings, dag_id="netsuite_deposits", run_id="deposits-1",
+                       now=datetime.now(UTC), zone=ZoneInfo("America/Los_Angeles"))  # fmt: skip
+    failed_ids = {r.id for r in refunded["refunds"].values() if r.id in returned_payments(ns)}
+    payouts = [p for p in stripe_client.v1.payouts.list(params={"limit": 100}).auto_paging_iter()
+               if p.status == "paid" and p.automatic]  # fmt: skip
+    carrying = [
+        p for p in payouts
+        if failed_ids & {t.source for t in stripe_client.v1.balance_transactions.list(
+            params={"payout": p.id, "limit": 100}).auto_paging_iter() if t.type == "refund_failure"}
+    ]  # fmt: skip
+    assert carrying, "no paid payout carries the refund failures"
+    assert run["blocked"] == 0 and run["deposited"] == len(payouts)
+    for payout in carrying:
+        [row] = ns.rows(f"SELECT id, foreigntotal FROM transaction WHERE type = 'Deposit' AND externalid = "
+                        f"'{payout.id}'")  # fmt: skip
+        assert D(str(row["foreigntotal"])) == major(payout.amount)
+        lines = ns.rows(f"SELECT memo, foreignamount FROM transactionline WHERE transaction = {row['id']}"
+                        f" AND mainline = 'F' AND account = {CLEARING['USD']}")  # fmt: skip
+        for refund_id in failed_ids:
+            mine = sorted(
+                D(str(line["foreignamount"])) for line in lines if line["memo"] == f"Stripe: {refund_id}"
+            )
+            assert len(mine) == 2 and sum(mine) == 0  # cash back out, other line back in

@@ -5,6 +5,8 @@ Every transaction contributes exactly its `net` to the deposit (signed: + adds, 
   currency (for a payment in another currency, what the bank received), its fees as cash back;
 - a refund, a failed bank debit's `payment_failure_refund`, a dispute's withdrawal: cash back to the clearing
   account of the record's currency, the account its customer refund was paid from, so that account nets to 0;
+- a failed refund's money coming back (`refund_failure`): an other line from that clearing account, which the
+  failure's customer payment (`rf-<refund id>`) was posted to;
 - fees (fee_details of any transaction, and fee transactions): cash back to the fee account of their type, a
   negative fee (a fee refund, a won dispute's fee) as an other line to the same account;
 - a won dispute (`dispute_reversal`) and other adjustments: the adjustment account (other when positive);
@@ -163,6 +165,8 @@ def add_transaction(lines: DepositLines, ctx: DepositContext, txn: BalanceTransa
         _charge(lines, ctx, txn)
     elif kind in REVERSAL_TYPES and txn.amount < 0:
         _reversal(lines, ctx, txn, REVERSAL_TYPES[kind])
+    elif txn.type == "refund_failure" and txn.amount > 0:
+        _reversal(lines, ctx, txn, LedgerRecord.REFUND_FAILURE)
     elif kind == "dispute_reversal" and txn.amount > 0:
         _account(lines, ctx, txn, settings.adjustment_account_id, "won dispute")
     elif txn.type == "adjustment":

@@ -104,8 +104,10 @@ def deposit_ids(netsuite: SuiteQL, payout_ids: Iterable[str]) -> dict[str, str]:
 
 
 def _sync_rows(engine: Engine, sources: set[str]) -> list[tuple[LedgerRecord, str, Any]]:
-    """The ledger's sync records for these Stripe ids: payments, refunds, failed-debit refunds."""
-    candidates = {*sources, *(external_id(LedgerRecord.FAILED_PAYMENT_REFUND, s) for s in sources)}
+    """The ledger's sync records for these Stripe ids: payments, refunds, failed-debit refunds, and the
+    payments that took back a failed refund's money."""
+    prefixed = (LedgerRecord.FAILED_PAYMENT_REFUND, LedgerRecord.REFUND_FAILURE)
+    candidates = {*sources, *(external_id(record, s) for record in prefixed for s in sources)}
     found = []
     with session_scope(engine) as session:
         for chunk in _chunks(candidates):
