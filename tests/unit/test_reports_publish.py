@@ -99,7 +99,8 @@ def test_the_daily_report_writes_every_file_its_row_and_is_listed(engine: Engine
     options = ReportOptions(RecordLinks("1234567"), ZONE, "en_US", tmp_path / "reports")
     summary = write_daily_report(engine, DAY, options=options, now=NOW, run_id="scheduled__x")
     folder = tmp_path / "reports" / "finance" / "2026-03-02" / "daily"
-    assert summary["html"] == str(folder / "report.html")
+    assert summary["html"] == str(folder / "report.html") and summary["directory"] == str(folder)
+    assert {"report.html", "report.xlsx", "payouts.csv"} <= set(summary["files"])
     for name in ("report.html", "report.md", "report.json", "report.xlsx", "payouts.csv", "payments.csv",
                  "payments_by_day.csv", "fees_by_day.csv", "refunds_disputes.csv", "failed.csv",
                  "quarantine.csv", "refunds.csv", "disputes.csv"):

@@ -101,7 +101,7 @@ def _write(
     summary: dict[str, Any] = {
         **report.summary, **extra, "title": report.title, "kind": kind, "locale": options.locale,
         "time_zone": options.time_zone, "written_at": now.isoformat(), "html": str(folder / "report.html"),
-        "files": ["report.html", *files],
+        "directory": str(folder), "files": ["report.html", *files],
     }  # fmt: skip
     return run_reports.publish_report(
         engine, summary, base=folder / "report", dag_id=dag_id, run_id=run_id, kind=kind, now=now,
