@@ -382,3 +382,19 @@ def test_a_copy_without_the_external_id_whose_memo_names_the_charge_is_a_duplica
     assert (found.code, found.stripe_id) == (Code.DUPLICATE, "ch_usd")
     assert found.netsuite is not None and found.netsuite["record"] == "customerPayment 9001"
     assert "is the record under ch_usd" in found.detail
+
+
+def test_a_refund_that_failed_after_leaving_needs_its_refund_and_the_rf_payment_bringing_it_back() -> None:
+    stripe, entries = clean()
+    failed = {**refund("re_back", "ch_usd", 1_000, status="failed"), "failure_balance_transaction": "txn_f"}
+    stripe = replace(stripe, refunds=[*stripe.refunds, failed], known={**stripe.known, "re_back": failed})
+    entries[("customerRefund", "re_back")] = entry("customerRefund", "re_back", "10.00")
+    assert codes(audit(stripe, entries)) == [(Code.REFUND_RETURN, "re_back")]
+    entries[("customerPayment", "rf-re_back")] = entry("customerPayment", "rf-re_back", "10.00")
+    assert codes(audit(stripe, entries)) == []
+    entries[("customerPayment", "rf-re_back")] = entry(
+        "customerPayment", "rf-re_back", "1.00", customer="107"
+    )
+    (found,) = audit(stripe, entries).disagreements
+    assert found.code == Code.REFUND_RETURN
+    assert found.detail == "amount: NetSuite 1.00, expected 10.00; customer: NetSuite 107, expected 106"

@@ -24,7 +24,11 @@ from stripe_netsuite.sync.deposits import arrival_day
 from stripe_netsuite.sync.errors import LedgerMappingError
 from stripe_netsuite.sync.external_ids import LedgerRecord, external_id
 from stripe_netsuite.sync.payments import PAYMENT_STATUSES
-from stripe_netsuite.sync.reversals import dispute_reversal, refund_reversal
+from stripe_netsuite.sync.reversals import (
+    dispute_reversal,
+    refund_failed_after_leaving,
+    refund_reversal,
+)
 from stripe_netsuite.sync.settings import LedgerSettings
 from stripe_netsuite.sync.stripe_facts import charge_amount, currency_of, id_of, tran_date
 
@@ -153,6 +157,24 @@ def _reversal(
     if payment is not None and entry.customer_id != payment.customer_id:
         yield Disagreement(Code.REFUND_CUSTOMER, stripe_id, side, entry.describe(),
                            f"its payment {payment.internal_id} is on customer {payment.customer_id}")
+    if kind == "refund" and refund_failed_after_leaving(obj):
+        yield from _returned(stripe_id, side, amount, reversal.currency, entry, netsuite)
+
+
+def _returned(stripe_id: str, side: dict[str, str], amount: Decimal, currency: str, refund: LedgerEntry,
+              netsuite: NetSuiteSide) -> Iterator[Disagreement]:
+    """A refund that failed after it left the balance: its money back is an `rf-` customer payment of the
+    refund's amount on the refund's customer."""
+    back_id = external_id(LedgerRecord.REFUND_FAILURE, stripe_id)
+    back = netsuite.entry(LedgerRecord.REFUND_FAILURE, back_id)
+    if back is None:
+        yield Disagreement(Code.REFUND_RETURN, stripe_id, side, None, f"no customer payment {back_id}")
+        return
+    wrong = [f"{name}: NetSuite {found}, expected {wanted}" for name, found, wanted in (
+        ("currency", back.currency, currency), ("amount", back.amount, amount),
+        ("customer", back.customer_id, refund.customer_id)) if found != wanted]  # fmt: skip
+    if wrong:
+        yield Disagreement(Code.REFUND_RETURN, stripe_id, side, back.describe(), "; ".join(wrong))
 
 
 def _payout(payout: Mapping[str, Any], netsuite: NetSuiteSide) -> Iterator[Disagreement]:

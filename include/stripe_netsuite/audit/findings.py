@@ -66,6 +66,11 @@ class Code(Enum):
         "NetSuite has a customer refund for a refund Stripe says failed or was cancelled (no money left): "
         "delete or void the customer refund in NetSuite"
     )
+    REFUND_RETURN = (
+        "the refund failed after it left Stripe's balance, and NetSuite lacks the `rf-` customer payment "
+        "that brings its money back into the clearing account, or it differs (see detail): "
+        f"`{REQUEUE}` and the next netsuite_payments run writes it"
+    )
     MISSING_DEPOSIT = (
         "NetSuite has no deposit for this paid payout. Written, then deleted by hand: "
         f"`{REQUEUE}` and the next netsuite_deposits run writes it again. Blocked: the "

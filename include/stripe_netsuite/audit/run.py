@@ -36,6 +36,8 @@ def wanted_external_ids(side: StripeSide) -> set[str]:
         charge_id = str(charge["id"])
         wanted |= {external_id(LedgerRecord.PAYMENT, charge_id),
                    external_id(LedgerRecord.FAILED_PAYMENT_REFUND, charge_id)}
+    for refund in side.refunds:  # a refund that failed later: its money back
+        wanted.add(external_id(LedgerRecord.REFUND_FAILURE, str(refund["id"])))
     for obj in (*side.refunds, *side.disputes):
         wanted.add(external_id(LedgerRecord.REFUND, str(obj["id"])))
         parent = id_of(obj.get("charge"))
