@@ -133,3 +133,11 @@ def test_xlsx_has_a_sheet_per_table_numbers_with_currency_decimals_and_no_formul
     fees = book["Stripe fees per day"]
     share = next(row for row in fees.iter_rows(min_row=2) if row[1].value == "KWD")[-1]
     assert share.value == pytest.approx(0.03) and share.number_format == "0.00%"
+
+
+def test_a_hostile_run_id_in_the_title_is_escaped_by_the_template() -> None:
+    # Run ids come from whoever triggers a run; the title reaches the page through the template itself.
+    built = build_report(Ledger(Scope(dag_id="netsuite_payments", run_id=HOSTILE)), RecordLinks())
+    page = render_html(built, [], written=WHEN, zone="UTC")
+    assert "<script" not in page.lower() and "<img" not in page
+    assert "<title>Finance report netsuite_payments &lt;script&gt;" in page
