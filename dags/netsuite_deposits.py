@@ -69,7 +69,8 @@ REVIEW_TIMEOUT = timedelta(hours=5)
     doc_md=__doc__,
     params={
         "payout_ids": Param(
-            [], type="array", items={"type": "string"}, description="Just these payouts (po_...)"
+            [], type="array", items={"type": "string", "pattern": "^po_[A-Za-z0-9]{1,250}$"},
+            description="Just these payouts (po_...)",
         ),
     },
 )

@@ -16,7 +16,11 @@ retryable is left. The run report (`<reports>/netsuite_payments/<run>.md`, `<rep
 `$CONNECTOR_REPORTS_DIR`) becomes the run's note: loaded, unchanged, failed with reasons, amounts per
 currency.
 
-**Params**: `stripe_ids` (the fast path), `since` (only objects created on or after this date).
+Records NetSuite refuses for good are mailed to the finance list (`FINANCE_EMAIL_TO`), each message once,
+and a failed run too.
+
+**Params** (checked by their schemas when a run is triggered): `stripe_ids` (the fast path), `since` (a
+backfill: only objects created on or after this date, YYYY-MM-DD, not in the future).
 **Connections**: `stripe_default`, `netsuite_default`; ledger accounts from the `NETSUITE_*` account settings.
 """
 
@@ -26,6 +30,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk.exceptions import AirflowFailException
+from finance_mail import FinanceFailureNotifier
 
 from stripe_netsuite import retries
 from stripe_netsuite.config import netsuite_concurrency_limit
@@ -44,15 +50,20 @@ LOAD_SLOTS = netsuite_concurrency_limit()
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
-    default_args=retries.AIRFLOW_TASK.default_args(),  # the task layer of the retry policy (README)
+    # The task layer of the retry policy (README); a task stuck past an hour is failed and retried.
+    default_args={
+        **retries.AIRFLOW_TASK.default_args(), "owner": "finance", "execution_timeout": timedelta(hours=1)
+    },
     dagrun_timeout=timedelta(hours=6),
+    on_failure_callback=FinanceFailureNotifier(),
     tags=["netsuite", "ledger", "load"],
     doc_md=__doc__,
     params={
         "stripe_ids": Param(
             [],
             type="array",
-            items={"type": "string"},
+            # The characters of a Stripe id; which prefixes are loadable is load_run.stripe_ids_from's rule.
+            items={"type": "string", "pattern": "^[A-Za-z0-9_]{3,255}$"},
             description="Fast path: load just these Stripe objects (fetched and validated)",
         ),
         "since": Param(
@@ -100,12 +111,20 @@ def netsuite_payments() -> None:
 
         since_text = (getattr(dag_run, "conf", None) or {}).get("since")
         since = datetime.combine(date.fromisoformat(since_text), time(), tzinfo=UTC) if since_text else None
+        if since is not None and since > datetime.now(UTC):  # a schema cannot say "not in the future"
+            raise AirflowFailException(f"since {since_text} is in the future: nothing was created after it")
         summary = run_load(
             get_engine(), NetSuiteHook().client, StripeHook().client,
             Settings.from_env().accounts.ledger_settings(), dag_id=DAG_ID, run_id=run_id or "manual",
             now=datetime.now(UTC),
             since=since, stripe_ids=stripe_ids, workers=LOAD_SLOTS,
         )  # fmt: skip
+        from finance_mail import send_mail
+
+        from stripe_netsuite.notify import mail_failed_records
+
+        notify = Settings.from_env().notify
+        mail_failed_records(summary, lambda mail: send_mail(mail, notify), notify, DAG_ID)
         return {key: summary[key] for key in ("loaded", "unchanged", "failed", "blocked", "note")}
 
     requested = fetch_requested()

@@ -1,5 +1,6 @@
-"""The Finance view in a real Airflow (api-server + plugins/finance_view.py) through chromium: a signed-in user
-finds the report of the run the test triggered, by the nav entry and by the run's note; signed out, refused.
+"""The Finance view in a real Airflow (api-server + plugins/finance_view.py) through chromium: a signed-in
+user finds the report of the run the test triggered, by the nav entry and by the run's note; signed out,
+refused. And the REST API refuses runs whose params break the DAGs' Param schemas.
 
 The run is `airflow dags test netsuite_deposits` on an empty ledger (nothing to deposit, so no sandbox is
 needed): it writes its report (a RunReport row and files) and the run-notes listener its note.
@@ -49,6 +50,23 @@ def test_anonymous_requests_are_refused(airflow: AirflowServer, triggered: dict[
         assert "deposited" not in answer.text and triggered["dag_run_id"] not in answer.text
     bad = requests.get(f"{airflow.url}/finance/", cookies={"_token": "forged"}, timeout=30)
     assert bad.status_code in (401, 403)
+
+
+@pytest.mark.parametrize(("dag_id", "conf"), [
+    ("netsuite_payments", {"since": "yesterday"}),
+    ("netsuite_payments", {"stripe_ids": ["ch_1'; DROP TABLE x"]}),
+    ("stripe_sync", {"resources": ["charges", "nope"]}),
+    ("netsuite_deposits", {"payout_ids": ["ch_1NotAPayout"]}),
+], ids=str)  # fmt: skip
+def test_the_rest_api_refuses_a_run_with_bad_params(
+    airflow: AirflowServer, triggered: dict[str, Any], dag_id: str, conf: dict[str, Any]
+) -> None:
+    api = airflow.api()
+    runs_url = f"{airflow.url}/api/v2/dags/{dag_id}/dagRuns"
+    answer = api.post(runs_url, json={"logical_date": None, "conf": conf}, timeout=60)
+    assert answer.status_code == 400, answer.text
+    runs = [run["dag_run_id"] for run in api.get(runs_url, timeout=60).json()["dag_runs"]]
+    assert runs == ([triggered["dag_run_id"]] if dag_id == "netsuite_deposits" else [])  # none created
 
 
 def test_a_signed_in_user_finds_the_report_of_the_triggered_run(
