@@ -98,7 +98,7 @@ class Month:
     opening: dict[str, Decimal]  # account -> balance before the connector wrote anything (the seed's own)
 
 
-def account_movements(ns: NetSuiteSandboxClient, account: str) -> Decimal:
+def account_movements(ns: NetSuiteSandboxClient, account: str, *, in_base: bool = True) -> Decimal:
     """An account's balance (debit - credit) in the base currency, from its transaction lines.
 
     The sandbox's `transactionline` carries each line's amount as its record shows it: a deposit's main line
@@ -107,7 +107,8 @@ def account_movements(ns: NetSuiteSandboxClient, account: str) -> Decimal:
     journal line its debit or credit. Which side each posts to is the record's, as in NetSuite's GL: a deposit
     debits its account and credits its other lines (so a negative cash back line is a debit), a refund credits
     the account it is paid from. Amounts are in the transaction's currency: times its exchange rate, each line
-    rounded to the cent, gives the base currency (USD).
+    rounded to the cent, gives the base currency (USD); `in_base=False` sums them as they are, for an account
+    whose lines are all in its own currency (a EUR bank account, say).
     """
     rows = ns.rows(
         "SELECT t.id, t.type, t.exchangerate, tl.mainline, tl.foreignamount, tl.debitforeignamount,"
@@ -127,7 +128,7 @@ def account_movements(ns: NetSuiteSandboxClient, account: str) -> Decimal:
             signed = D(str(row["foreignamount"]))
         else:
             raise AssertionError(f"a {row['type']} line on account {account} this test cannot place: {row}")
-        rate = D(str(row.get("exchangerate") or 1))
+        rate = D(str(row.get("exchangerate") or 1)) if in_base else D(1)
         balance += (signed * rate).quantize(CENT, ROUND_HALF_UP)
     return balance
 
@@ -136,8 +137,7 @@ def clearing_and_bank(settings: DepositSettings) -> list[str]:
     return [*settings.clearing_accounts.values(), *settings.bank_accounts.values()]
 
 
-@pytest.fixture(scope="module")
-def month(
+def connector_month(
     world: RunningServer, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
     settings: DepositSettings, ns: NetSuiteSandboxClient, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Month]:
@@ -161,6 +161,14 @@ def month(
     dispose_engines()
 
 
+@pytest.fixture(scope="module")
+def month(
+    world: RunningServer, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
+    settings: DepositSettings, ns: NetSuiteSandboxClient, tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Month]:
+    yield from connector_month(world, netsuite, stripe_api, settings, ns, tmp_path_factory)
+
+
 def netsuite_id(ns: NetSuiteSandboxClient, external_id: str) -> str:
     (row,) = ns.rows(f"SELECT t.id FROM transaction t WHERE t.externalid = '{external_id}'")
     return str(row["id"])
@@ -174,6 +182,11 @@ def clearing_of_source(stripe_api: stripe.StripeClient, txn: Any) -> str:
     else:
         charge = stripe_api.v1.refunds.retrieve(source).charge
     return CLEARING[stripe_api.v1.charges.retrieve(str(charge)).currency.upper()]
+
+
+def currency_id(ns: NetSuiteSandboxClient, code: str) -> str:
+    (row,) = ns.rows(f"SELECT c.id FROM currency c WHERE c.symbol = '{code.upper()}'")
+    return str(row["id"])
 
 
 def money(minor: int, currency: str) -> str:
@@ -226,7 +239,7 @@ def record_debit_payout_by_hand(
         if txn.fee:
             debits.append({"account": {"id": FEES}, "debit": money(txn.fee, payout.currency)})
     ns.create("journalEntry", {
-        "currency": {"id": "1"},
+        "currency": {"id": currency_id(ns, payout.currency)},
         "tranDate": datetime.fromtimestamp(payout.arrival_date, UTC).date().isoformat(),
         "memo": f"Stripe debit payout {payout.id}",
         "line": {"items": [
@@ -235,16 +248,24 @@ def record_debit_payout_by_hand(
     })  # fmt: skip
 
 
+def close_by_hand(
+    ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, payouts: list[Any], settings: DepositSettings
+) -> None:
+    """What the deposits report asks of a person for the payouts it cannot deposit."""
+    for payout in payouts:
+        if payout.status == "failed":
+            deposit_failed_payout_by_hand(ns, stripe_api, payout)
+        elif payout.status == "paid" and payout.amount < 0:
+            bank = settings.bank_accounts[payout.currency.upper()]
+            record_debit_payout_by_hand(ns, stripe_api, payout, bank)
+
+
 @pytest.fixture(scope="module")
 def closed(
     month: Month, ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, settings: DepositSettings
 ) -> dict[str, Decimal]:
     """The month closed: the steps the report asks of a person, then each account's movement."""
-    for payout in month.payouts:
-        if payout.status == "failed":
-            deposit_failed_payout_by_hand(ns, stripe_api, payout)
-        elif payout.status == "paid" and payout.amount < 0:
-            record_debit_payout_by_hand(ns, stripe_api, payout, settings.bank_accounts["USD"])
+    close_by_hand(ns, stripe_api, month.payouts, settings)
     return {
         account: account_movements(ns, account) - month.opening[account]
         for account in clearing_and_bank(settings)
