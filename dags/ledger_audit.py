@@ -9,8 +9,8 @@ what the connector wrote, not what NetSuite holds after someone edited it) and c
 - every refund Stripe took, and every dispute whose funds were withdrawn (lost, or won later), is a customer
   refund of its amount on its payment's customer;
 - every paid automatic payout is exactly one deposit of its total, dated its arrival day;
-- nothing in NetSuite under a Stripe external id (`ch_`, `py_`, `re_`, `dp_`, `po_`, `cm-`, `fail-`, `rev-`)
-  names an object Stripe does not know.
+- nothing in NetSuite under a Stripe external id (`ch_`, `py_`, `re_`, `dp_`, `po_`, `cm-`, `fail-`, `rf-`,
+  `rev-`) names an object Stripe does not know, and no copy of a record without its external id.
 
 Each disagreement is listed with both sides and what to do in `<reports>/ledger_audit/<run>.md` and `.json`,
 and the run's note gives the verdict. **Asset** `ledger_audit` (`stripe_netsuite://netsuite/ledger_audit`):
@@ -21,7 +21,8 @@ so the grid shows red; an audit that could not complete (Stripe or NetSuite unre
 emits nothing.
 
 **Params**: `from` and `to` (dates, both or neither; at most 92 days; `to` not in the future). Neither: the
-daily period, the 7 days before the run's day. **CLI**: `python -m stripe_netsuite.audit --from D --to D`.
+daily period, the 7 days before the run's day. **CLI**: `python -m stripe_netsuite.audit --from D --to D`;
+`--requeue ID...` (the report's remedy for a record deleted or edited by hand: the loaders write it again).
 **Connections**: `stripe_default`, `netsuite_default`; the ledger's `NETSUITE_*` account settings.
 """
 
