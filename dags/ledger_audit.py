@@ -33,6 +33,7 @@ from typing import Any
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
+from finance_mail import FinanceFailureNotifier
 
 from stripe_netsuite import retries
 
@@ -47,8 +48,12 @@ DATE = {"type": ["null", "string"], "format": "date"}
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
-    default_args={**retries.AIRFLOW_TASK.default_args(), "owner": "finance"},
+    # The task layer of the retry policy (README); `audit` may take longer than the small tasks.
+    default_args={
+        **retries.AIRFLOW_TASK.default_args(), "owner": "finance", "execution_timeout": timedelta(minutes=30)
+    },
     dagrun_timeout=timedelta(hours=3),
+    on_failure_callback=FinanceFailureNotifier(),  # a disagreement fails the run: finance gets a mail
     tags=["audit", "reconciliation", "netsuite", "stripe"],
     doc_md=__doc__,
     params={

@@ -38,7 +38,8 @@ def test_ledger_audit_runs_daily_in_the_pool_and_publishes_its_asset(dagbag: Any
     audit = dag.get_task("audit")
     assert audit.pool == "netsuite_api" and audit.execution_timeout is not None
     assert [outlet.uri for outlet in audit.outlets] == [URI]
-    assert all(task.retries >= 2 and task.owner == "finance" for task in dag.tasks)
+    assert all(task.retries >= 2 and task.owner == "finance" and task.execution_timeout for task in dag.tasks)
+    assert type(dag.on_failure_callback).__name__ == "FinanceFailureNotifier"  # a disagreement mails finance
 
 
 @pytest.mark.parametrize(
