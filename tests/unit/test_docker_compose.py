@@ -29,7 +29,10 @@ AIRFLOW_SERVICES = {
     "airflow-worker",
 }
 SANDBOXES = {"stripe-sandbox": 12111, "netsuite-sandbox": 12112}
-LONG_RUNNING = AIRFLOW_SERVICES - {"airflow-init"} | {"postgres", "redis", "webapp"} | set(SANDBOXES)
+MAIL_SINK = "mail-sink"  # the sandbox profile's SMTP server
+LONG_RUNNING = AIRFLOW_SERVICES - {"airflow-init"} | {"postgres", "redis", "webapp", MAIL_SINK} | set(
+    SANDBOXES
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +61,7 @@ def test_compose_file_follows_the_compose_specification(compose: dict[str, Any])
 
 
 def test_the_stack_has_every_service(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == AIRFLOW_SERVICES | {"postgres", "redis", "webapp"} | set(SANDBOXES)
+    assert set(services) == AIRFLOW_SERVICES | {"postgres", "redis", "webapp", MAIL_SINK} | set(SANDBOXES)
 
 
 def test_airflow_runs_the_celery_executor_on_postgres_and_redis(services: dict[str, dict[str, Any]]) -> None:
@@ -138,7 +141,8 @@ def test_sandboxes_run_only_in_the_sandbox_profile(
 
 
 def test_only_the_sandboxes_have_profiles(services: dict[str, dict[str, Any]]) -> None:
-    assert {name for name, service in services.items() if "profiles" in service} == set(SANDBOXES)
+    profiled = {name for name, service in services.items() if "profiles" in service}
+    assert profiled == set(SANDBOXES) | {MAIL_SINK}
 
 
 @pytest.mark.parametrize("name", sorted(LONG_RUNNING))
@@ -176,19 +180,72 @@ def _interpolate(text: str, env: dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)(:?[-?])?([^}]*)\}", one, text)
 
 
-@pytest.mark.parametrize(("variable", "conn_type"), [
-    ("AIRFLOW_CONN_STRIPE_DEFAULT", "stripe"), ("AIRFLOW_CONN_NETSUITE_DEFAULT", "netsuite"),
-], ids=["stripe", "netsuite"])
-def test_airflow_connections_are_json_built_from_the_env_file(
-    compose: dict[str, Any], variable: str, conn_type: str
-) -> None:
+def _env_example() -> dict[str, str]:
     from dotenv import dotenv_values
 
-    env = {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
-    connection = json.loads(_interpolate(compose["x-airflow-common"]["environment"][variable], env))
+    return {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
+
+
+@pytest.mark.parametrize(("variable", "conn_type"), [
+    ("AIRFLOW_CONN_STRIPE_DEFAULT", "stripe"), ("AIRFLOW_CONN_NETSUITE_DEFAULT", "netsuite"),
+    ("AIRFLOW_CONN_SMTP_DEFAULT", "smtp"),
+], ids=["stripe", "netsuite", "smtp"])
+def test_airflow_connections_are_json_built_from_the_env_file(
+    services: dict[str, dict[str, Any]], variable: str, conn_type: str
+) -> None:
+    env = _env_example()
+    connection = json.loads(_interpolate(services["airflow-init"]["environment"][variable], env))
     assert connection["conn_type"] == conn_type
     if conn_type == "netsuite":
         assert connection["extra"]["account_id"] == env["NETSUITE_ACCOUNT_ID"]
         assert connection["host"].startswith("http://netsuite-sandbox:12112/")
+    elif conn_type == "smtp":  # the sandbox profile's sink by default, plain SMTP (booleans, not strings)
+        assert (connection["host"], connection["port"]) == ("mail-sink", 8025)
+        assert connection["extra"]["disable_ssl"] is True and connection["extra"]["disable_tls"] is True
+        assert connection["extra"]["from_email"]
     else:
         assert connection["password"] == env["STRIPE_API_KEY"]
+
+
+def test_a_real_smtp_relay_is_set_in_the_env_file_alone(services: dict[str, dict[str, Any]]) -> None:
+    env = {**_env_example(), "SMTP_HOST": "smtp.example.com", "SMTP_PORT": "587", "SMTP_USER": "apikey",
+           "SMTP_PASSWORD": "s3cret", "SMTP_DISABLE_TLS": "false", "FINANCE_EMAIL_FROM": "ledger@example.com"}
+    text = services["airflow-init"]["environment"]["AIRFLOW_CONN_SMTP_DEFAULT"]
+    connection = json.loads(_interpolate(text, env))
+    assert (connection["host"], connection["port"]) == ("smtp.example.com", 587)
+    assert connection["login"] == "apikey"
+    assert connection["extra"]["disable_tls"] is False  # STARTTLS on 587
+    assert connection["extra"]["from_email"] == "ledger@example.com"
+
+
+def test_the_init_job_creates_the_connections_in_the_metadata_db(services: dict[str, dict[str, Any]]) -> None:
+    script = _command(services["airflow-init"])
+    assert "airflow connections import --overwrite" in script
+    assert script.index("airflow db migrate") < script.index("airflow connections import")
+    # Only the init job holds the connections' secrets; every other service reads them from the DB.
+    expected = {f"AIRFLOW_CONN_{name}_DEFAULT" for name in ("STRIPE", "NETSUITE", "SMTP")}
+    for name, service in services.items():
+        held = {key for key in service.get("environment", {}) if key.startswith("AIRFLOW_CONN_")}
+        assert held == (expected if name == "airflow-init" else set()), name
+
+
+def test_finance_mail_and_views_are_configured_for_every_airflow_service(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in AIRFLOW_SERVICES:
+        env = services[name]["environment"]
+        assert env["FINANCE_SMTP_CONN_ID"] == env["AIRFLOW__EMAIL__EMAIL_CONN_ID"] == "smtp_default", name
+        assert env["FINANCE_AIRFLOW_URL"].startswith("${FINANCE_AIRFLOW_URL:-http"), name
+        # The reports the DAGs write are read by the Finance view in the api-server: one shared volume.
+        assert "connector-var:/opt/connector/var" in services[name]["volumes"], name
+
+
+def test_the_mail_sink_keeps_mails_in_a_volume_in_the_sandbox_profile(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    sink = services[MAIL_SINK]
+    assert sink["profiles"] == ["sandbox"]
+    assert sink["command"][:3] == ["python", "-m", "aiosmtpd"]
+    assert "0.0.0.0:8025" in sink["command"] and "aiosmtpd.handlers.Mailbox" in sink["command"]
+    assert sink["command"][-1].startswith("/data/") and "mail-sink-data:/data" in sink["volumes"]
+    assert "ports" not in sink  # reachable inside the stack only
