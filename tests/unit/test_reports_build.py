@@ -222,3 +222,26 @@ def test_an_empty_ledger_builds_empty_tables() -> None:
     report = build_report(Ledger(Scope.day(D1)), LINKS)
     assert all(not table.rows for table in report.tables)
     assert report.series["payments_by_day"] == [] and report.title == "Finance report 2026-03-02"
+
+
+def test_a_deposit_that_differs_from_its_payout_shows_the_variance() -> None:
+    differs = PayoutRow("po_diff", D2, 5000, "KWD", "paid", deposit_status="synced", deposit_id="9",
+                        deposit_amount=4990)  # fmt: skip
+    payouts = build_report(Ledger(Scope.day(D2), payouts=(differs,)), LINKS).table("payouts")
+    row = dict(zip(payouts.columns, row_of(payouts, "po_diff"), strict=True))
+    assert row["Variance"] == Money(-10, "KWD") and row["Status"] == "deposited, total differs"
+    ok = build_report(ledger(), LINKS).table("payouts")
+    assert dict(zip(ok.columns, row_of(ok, "po_ok"), strict=True))["Variance"] == Money(0, "USD")
+
+
+def test_a_payout_blocked_twice_names_every_balance_transaction_and_every_fix() -> None:
+    first = ("missing_payment", "txn_a", "charge ch_a has no synced NetSuite payment: load it.")
+    second = ("customer_currency_missing", "txn_b", "customer 7 lacks EUR: add the currency.")
+    blocked = PayoutRow("po_two", D2, 900, "USD", "paid", deposit_status="blocked", code=first[0],
+                        balance_transaction=first[1], reason=first[2] + " (+1 more problem(s))",
+                        problems=(first, second))  # fmt: skip
+    payouts = build_report(Ledger(Scope.day(D2), payouts=(blocked,)), LINKS).table("payouts")
+    row = dict(zip(payouts.columns, row_of(payouts, "po_two"), strict=True))
+    assert row["Code"] == "missing_payment"
+    assert row["Balance transaction"] == "txn_a, txn_b"
+    assert row["What to do"] == f"{first[2]} {second[2]}"

@@ -39,6 +39,10 @@ DAY = date(2026, 3, 2)
 LATE = int(datetime(2026, 3, 3, 7, 30, tzinfo=UTC).timestamp())
 ARRIVAL = int(datetime(2026, 3, 2, tzinfo=UTC).timestamp())
 NOW = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+PROBLEMS = [  # as the deposit loader records them (sync.deposit_load._blocked)
+    {"code": "missing_payment", "balance_transaction": "txn_late", "reason": "ch_late unloaded: load it."},
+    {"code": "unequal_amounts", "balance_transaction": "txn_x", "reason": "1 != 2: correct it."},
+]
 
 
 def stripe(session: Any, model: Any, **obj: Any) -> None:
@@ -67,7 +71,8 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     for payout, run in (("po_blocked", "deposits-1"), ("po_old_blocked", "deposits-0")):
         save_sync_record(engine, stripe_id=payout, stripe_object_type="payout", record_type="deposit",
                          external_id=payout, status="blocked", run_id=run, error=f"{payout}: fix it.",
-                         detail={"code": "missing_payment", "balance_transaction": "txn_late"})
+                         detail={"code": "missing_payment", "balance_transaction": "txn_late",
+                                 "problems": PROBLEMS if payout == "po_blocked" else []})
     save_sync_record(engine, stripe_id="ch_next", stripe_object_type="charge", record_type="customerPayment",
                      external_id="ch_next", status="failed", run_id="load-2", error="Invalid customer")
     yield engine  # fmt: skip
@@ -83,6 +88,8 @@ def test_a_day_is_netsuite_s_day_and_open_problems_show_whatever_their_date(engi
         "po_blocked": (DAY, "blocked", "missing_payment", "po_blocked: fix it."),
         "po_old_blocked": (date(2026, 2, 22), "blocked", "missing_payment", "po_old_blocked: fix it."),
     }
+    blocked = next(p for p in ledger.payouts if p.payout_id == "po_blocked")
+    assert blocked.problems == tuple((p["code"], p["balance_transaction"], p["reason"]) for p in PROBLEMS)
     assert [(f.stripe_id, f.message) for f in ledger.failed] == [("ch_next", "Invalid customer")]
     assert [(q.object_id, q.check_name) for q in ledger.quarantined] == [("ch_bad", "amount_is_positive")]
 
@@ -111,7 +118,9 @@ def test_the_daily_report_writes_every_file_its_row_and_is_listed(engine: Engine
     with (folder / "payouts.csv").open(encoding="utf-8-sig") as handle:
         payouts = {row["Payout"]: row for row in csv.DictReader(handle)}
     assert payouts["po_blocked"]["Code"] == "missing_payment"
-    assert payouts["po_blocked"]["What to do"] == "po_blocked: fix it."
+    assert payouts["po_blocked"]["What to do"] == "ch_late unloaded: load it. 1 != 2: correct it."
+    assert payouts["po_blocked"]["Balance transaction"] == "txn_late, txn_x"
+    assert payouts["po_old_blocked"]["What to do"] == "po_old_blocked: fix it."
     assert json.loads((folder / "report.json").read_text())["blocked"] == 2
     with session_scope(engine) as session:
         row = session.scalars(select(RunReport)).one()

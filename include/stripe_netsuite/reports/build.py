@@ -52,6 +52,8 @@ def payout_state(payout: PayoutRow) -> str:
 def _what_to_do(payout: PayoutRow) -> str:
     if payout.deposit_status not in ("blocked", "failed"):
         return ""
+    if len(payout.problems) > 1:  # each problem's own sentence: all must be fixed before the deposit fits
+        return " ".join(reason for _code, _txn, reason in payout.problems)
     if payout.reason:
         return payout.reason  # the loader's sentence: what is wrong and what to do (sync.deposit_blocks)
     if payout.code == "manual":
@@ -85,16 +87,22 @@ class _Builder:
         rows: list[tuple[Cell, ...]] = []
         for p in sorted(self.ledger.payouts, key=lambda p: (p.arrival, p.payout_id)):
             deposit = self.netsuite("deposit", p.deposit_id)
-            total = Money(p.deposit_amount, p.currency) if p.deposit_amount is not None else None
+            total = variance = None
+            if p.deposit_amount is not None:
+                total = Money(p.deposit_amount, p.currency)
+                variance = Money(p.deposit_amount - p.amount, p.currency)
+            txns = ", ".join(t for _c, t, _r in p.problems if t) if len(p.problems) > 1 else None
             rows.append((
                 self.stripe(p.payout_id, p.livemode, p.account), p.arrival, Money(p.amount, p.currency),
-                deposit, total, payout_state(p), p.code or "", p.balance_transaction or "", _what_to_do(p),
+                deposit, total, variance, payout_state(p), p.code or "",
+                txns or p.balance_transaction or "", _what_to_do(p),
             ))  # fmt: skip
         return Table(
             "payouts", "Payouts and deposits",
-            ("Payout", "Arrival", "Amount", "NetSuite deposit", "Deposit total", "Status", "Code",
+            ("Payout", "Arrival", "Amount", "NetSuite deposit", "Deposit total", "Variance", "Status", "Code",
              "Balance transaction", "What to do"),
-            tuple(rows), "Each payout and the NetSuite deposit written for it; a blocked one says why.",
+            tuple(rows), "Each payout and the NetSuite deposit written for it (variance = deposit - payout); "
+            "a blocked one names the balance transactions that keep it from matching and what to do.",
         )  # fmt: skip
 
     def payments(self) -> Table:

@@ -115,6 +115,8 @@ class PayoutRow:
     code: str | None = None  # a blocked payout's code ("manual": to record by hand)
     balance_transaction: str | None = None
     reason: str = ""  # as recorded: what is wrong and what to do
+    # Every problem the loader found, (code, balance transaction, sentence); the first is the one above.
+    problems: tuple[tuple[str, str, str], ...] = ()
     reversal_id: str | None = None  # the journal entry taking back a failed payout's deposit
     livemode: bool = False
     account: str = ""

@@ -140,6 +140,10 @@ def _payout_row(payout: Payout, deposit: Any, reversal: Any) -> PayoutRow:
         deposit_amount=detail.get("amount") if synced else None,
         code=detail.get("code"), balance_transaction=detail.get("balance_transaction"),
         reason=(deposit.last_error or "") if deposit and not synced else "",
+        problems=tuple(
+            (str(p.get("code") or ""), str(p.get("balance_transaction") or ""), str(p.get("reason") or ""))
+            for p in (detail.get("problems") or []) if isinstance(p, dict)
+        ) if not synced else (),
         reversal_id=reversal.netsuite_internal_id if reversal and reversal.status == "synced" else None,
         livemode=bool(payout.livemode), account=payout.account,
     )  # fmt: skip
