@@ -10,6 +10,7 @@ read here from Stripe and NetSuite directly, never from the audit under test.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,10 @@ def test_the_loaded_world_is_in_agreement_and_the_cli_says_so(
     payouts: Payouts, netsuite_sandbox: RunningServer, stripe_sandbox: RunningServer,  # noqa: F811
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
+    before, started = netsuite.stats.requests, time.monotonic()
     result = audit(netsuite, stripe_api)
+    print(f"audit: {netsuite.stats.requests - before} NetSuite requests, {time.monotonic() - started:.1f} s,"
+          f" checked {result.checked}")
 
     assert [(d.code, d.stripe_id, d.detail) for d in result.disagreements] == []
     assert result.verdict == AGREEMENT
@@ -88,6 +92,7 @@ def test_the_loaded_world_is_in_agreement_and_the_cli_says_so(
            "CONNECTOR_DATABASE_URL": f"sqlite:///{tmp_path / 'connector.db'}"}  # fmt: skip
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    capsys.readouterr()  # the figures above
     code = audit_cli(["--from", PERIOD.start.isoformat(), "--to", PERIOD.end.isoformat()])
     out = capsys.readouterr().out
     assert code == 0, out
