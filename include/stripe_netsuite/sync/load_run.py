@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -93,10 +95,12 @@ def fetch_requested(
 
     A charge brings its refunds and disputes; a refund or dispute brings its charge.
 
-    Stored as stripe_sync stores them, then validated with the same suites; returns the ids to load.
+    Stored as stripe_sync stores them, then validated with the same suites; returns the ids to load. Without
+    Data Docs: a webhook's few objects would build a site per run, seconds of the fast path's budget
+    (stripe_sync's runs build them; a quarantined row's reason is in the quarantine table either way).
     """
-    from stripe_netsuite.validation import docs_dir_for, validate_pending
-
+    # Great Expectations takes seconds to import (most of a webhook run): import it while Stripe answers.
+    validation = _Import("stripe_netsuite.validation.run")
     api = StripeApi(client)
     to_load: list[str] = []
     seen: set[str] = set()
@@ -130,8 +134,30 @@ def fetch_requested(
                     store_page(session, RESOURCES[resource].model, page, api.account)
         if stripe_id != obj["id"]:
             to_load.append(stripe_id)
-    validate_pending(engine, run_id, now=now, docs_dir=docs_dir_for(run_id))
+    validation.module().validate_pending(engine, run_id, now=now)
     return list(dict.fromkeys(i for i in to_load if not i.startswith(_PAYMENT_ID)))
+
+
+class _Import:
+    """A module imported on a thread of its own from now on; `module()` waits for it (or raises its error)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"import-{name}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            importlib.import_module(self.name)
+        except BaseException as error:  # handed to the caller of module()
+            self.error = error
+
+    def module(self) -> Any:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return importlib.import_module(self.name)
 
 
 def run_load(
