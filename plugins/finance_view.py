@@ -7,8 +7,9 @@ own `GetUserDep` (the UI's `_token` cookie or a bearer token) and shows a report
 lets that user read runs of the report's DAG. An anonymous request gets 401 and a link to Airflow's login.
 
 Every report of the connector is a RunReport row (stripe_netsuite.reports.run_reports) whose `path` is its
-Markdown file; the files beside it (HTML with charts, CSV, XLSX, JSON) belong to it. The rows are the index:
-they carry the DAG id the authorization needs and survive a report folder being moved by the writer.
+Markdown file. The rows are the index: they carry the DAG id the authorization needs, and the run reports of
+stripe_sync, netsuite_payments, netsuite_deposits and ledger_audit have no folder of their own. A finance
+report's files (HTML with charts, CSV, XLSX, JSON) are what stripe_netsuite.reports.files lists for it.
 """
 
 from __future__ import annotations
@@ -126,22 +127,30 @@ def _rows(**where: Any) -> list[Any]:
 
 
 def report_files(markdown_path: str | None) -> dict[str, Path]:
-    """The files of one report: its Markdown and the files of the same name beside it, or, for a report that
-    has a folder of its own (`<folder>/report.md`), every servable file of that folder; only under the
-    reports directory."""
+    """The files of one report, by name, only under the reports directory: a finance report's folder as
+    stripe_netsuite.reports lists it (`list_reports`, each file resolved by its `report_file`), else the
+    report's Markdown and the files of the same name beside it (`<run>.md`, `<run>.json`)."""
     if not markdown_path:
         return {}
+    from stripe_netsuite.reports.files import finance_root, list_reports, report_file
     from stripe_netsuite.validation.paths import reports_root
 
     root = reports_root().resolve()
     markdown = Path(markdown_path).resolve()
     if not markdown.is_relative_to(root) or not markdown.parent.is_dir():
         return {}
-    own_folder = markdown.stem == "report"
+    if markdown.is_relative_to(finance_root().resolve()):
+        day, name = markdown.parent.parent.name, markdown.parent.name
+        try:
+            entries = list_reports(day=date.fromisoformat(day))
+        except ValueError:
+            return {}
+        files = next((entry.files for entry in entries if entry.name == name), ())
+        return {file: path for file in files if (path := report_file(day, name, file)) is not None}
     found = {
         path.name: path
         for path in markdown.parent.iterdir()
-        if path.suffix in SERVED_SUFFIXES and path.is_file() and (own_folder or path.stem == markdown.stem)
+        if path.suffix in SERVED_SUFFIXES and path.is_file() and path.stem == markdown.stem
     }
     return dict(sorted(found.items(), key=lambda item: (item[0] != f"{markdown.stem}.html", item[0])))
 

@@ -124,3 +124,30 @@ def test_bad_finance_addresses_are_refused_at_start() -> None:
         Settings.from_env({"FINANCE_EMAIL_TO": "ok@example.com,finance@"})
     with pytest.raises(ConfigError, match="FINANCE_EMAIL_FROM"):
         Settings.from_env({"FINANCE_EMAIL_FROM": "a@example.com\nBcc: x@evil.example"})
+
+
+def test_the_daily_report_reaches_the_finance_list_with_its_page_and_workbook(
+    sink: MailSink, tmp_path: Path
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from stripe_netsuite.notify import mail_daily_report
+    from stripe_netsuite.reports.publish import ReportOptions, write_daily_report
+    from stripe_netsuite.store import get_engine, migrate
+
+    url = f"sqlite:///{tmp_path / 'connector.db'}"
+    migrate(url)
+    written = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+    options = ReportOptions(reports_dir=tmp_path)
+    summary = write_daily_report(get_engine(url), date(2026, 11, 29), options=options, now=written,
+                                 run_id="scheduled__x")  # fmt: skip
+    notify = Settings.from_env().notify
+    assert mail_daily_report(summary, partial(send_mail, settings=notify), notify, run_id="scheduled__x")
+
+    (message,) = sink.messages()
+    assert message["Subject"] == "[Stripe-NetSuite] Daily report 2026-11-29"
+    assert summary["note"].split(" Report:")[0] in _body(message)
+    attached = {part.get_filename(): part.get_payload(decode=True) for part in message.iter_attachments()}
+    assert set(attached) == {"report.html", "report.xlsx"}
+    assert attached["report.xlsx"] == (Path(summary["directory"]) / "report.xlsx").read_bytes()
+    assert "http://airflow.example.com/dags/finance_reports/runs/scheduled__x" in _body(message)

@@ -52,6 +52,42 @@ def test_anonymous_requests_are_refused(airflow: AirflowServer, triggered: dict[
     assert bad.status_code in (401, 403)
 
 
+def sign_in(page: Any, airflow: AirflowServer) -> None:
+    """Open the Finance view signed out, follow its sign-in link, sign in: back on the view."""
+    page.goto(f"{airflow.url}/finance/")
+    assert "Sign in to Airflow" in page.content()
+    page.get_by_role("link", name="Sign in").click()
+    page.locator("input[name='username']").fill(USER)
+    page.locator("input[name='password']").fill(airflow.password)
+    page.locator("button[type='submit']").click()
+    page.wait_for_url(re.compile(r"/finance/"), timeout=60_000)  # back where the user was going
+
+
+@pytest.fixture(scope="module")
+def daily(airflow: AirflowServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One finance_reports run (the daily finance report, with charts, CSV and XLSX), finished."""
+    process = airflow.dags_test("finance_reports", log=tmp_path_factory.mktemp("logs") / "daily.log")
+    assert process.wait(timeout=600) == 0
+    runs = airflow.api().get(f"{airflow.url}/api/v2/dags/finance_reports/dagRuns").json()["dag_runs"]
+    assert len(runs) == 1 and runs[0]["state"] == "success", runs
+    return dict(runs[0])
+
+
+def test_the_daily_finance_report_opens_with_its_page_and_workbook(
+    airflow: AirflowServer, daily: dict[str, Any], page: Any, shot: Callable[[Any, str], Path]
+) -> None:
+    sign_in(page, airflow)
+    row = page.locator("tr", has_text=daily["dag_run_id"])
+    row.get_by_role("link", name="finance_daily").click()
+    report = page.frame_locator("iframe[title='report']")
+    report.get_by_role("heading", level=1).wait_for(timeout=30_000)  # the report's own page, in the view
+    assert report.get_by_role("heading", level=1).inner_text().startswith("Finance report")
+    shot(page, "daily-report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="report.xlsx").click()
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # an XLSX is a zip
+
+
 @pytest.mark.parametrize(("dag_id", "conf"), [
     ("netsuite_payments", {"since": "yesterday"}),
     ("netsuite_payments", {"stripe_ids": ["ch_1'; DROP TABLE x"]}),
@@ -78,13 +114,7 @@ def test_a_signed_in_user_finds_the_report_of_the_triggered_run(
     assert "[Report in the Finance view](" in (triggered["note"] or ""), triggered["note"]
 
     started = time.monotonic()
-    page.goto(f"{airflow.url}/finance/")
-    assert "Sign in to Airflow" in page.content()
-    page.get_by_role("link", name="Sign in").click()
-    page.locator("input[name='username']").fill(USER)
-    page.locator("input[name='password']").fill(airflow.password)
-    page.locator("button[type='submit']").click()
-    page.wait_for_url(re.compile(r"/finance/"), timeout=60_000)  # back where the user was going
+    sign_in(page, airflow)
     assert run_id in page.content()
     airflow.timings["sign_in_to_list_s"] = time.monotonic() - started
 

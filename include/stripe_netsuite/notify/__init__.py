@@ -18,6 +18,7 @@ from stripe_netsuite.notify.messages import (
 from stripe_netsuite.notify.problems import (
     finance_links,
     mail_blocked_payouts,
+    mail_daily_report,
     mail_failed_records,
     mail_new_problems,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "failed_records_mail",
     "finance_links",
     "mail_blocked_payouts",
+    "mail_daily_report",
     "mail_failed_records",
     "mail_new_problems",
     "redact",

@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from stripe_netsuite.config.finance import NotifySettings
-from stripe_netsuite.notify.messages import Mail, blocked_payouts_mail, failed_records_mail
+from stripe_netsuite.notify.messages import Mail, blocked_payouts_mail, daily_report_mail, failed_records_mail
 
-__all__ = ["finance_links", "mail_blocked_payouts", "mail_failed_records", "mail_new_problems"]
+__all__ = [
+    "finance_links",
+    "mail_blocked_payouts",
+    "mail_daily_report",
+    "mail_failed_records",
+    "mail_new_problems",
+]
 
 
 def finance_links(
@@ -87,3 +93,20 @@ def mail_failed_records(
         _ledger("records"), problems, lambda p: f"{p['stripe_id']}:{p.get('reason', '')[:200]}",
         lambda new: failed_records_mail(run_id, new, links), send,
     )  # fmt: skip
+
+
+# The daily report's files a mail carries: the page with its charts and the workbook of every table.
+DAILY_ATTACHMENTS = ("report.html", "report.xlsx")
+
+
+def mail_daily_report(
+    summary: Mapping[str, Any], send: Callable[[Mail], bool], settings: NotifySettings,
+    dag_id: str = "finance_reports", run_id: str | None = None,
+) -> bool:  # fmt: skip
+    """Mail a daily finance report (a stripe_netsuite.reports summary): its note; HTML and XLSX attached."""
+    folder = Path(str(summary["directory"])) if summary.get("directory") else None
+    files = [str(folder / name) for name in DAILY_ATTACHMENTS if folder and (folder / name).is_file()]
+    day = str(summary.get("day") or summary.get("title") or "")
+    mail = daily_report_mail(day, str(summary.get("note") or summary.get("title") or ""), files,
+                             finance_links(settings, dag_id, run_id))  # fmt: skip
+    return send(mail)
