@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from stripe_netsuite.reports.ledger import (
@@ -73,9 +73,12 @@ def _run_ids(session: Session, run_id: str) -> set[str]:
     return set(session.scalars(select(SyncRecord.stripe_id).where(SyncRecord.run_id == run_id)))
 
 
-def _where(model: Any, scope: Scope, zone: ZoneInfo, run_ids: set[str] | None) -> list[Any]:
-    if run_ids is not None:
-        return [model.id.in_(sorted(run_ids))]
+def _where(model: Any, scope: Scope, zone: ZoneInfo) -> list[Any]:
+    if scope.run_id is not None:  # what the run wrote or quarantined, as subqueries: no id list to bind
+        return [or_(
+            model.id.in_(select(SyncRecord.stripe_id).where(SyncRecord.run_id == scope.run_id)),
+            model.id.in_(select(QuarantineEntry.object_id).where(QuarantineEntry.run_id == scope.run_id)),
+        )]  # fmt: skip
     start, end = _bounds(scope, zone)
     return [model.created >= start, model.created < end]
 
@@ -200,9 +203,9 @@ def read_ledger(engine: Engine, scope: Scope, zone: ZoneInfo) -> Ledger:
             run_ids |= {q.object_id for q in quarantined}
         return Ledger(
             scope=scope,
-            payments=_payments(session, _where(Charge, scope, zone, run_ids), zone),
-            refunds=_refunds(session, _where(Refund, scope, zone, run_ids), zone),
-            disputes=_disputes(session, _where(Dispute, scope, zone, run_ids), zone),
+            payments=_payments(session, _where(Charge, scope, zone), zone),
+            refunds=_refunds(session, _where(Refund, scope, zone), zone),
+            disputes=_disputes(session, _where(Dispute, scope, zone), zone),
             payouts=_payouts(session, scope, run_ids),
             failed=_failed(session, scope.run_id),
             quarantined=quarantined,
