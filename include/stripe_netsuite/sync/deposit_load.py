@@ -33,6 +33,7 @@ from stripe_netsuite.sync.deposit_blocks import Blocked
 from stripe_netsuite.sync.deposit_facts import index_records
 from stripe_netsuite.sync.deposit_load_facts import deposit_ids, read_payout, synced_records
 from stripe_netsuite.sync.deposit_load_handled import HANDLED, handled_payouts
+from stripe_netsuite.sync.deposit_load_write import write_deposit
 from stripe_netsuite.sync.deposit_records import Deposit, DepositReversal
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.deposits import PayoutAction, arrival_day, build_deposit, classify_payout
@@ -147,9 +148,8 @@ def _blocked(engine: Engine, blocked: Blocked, base: dict[str, Any], run_id: str
 
 def _deposit(engine: Engine, netsuite: NetSuiteClient, deposit: Deposit, base: dict[str, Any],
              run_id: str, known: str | None) -> PayoutOutcome:
-    # One PUT carries the whole deposit: NetSuite creates or replaces it in one transaction.
-    internal_id = netsuite.upsert(deposit.record_type, deposit.external_id, deposit.body(),
-                                  replace=deposit.replace)
+    # One request carries the whole deposit: NetSuite creates or replaces it in one transaction.
+    internal_id = write_deposit(netsuite, deposit)
     _record(engine, deposit.payout_id, LedgerRecord.DEPOSIT, SYNCED, run_id, internal_id=internal_id,
             detail={"amount": deposit.total_minor, "currency": deposit.currency,
                     "tran_date": deposit.tran_date.isoformat(), "payments": len(deposit.payments),
