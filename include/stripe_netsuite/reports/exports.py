@@ -32,27 +32,36 @@ def csv_safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _headers(table: Table) -> list[str]:
+def _split(table: Table) -> tuple[type | None, ...]:
+    """Per column, Money or Link when any of its cells is one (it becomes two columns), else None.
+
+    Computed once per table: per cell, it made writing a month's payments quadratic in the rows."""
+    kinds: list[type | None] = []
+    for index in range(len(table.columns)):
+        found = {type(row[index]) for row in table.rows}
+        kinds.append(Money if Money in found else Link if Link in found else None)
+    return tuple(kinds)
+
+
+def _headers(table: Table, split: tuple[type | None, ...]) -> list[str]:
     headers = []
-    for index, title in enumerate(table.columns):
-        kinds = {type(row[index]) for row in table.rows} - {type(None)}
+    for title, kind in zip(table.columns, split, strict=True):
         headers.append(title)
-        if Money in kinds:
+        if kind is Money:
             headers.append(f"{title} currency")
-        elif Link in kinds:
+        elif kind is Link:
             headers.append(f"{title} URL")
     return headers
 
 
-def _flat(table: Table, row: tuple[Cell, ...]) -> Iterator[tuple[Flat, str]]:
+def _flat(split: tuple[type | None, ...], row: tuple[Cell, ...]) -> Iterator[tuple[Flat, str]]:
     """Each cell as (value, kind) with money and links split in two columns, as the headers say."""
-    for index, cell in enumerate(row):
-        kinds = {type(r[index]) for r in table.rows} - {type(None)}
-        if Money in kinds:
+    for kind, cell in zip(split, row, strict=True):
+        if kind is Money:
             money = cell if isinstance(cell, Money) else None
             yield (money.major() if money else None), f"money:{money.currency if money else ''}"
             yield (money.currency if money else None), "text"
-        elif Link in kinds:
+        elif kind is Link:
             link = cell if isinstance(cell, Link) else None
             yield (link.text if link else None), "text"
             yield (link.url if link else None), "url"
@@ -68,11 +77,12 @@ def write_csv(table: Table, path: Path) -> Path:
     """The table as UTF-8 CSV (with a BOM, so Excel reads the encoding right)."""
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(_headers(table))
+        split = _split(table)
+        writer.writerow(_headers(table, split))
         for row in table.rows:
             writer.writerow(
                 "" if value is None else csv_safe(value) if isinstance(value, str) else value
-                for value, _kind in _flat(table, row)
+                for value, _kind in _flat(split, row)
             )
     return path
 
@@ -91,11 +101,13 @@ def write_xlsx(report: FinanceReport, path: Path) -> Path:
     book.remove(book.active)
     for table in report.tables:
         sheet = book.create_sheet(table.title[:31])  # Excel caps sheet names at 31 characters
-        sheet.append(_headers(table))
+        split = _split(table)
+        headers = _headers(table, split)
+        sheet.append(headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row_number, row in enumerate(table.rows, start=2):
-            for column, (value, kind) in enumerate(_flat(table, row), start=1):
+            for column, (value, kind) in enumerate(_flat(split, row), start=1):
                 cell = sheet.cell(row=row_number, column=column)
                 cell.value = value / 100 if kind == "percent" and isinstance(value, Decimal) else value
                 if isinstance(value, str):
@@ -108,7 +120,7 @@ def write_xlsx(report: FinanceReport, path: Path) -> Path:
                     cell.number_format = "yyyy-mm-dd hh:mm"
                 elif kind.startswith("money:") and isinstance(value, Decimal):
                     cell.number_format = _number_format(kind.removeprefix("money:"))
-        for index, title in enumerate(_headers(table), start=1):
+        for index, title in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(60, len(title) + 4))
         sheet.freeze_panes = "A2"
     book.save(path)
