@@ -9,7 +9,8 @@ and what to do), payments loaded per day and currency, Stripe fees and their sha
 disputes (open, won, lost), records NetSuite refused with its message, and quarantined Stripe objects with
 the expectation they failed; every blocked deposit, failed record and unresolved quarantine entry is listed
 whatever its date. Each row links to the Stripe Dashboard and to the NetSuite record (the account of the
-`netsuite_default` connection). The Finance view in Airflow lists the reports.
+`netsuite_default` connection). The Finance view in Airflow lists the reports; each daily report is
+mailed to the finance list (`FINANCE_EMAIL_TO`, unset: no mail) with its HTML and XLSX attached.
 
 It reads only the state DB (no Stripe or NetSuite calls), so a re-run just writes the day's report again.
 `netsuite_payments` and `netsuite_deposits` emit no Asset to start it on; a run's own report is
@@ -73,6 +74,14 @@ def finance_reports() -> None:
         day = daily_report_day(conf.get("date"), run_after, options.time_zone)
         summary = write_daily_report(get_engine(), day, options=options, now=now, run_id=run_id or "manual",
                                      days=int(conf.get("days") or 1))  # fmt: skip
+        # The daily send: to the finance list (FINANCE_EMAIL_TO; none set, nothing sent), the HTML and XLSX
+        # attached, through Airflow's SMTP connection (plugins/finance_mail.py).
+        from finance_mail import send_mail
+
+        from stripe_netsuite.notify import mail_daily_report
+
+        notify = Settings.from_env().notify
+        mail_daily_report(summary, lambda mail: send_mail(mail, notify), notify, run_id=run_id)
         return str(summary["note"])
 
     migrate_state_db() >> daily_report()
