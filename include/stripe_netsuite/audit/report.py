@@ -4,6 +4,7 @@ note the run-notes listener copies into the DagRun note."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
@@ -57,10 +58,21 @@ def render_note(summary: Mapping[str, Any], report_path: str | None) -> str:
     return text[:NOTE_LIMIT]
 
 
+# Markdown that would turn text typed in NetSuite (a memo, an external id) into a link, an image, code,
+# emphasis or a new table cell where the Finance view renders the report; backslash-escaped, it shows as
+# typed. `_` is left alone: ids are full of it and it only emphasises at word edges.
+_MARKUP = re.compile(r"([\\`*\[\]<>|!])")
+
+
+def _text(value: str) -> str:
+    """Untrusted text as one line of literal Markdown inline text."""
+    return _MARKUP.sub(r"\\\1", " ".join(value.split()))
+
+
 def _side(values: Mapping[str, str] | None) -> str:
     if values is None:
         return "nothing"
-    return "; ".join(f"{key} {value}" for key, value in values.items() if value).replace("|", "\\|")
+    return _text("; ".join(f"{key} {value}" for key, value in values.items() if value))
 
 
 def render_markdown(summary: Mapping[str, Any]) -> str:
@@ -70,8 +82,8 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
                   "| what | Stripe id | Stripe says | NetSuite holds | detail | what to do |",
                   "|---|---|---|---|---|---|"]
         for d in summary["disagreements"]:
-            cells = [d["code"], d["stripe_id"], _side(d["stripe"]), _side(d["netsuite"]),
-                     d["detail"].replace("|", "\\|"), d["what_to_do"].replace("|", "\\|")]
+            cells = [d["code"], _text(d["stripe_id"]), _side(d["stripe"]), _side(d["netsuite"]),
+                     _text(d["detail"]), d["what_to_do"].replace("|", "\\|")]  # the remedy is our Markdown
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
