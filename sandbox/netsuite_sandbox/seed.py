@@ -27,6 +27,10 @@ UNDEPOSITED_FUNDS = 7
 STRIPE_FEES = 8
 ACCOUNTS_RECEIVABLE = 9
 SALES = 10
+# The company's own bank accounts, where each payout lands (ids 11..16, in currency order): kept apart from
+# the Stripe clearing accounts so that the bank moves once per payout and the clearing accounts net to zero.
+OPERATING_BANK = {symbol: 10 + currency_id for symbol, currency_id in CURRENCY_ID.items()}
+STRIPE_ADJUSTMENTS = 17
 STRIPE_PAYMENT_METHOD = 1
 UNALLOCATED_CUSTOMER = 101
 FIRST_CUSTOMER_ID = 101
@@ -199,6 +203,26 @@ def seed(store: Store) -> bool:
                 "account",
                 {"acctNumber": number, "acctName": name, "acctType": kind, "subsidiary": _ref(1)},
             )
+        for symbol, currency_id in CURRENCY_ID.items():
+            created = _create(
+                conn,
+                "account",
+                {
+                    "acctNumber": f"101{currency_id}",
+                    "acctName": f"Operating Bank {symbol}",
+                    "acctType": "Bank",
+                    "currency": _ref(currency_id),
+                    "subsidiary": _ref(1),
+                },
+            )
+            assert created == OPERATING_BANK[symbol], "SEED.md and .env.example name these ids"
+        adjustments = _create(
+            conn,
+            "account",
+            {"acctNumber": "4900", "acctName": "Stripe Adjustments", "acctType": "OthIncome",
+             "subsidiary": _ref(1)},
+        )
+        assert adjustments == STRIPE_ADJUSTMENTS, "SEED.md and .env.example name this id"
         store_module.set_meta(conn, "undeposited_account", str(UNDEPOSITED_FUNDS))
         store_module.set_meta(conn, "ar_account", str(ACCOUNTS_RECEIVABLE))
         _create(conn, "paymentMethod", {"name": "Stripe"})

@@ -146,6 +146,12 @@ def test_tables_for_accounts_currencies_and_links(ns: NetSuiteSandboxClient) -> 
         ("4", "EUR"),
         ("5", "JPY"),
         ("6", "KWD"),
+        ("11", "USD"),
+        ("12", "GBP"),
+        ("13", "CAD"),
+        ("14", "EUR"),
+        ("15", "JPY"),
+        ("16", "KWD"),
     ]
     links = ns.rows(
         "SELECT nextdoc, linktype, foreignamount FROM nexttransactionlinelink WHERE previousdoc = 1002"
