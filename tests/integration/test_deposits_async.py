@@ -1,13 +1,13 @@
-"""Large deposits go as NetSuite asynchronous requests, keyed by their content, so a write that outlasts the
-client's read timeout, or a run killed while NetSuite works on it, finds its job again instead of sending it
-twice.
+"""Large deposits go as NetSuite asynchronous requests, keyed by their content and run, so a write that
+outlasts the client's read timeout finds its job again when the client resends it, instead of starting
+another.
 
 The seeded world is synced and its payments loaded; the line count above which a deposit goes async is
 lowered so the world's payouts cross it (the 10,000-transaction payout is bench/deposits.py --netsuite), and
 the NetSuite sandbox keeps each job pending for a while, as NetSuite does, so the client really polls. Every
-deposit is then checked against Stripe's payouts; one payout's job was submitted before the run, as by a run
-killed after it, and the run must reuse that job (NetSuite answers the reused key with IDEMPOTENCY_ERROR and
-the job's Location), not start another.
+deposit is then checked against Stripe's payouts; one payout's job was submitted before the run, as by a
+request the client resent after its read timeout, and the run must reuse that job (NetSuite answers the
+reused key with IDEMPOTENCY_ERROR and the job's Location), not start another.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from tests.servers import RunningServer
 pytestmark = pytest.mark.slow
 ZONE = ZoneInfo("America/Los_Angeles")
 LINES = 3
+RUN = "async-1"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def built(state: Engine, client: NetSuiteClient, accounts: DepositSettings, payout_id: str) -> Deposit:
-    """The payout's deposit as the loader builds it (to submit its job ahead, as a killed run would have)."""
+    """The payout's deposit as the loader builds it (to submit its job ahead, as a timed-out request has)."""
     rows = read_payout(state, payout_id)
     assert rows is not None
     symbols = {value: key for key, value in currency_ids(client).items()}
@@ -84,14 +85,14 @@ def test_large_deposits_are_written_as_async_jobs_once_each(
              + len(deposits[p.id].cashback) > LINES]  # fmt: skip
     assert large and len(large) < len(paid)  # both ways of writing are used
     ahead = large[0]
-    key = deposit_load_write.idempotency_key(deposits[ahead.id])
+    key = deposit_load_write.idempotency_key(deposits[ahead.id], RUN)
     replace = ",".join(Deposit.replace)
     netsuite.submit_async("PUT", f"deposit/eid:{ahead.id}?replace={replace}", deposits[ahead.id].body(),
                           idempotency_key=key)  # fmt: skip
     start = requests.get(f"{control}/stats", timeout=30).json()["requests"]
 
     summary = run_deposits(
-        engine, netsuite, settings, dag_id="netsuite_deposits", run_id="async-1", now=datetime.now(UTC),
+        engine, netsuite, settings, dag_id="netsuite_deposits", run_id=RUN, now=datetime.now(UTC),
         zone=ZONE,
     )  # fmt: skip
 

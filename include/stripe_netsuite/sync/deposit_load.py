@@ -149,7 +149,7 @@ def _blocked(engine: Engine, blocked: Blocked, base: dict[str, Any], run_id: str
 def _deposit(engine: Engine, netsuite: NetSuiteClient, deposit: Deposit, base: dict[str, Any],
              run_id: str, known: str | None) -> PayoutOutcome:
     # One request carries the whole deposit: NetSuite creates or replaces it in one transaction.
-    internal_id = write_deposit(netsuite, deposit)
+    internal_id = write_deposit(netsuite, deposit, run_id)
     _record(engine, deposit.payout_id, LedgerRecord.DEPOSIT, SYNCED, run_id, internal_id=internal_id,
             detail={"amount": deposit.total_minor, "currency": deposit.currency,
                     "tran_date": deposit.tran_date.isoformat(), "payments": len(deposit.payments),

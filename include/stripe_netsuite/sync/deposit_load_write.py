@@ -5,8 +5,11 @@ transactions; Oracle warns that more than 1,000 lines hurt performance) can take
 client's read timeout: the client would give up and send the PUT again while the first is still running,
 and every run would end the same way. So a deposit over ASYNC_LINES lines goes as `Prefer: respond-async`
 (NetSuite answers 202 with a job at once and runs it, up to its 15-minute request limit), with an
-idempotency key derived from the deposit's content: a resend, or the next run after a crash, finds the same
-job instead of starting another; a deposit built differently gets a new key.
+idempotency key derived from the deposit's content and the run: a resend within the run finds the same job
+instead of starting another. The run is in the key so that a job that failed (NetSuite refused the deposit,
+or broke down) is not returned forever once its cause is fixed: the next run submits it again, which is safe
+because the job is an upsert by external id, like the synchronous PUT (a job of an earlier, killed run that
+is still working writes the same deposit).
 """
 
 from __future__ import annotations
@@ -31,21 +34,21 @@ def _lines(deposit: Deposit) -> int:
     return len(deposit.payments) + len(deposit.other) + len(deposit.cashback)
 
 
-def idempotency_key(deposit: Deposit) -> str:
-    """A UUID naming exactly this deposit's content: the same body and sublists replaced, the same key."""
+def idempotency_key(deposit: Deposit, run_id: str) -> str:
+    """A UUID naming this deposit's content (body and sublists replaced) written by this run."""
     content = json.dumps([deposit.body(), list(deposit.replace)], sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(content.encode()).hexdigest()
-    return str(uuid.uuid5(_KEYS, f"{deposit.external_id}:{digest}"))
+    return str(uuid.uuid5(_KEYS, f"{deposit.external_id}:{digest}:{run_id}"))
 
 
-def write_deposit(netsuite: NetSuiteClient, deposit: Deposit) -> str:
+def write_deposit(netsuite: NetSuiteClient, deposit: Deposit, run_id: str) -> str:
     """Create or replace the deposit by its external id; returns its internal id."""
     if _lines(deposit) <= ASYNC_LINES:
         return netsuite.upsert(deposit.record_type, deposit.external_id, deposit.body(),
                                replace=deposit.replace)  # fmt: skip
     replace = quote(",".join(deposit.replace), safe="")
     path = f"{deposit.record_type}/eid:{deposit.external_id}?replace={replace}"
-    job = netsuite.submit_async("PUT", path, deposit.body(), idempotency_key=idempotency_key(deposit))
+    job = netsuite.submit_async("PUT", path, deposit.body(), idempotency_key=idempotency_key(deposit, run_id))
     result = netsuite.wait_for_job(job, timeout=ASYNC_WAIT_SECONDS, poll=ASYNC_POLL_SECONDS)
     internal_id = result.record_id or netsuite.find_by_external_id(deposit.record_type, deposit.external_id)
     if internal_id is None:
