@@ -21,7 +21,8 @@ so the grid shows red; an audit that could not complete (Stripe or NetSuite unre
 emits nothing.
 
 **Params**: `from` and `to` (dates, both or neither; at most 92 days; `to` not in the future). Neither: the
-daily period, the 7 days before the run's day. **CLI**: `python -m stripe_netsuite.audit --from D --to D`;
+daily period, the 7 days before the run's day in the NetSuite account's time zone (`NETSUITE_TIME_ZONE`).
+**CLI**: `python -m stripe_netsuite.audit --from D --to D`;
 `--requeue ID...` (the report's remedy for a record deleted or edited by hand: the loaders write it again).
 **Connections**: `stripe_default`, `netsuite_default`; the ledger's `NETSUITE_*` account settings.
 """
@@ -70,10 +71,12 @@ def ledger_audit() -> None:
 
     @task
     def period(params: dict[str, Any] | None = None, dag_run: Any = None) -> dict[str, str]:
-        from stripe_netsuite.audit import PeriodError, parse_period
+        from stripe_netsuite.audit import PeriodError, parse_period, today_in
+        from stripe_netsuite.config import Settings
 
         chosen = params or {}
-        day = (getattr(dag_run, "run_after", None) or datetime.now(UTC)).date()
+        zone = Settings.from_env().accounts.ledger_settings().zone  # the days are the NetSuite account's
+        day = today_in(getattr(dag_run, "run_after", None) or datetime.now(UTC), zone)
         try:
             audited = parse_period(chosen.get("from"), chosen.get("to"), today=day)
         except PeriodError as error:  # no retry can fix a bad range

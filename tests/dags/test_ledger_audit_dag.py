@@ -14,7 +14,7 @@ from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
 from tests.dags.conftest import ROOT
 from tests.dags.test_netsuite_payments_dag import netsuite_conn  # noqa: F401 (a fixture)
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import ledger_settings, stripe_sync
+from tests.integration.test_sync_load import LEDGER_ENV, ledger_settings, stripe_sync
 from tests.servers import RunningServer
 
 URI = "stripe_netsuite://netsuite/ledger_audit"
@@ -152,3 +152,22 @@ def test_dag_test_agrees_on_the_loaded_world_then_finds_a_deleted_deposit(
     assert states["audit"] == "success" and states["verdict"] == "failed"
     assert note and "DISAGREEMENT, 1 found (missing_deposit 1)" in note and deposit["externalid"] in note
     assert [(e["verdict"], e["by_code"]) for e in events] == [("disagreement", {"missing_deposit": 1})]
+
+
+def test_the_daily_period_ends_on_the_last_day_that_ended_in_the_account_s_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from dags.ledger_audit import ledger_audit_dag
+
+    for name, value in LEDGER_ENV.items():  # NETSUITE_TIME_ZONE=America/Los_Angeles
+        monkeypatch.setenv(name, value)
+    period = ledger_audit_dag.get_task("period").python_callable
+    # The 07:00 UTC run of 1 December is at 23:00 on 30 November in Los Angeles: the 30th has not ended.
+    run = SimpleNamespace(run_after=datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+    assert period(params={}, dag_run=run) == {"from": "2026-11-23", "to": "2026-11-29"}
+    with pytest.raises(AirflowFailException, match="in the future"):  # 1 December has not begun there
+        period(params={"from": "2026-11-20", "to": "2026-12-01"}, dag_run=run)

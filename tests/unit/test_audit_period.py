@@ -51,3 +51,11 @@ def test_created_bounds_are_the_days_in_the_accounts_time_zone_and_arrivals_in_u
         int(datetime(2026, 11, 3, tzinfo=UTC).timestamp()),
     )
     assert date(2026, 11, 2) in period and date(2026, 11, 3) not in period
+
+
+def test_today_is_the_account_s_day_not_utc_s() -> None:
+    from stripe_netsuite.audit.period import today_in
+
+    seven_utc = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    assert today_in(seven_utc, ZoneInfo("America/Los_Angeles")) == date(2026, 11, 30)
+    assert today_in(seven_utc, ZoneInfo("Asia/Tokyo")) == date(2026, 12, 1)

@@ -12,7 +12,14 @@ It never reads the connector's sync records: they say what the connector wrote, 
 
 from stripe_netsuite.audit.compare import audit_ledger
 from stripe_netsuite.audit.findings import AGREEMENT, DISAGREEMENT, AuditResult, Code, Disagreement
-from stripe_netsuite.audit.period import MAX_DAYS, AuditPeriod, PeriodError, daily_period, parse_period
+from stripe_netsuite.audit.period import (
+    MAX_DAYS,
+    AuditPeriod,
+    PeriodError,
+    daily_period,
+    parse_period,
+    today_in,
+)
 
 __all__ = [
     "AGREEMENT",
@@ -26,4 +33,5 @@ __all__ = [
     "audit_ledger",
     "daily_period",
     "parse_period",
+    "today_in",
 ]

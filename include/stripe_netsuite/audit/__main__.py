@@ -1,7 +1,7 @@
 """`python -m stripe_netsuite.audit`: audit the ledger for a period; prints the verdict and the report's path.
 
     python -m stripe_netsuite.audit --from 2026-10-01 --to 2026-10-31
-    python -m stripe_netsuite.audit            # the daily period: the 7 days before today (UTC)
+    python -m stripe_netsuite.audit            # the daily period: the 7 days before today (account zone)
     python -m stripe_netsuite.audit --requeue ch_1 po_2   # after fixing: the loaders write these again
 
 Settings from the environment (.env.example): STRIPE_*, NETSUITE_*, the ledger's NETSUITE_* account
@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from stripe_netsuite.audit.period import PeriodError, parse_period
+from stripe_netsuite.audit.period import PeriodError, parse_period, today_in
 from stripe_netsuite.config import ConfigError, Settings
 
 DAG_ID = "ledger_audit"
@@ -60,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         return _requeue(args.requeue)
     now = datetime.now(UTC)
     try:
-        period = parse_period(args.start, args.end, today=now.date())
         settings = Settings.from_env()
+        # The account's days (unset: ledger_settings() below refuses it, after the period is checked).
+        zone = ZoneInfo(settings.accounts.time_zone or "UTC")
+        period = parse_period(args.start, args.end, today=today_in(now, zone))
         ledger = settings.accounts.ledger_settings()
         stripe_settings = settings.require_stripe()
         netsuite_settings = settings.require_netsuite()

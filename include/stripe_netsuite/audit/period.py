@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["DAILY_DAYS", "MAX_DAYS", "AuditPeriod", "PeriodError", "daily_period", "parse_period"]
+__all__ = [
+    "DAILY_DAYS", "MAX_DAYS", "AuditPeriod", "PeriodError", "daily_period", "parse_period", "today_in",
+]
 
 # At most a quarter per run: one run reads every charge, refund, dispute and payout of the period from Stripe
 # and NetSuite, so a year would be a long job; audit longer spans quarter by quarter.
@@ -61,7 +63,8 @@ class AuditPeriod:
 
 
 def parse_period(start: str | date | None, end: str | date | None, *, today: date) -> AuditPeriod:
-    """The period from/to name (ISO dates); unset bounds give the daily period ending yesterday."""
+    """The period from/to name (ISO dates); unset bounds give the daily period ending yesterday. `today` is
+    the account's day (today_in)."""
     if start in (None, "") and end in (None, ""):
         return daily_period(today)
     first, last = _day("from", start), _day("to", end)
@@ -72,6 +75,13 @@ def parse_period(start: str | date | None, end: str | date | None, *, today: dat
     if last >= today + timedelta(days=1):
         raise PeriodError(f"to ({last}) is in the future: the audit can only prove what has happened")
     return AuditPeriod(first, last)
+
+
+def today_in(now: datetime, zone: ZoneInfo) -> date:
+    """The day `now` falls on in the NetSuite account's time zone, the `today` of parse_period: the period's
+    days are that zone's, so at 07:00 UTC Los Angeles' yesterday has not ended yet (a UTC day would audit a
+    day still being loaded, and let `to` name a day that has not begun there)."""
+    return now.astimezone(zone).date()
 
 
 def daily_period(today: date) -> AuditPeriod:
