@@ -35,7 +35,7 @@ def test_the_example_file_is_a_valid_configuration() -> None:
     assert settings.require("STRIPE_API_KEY").startswith("sk_test_")
     assert settings.require_netsuite().account_id == "1234567_SB1"
     assert settings.page.brand_color == "#635bff"
-    assert settings.accounts.deposit_settings().bank_account("usd") == "1"
+    assert settings.accounts.deposit_settings().bank_account("usd") == "11"  # Operating Bank USD
     assert settings.accounts.ledger_settings().clearing_account("usd") == "1"
 
 
