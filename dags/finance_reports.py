@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from finance_mail import FinanceFailureNotifier
 
 from stripe_netsuite import retries
 
@@ -36,8 +37,11 @@ from stripe_netsuite import retries
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
-    default_args={**retries.AIRFLOW_TASK.default_args(), "owner": "finance"},
+    default_args={
+        **retries.AIRFLOW_TASK.default_args(), "owner": "finance", "execution_timeout": timedelta(minutes=30)
+    },
     dagrun_timeout=timedelta(hours=1),
+    on_failure_callback=FinanceFailureNotifier(),  # no daily report: finance hears why, as from every DAG
     tags=["finance", "reports", "reconciliation"],
     doc_md=__doc__,
     params={

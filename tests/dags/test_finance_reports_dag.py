@@ -33,6 +33,8 @@ def test_finance_reports_runs_daily_after_the_deposits_with_owner_retries_and_ti
     assert dag.dagrun_timeout == timedelta(hours=1)
     assert all(task.retries >= 2 and task.owner == "finance" for task in dag.tasks)
     assert dag.get_task("daily_report").execution_timeout == timedelta(minutes=30)
+    assert all(task.execution_timeout for task in dag.tasks)
+    assert type(dag.on_failure_callback).__name__ == "FinanceFailureNotifier"  # a failed run mails finance
     assert set(dag.params) == {"date", "days"}
 
 
@@ -101,3 +103,57 @@ def test_a_scheduled_run_reports_the_day_before_it(
     assert run.state == DagRunState.SUCCESS
     html = (tmp_path / "reports" / "finance" / "2026-03-02" / "daily" / "report.html").read_text()
     assert "¥1,500" in html and "app.netsuite.com" not in html
+
+
+def test_dag_test_mails_the_daily_report_to_the_finance_list_and_notes_the_run(
+    airflow_db: Path, loaded_state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    from dags.finance_reports import finance_reports_dag
+    from stripe_netsuite.notify.sink import start_sink
+
+    sink = start_sink(tmp_path / "mail")
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(sink.connection_json("connector@example.com")))
+        monkeypatch.setenv("FINANCE_EMAIL_TO", "finance@example.com")
+
+        run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
+
+        assert run.state == DagRunState.SUCCESS
+        (message,) = sink.messages()
+    finally:
+        sink.stop()
+    assert message["Subject"] == "[Stripe-NetSuite] Daily report 2026-03-02"
+    assert message["To"] == "finance@example.com"
+    folder = tmp_path / "reports" / "finance" / "2026-03-02" / "daily"
+    attached = {part.get_filename(): part.get_payload(decode=True) for part in message.iter_attachments()}
+    assert attached == {name: (folder / name).read_bytes() for name in ("report.html", "report.xlsx")}
+    with create_session() as session:
+        note = session.query(DagRun).filter(DagRun.run_id == run.run_id).one().note
+    # The run's note is the report's summary, linking to the run's page in the Finance view.
+    assert note and note.startswith("Finance report 2026-03-02: 1 of 1 payments loaded")
+    assert "[Report in the Finance view](" in note
+
+
+def test_without_a_finance_list_nothing_is_mailed(
+    airflow_db: Path, loaded_state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.utils.state import DagRunState
+
+    from dags.finance_reports import finance_reports_dag
+    from stripe_netsuite.notify.sink import start_sink
+
+    sink = start_sink(tmp_path / "mail")
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(sink.connection_json("connector@example.com")))
+        monkeypatch.delenv("FINANCE_EMAIL_TO", raising=False)
+
+        run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
+
+        assert run.state == DagRunState.SUCCESS
+        assert sink.messages() == []
+    finally:
+        sink.stop()
