@@ -141,3 +141,15 @@ def test_a_hostile_run_id_in_the_title_is_escaped_by_the_template() -> None:
     page = render_html(built, [], written=WHEN, zone="UTC")
     assert "<script" not in page.lower() and "<img" not in page
     assert "<title>Finance report netsuite_payments &lt;script&gt;" in page
+
+
+def test_times_labelled_utc_are_utc_whatever_zone_they_come_in() -> None:
+    from datetime import timedelta, timezone
+
+    paris = timezone(timedelta(hours=2))
+    failed = FailedRow("ch_1", "charge", "customerPayment", "ch_1", 3, "refused", "run-1",
+                       datetime(2026, 10, 3, 14, 30, tzinfo=paris))  # fmt: skip
+    report = build_report(Ledger(Scope.day(date(2026, 10, 3)), failed=(failed,)), RecordLinks())
+    page = render_html(report, [], written=datetime(2026, 10, 4, 8, 0, tzinfo=paris), zone="UTC")
+    assert "2026-10-03 12:30 UTC" in page and "Written 2026-10-04 06:00 UTC" in page
+    assert "14:30" not in page and "08:00" not in page

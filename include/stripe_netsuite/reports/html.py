@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 
@@ -23,6 +23,11 @@ from stripe_netsuite.reports.tables import Cell, FinanceReport, Link, Money, Per
 __all__ = ["render_html"]
 
 _ACTIVE = re.compile(r"<\s*(script|foreignObject|iframe)|\son\w+\s*=|javascript:", re.IGNORECASE)
+
+
+def _utc(moment: datetime) -> str:
+    """A time as the page labels it: in UTC, whatever zone it came in."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _cell(cell: Cell, locale: str) -> Markup:
@@ -45,7 +50,7 @@ def _cell(cell: Cell, locale: str) -> Markup:
     if isinstance(cell, int | Decimal):
         return Markup('<td class="num">{}</td>').format(cell)
     if isinstance(cell, datetime):
-        return Markup("<td>{}</td>").format(cell.strftime("%Y-%m-%d %H:%M UTC"))
+        return Markup("<td>{}</td>").format(_utc(cell))
     if isinstance(cell, date):
         return Markup("<td>{}</td>").format(cell.isoformat())
     return Markup("<td>{}</td>").format(cell)
@@ -82,5 +87,5 @@ def render_html(
         for currency, minor in report.summary.get("loaded_minor", {}).items()
     ]
     template = _environment(locale).get_template("finance_report.html")
-    return template.render(report=report, charts=charts, written=written.strftime("%Y-%m-%d %H:%M UTC"),
+    return template.render(report=report, charts=charts, written=_utc(written),
                            zone=zone, loaded=loaded, downloads=downloads)  # fmt: skip
