@@ -10,7 +10,7 @@ from typing import Any
 
 from stripe_netsuite.money import MoneyError, format_minor, from_minor
 
-__all__ = ["Cell", "FinanceReport", "Link", "Money", "Percent", "Table", "money_text", "plain"]
+__all__ = ["Cell", "FinanceReport", "Link", "Money", "Percent", "Table", "money_text"]
 
 
 @dataclass(frozen=True)
@@ -82,18 +82,3 @@ def money_text(value: Money, locale: str) -> str:
     except MoneyError:  # a currency Stripe does not know: show what was recorded, unformatted
         return f"{value.minor} {value.currency} (minor units)"
 
-
-def plain(cell: Cell) -> str:
-    """A cell as plain text (Markdown summaries and sorting), money unformatted."""
-    if cell is None:
-        return ""
-    if isinstance(cell, Money):
-        major = cell.major()
-        return f"{major if major is not None else cell.minor} {cell.currency}"
-    if isinstance(cell, Link):
-        return cell.text
-    if isinstance(cell, Percent):
-        return f"{cell.value} %"
-    if isinstance(cell, datetime):
-        return cell.isoformat(timespec="seconds")
-    return str(cell)
