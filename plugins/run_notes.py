@@ -96,4 +96,5 @@ class RunNotesPlugin(AirflowPlugin):
         ),
         # A disagreement fails the run: its note is the verdict finance reads.
         RunNoteListener("ledger_audit", "stripe_netsuite.audit.report", failed_runs_too=True),
+        RunNoteListener("finance_reports", "stripe_netsuite.reports.publish"),
     ]
