@@ -117,7 +117,8 @@ def test_dag_test_mails_the_daily_report_to_the_finance_list_and_notes_the_run(
 
     sink = start_sink(tmp_path / "mail")
     try:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(sink.connection_json("connector@example.com")))
+        smtp = sink.connection_json("connector@example.com")
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(smtp))
         monkeypatch.setenv("FINANCE_EMAIL_TO", "finance@example.com")
 
         run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
@@ -148,7 +149,8 @@ def test_without_a_finance_list_nothing_is_mailed(
 
     sink = start_sink(tmp_path / "mail")
     try:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(sink.connection_json("connector@example.com")))
+        smtp = sink.connection_json("connector@example.com")
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(smtp))
         monkeypatch.delenv("FINANCE_EMAIL_TO", raising=False)
 
         run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
