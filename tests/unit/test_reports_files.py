@@ -99,3 +99,11 @@ def test_report_file_finds_a_report_s_file(tmp_path: Path) -> None:
     write(report_dir(date(2026, 3, 2), "daily", tmp_path))
     found = report_file("2026-03-02", "daily", "payouts.csv", tmp_path)
     assert found == (tmp_path / "finance" / "2026-03-02" / "daily" / "payouts.csv").resolve()
+
+
+def test_a_folder_named_like_a_day_that_is_no_date_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    for day in ("2026-10-03", "2026-99-99"):  # the second: copied in by hand, or a typo
+        folder = tmp_path / "finance" / day / "daily"
+        folder.mkdir(parents=True)
+        (folder / "report.json").write_text(json.dumps({"title": day}), encoding="utf-8")
+    assert [entry.day for entry in list_reports(tmp_path)] == [date(2026, 10, 3)]

@@ -71,12 +71,13 @@ def report_dir(day: date, name: str, reports_dir: Path | None = None) -> Path:
 def _entry(directory: Path) -> ReportEntry | None:
     try:
         summary = json.loads((directory / SUMMARY_FILE).read_text(encoding="utf-8"))
+        day = date.fromisoformat(directory.parent.name)  # `_DAY` lets 2026-99-99 through
     except (OSError, ValueError):
         return None  # not complete yet (or not ours)
     files = sorted((p.name for p in directory.iterdir() if _FILE.fullmatch(p.name)),
                    key=lambda n: (n != "report.html", not n.startswith("report."), n))  # fmt: skip
     return ReportEntry(
-        day=date.fromisoformat(directory.parent.name), name=directory.name,
+        day=day, name=directory.name,
         kind=DAILY if directory.name == DAILY else "run", title=str(summary.get("title") or directory.name),
         dag_id=summary.get("dag_id"), run_id=summary.get("report_run_id"), directory=directory,
         files=tuple(files), summary=summary,
