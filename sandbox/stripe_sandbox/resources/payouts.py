@@ -90,7 +90,7 @@ def create(ctx: Ctx, params: Params) -> dict[str, Any]:
             "The statement descriptor must be at most 22 characters.", "statement_descriptor"
         )
     if method == "instant":
-        # The sandbox's one external account is a bank account without Instant Payouts.
+        # The sandbox's external accounts (one per payout currency) are bank accounts without Instant Payouts.
         raise errors.invalid(
             "This bank account is not eligible for Instant Payouts.", "method", "instant_payouts_unsupported"
         )
