@@ -8,25 +8,35 @@ PAYMENT_LINK_BASE_URL, AIRFLOW_API_URL), which the environment may override.
 Start-up order: the sandboxes and Airflow's API server, DAG processor and triggerer; then the payment pages;
 then, on a fresh state directory, the Stripe world (its webhooks reach the pages, which find Airflow up);
 then the Stripe sandbox's clock catches up with this machine's and runs on in real time, as Stripe's does;
-only then Airflow's scheduler, so that the first `stripe_sync` run sees the whole world; the links are printed
-once `netsuite_payments` has loaded it into NetSuite (the pages' balances then include the world's payments).
+only then Airflow's scheduler, so that the first `stripe_sync` run sees the whole world. Once
+`netsuite_payments` has loaded it into NetSuite, the guided day (scripts/demo_day.py) runs on a fresh
+state: payments through the pages in a headless browser, the Stripe clock on to the day their payout is
+paid, and each DAG once; then the banner prints the daily report, the Finance view, the mailbox and the
+payment links.
+
+A local SMTP server (aiosmtpd, in this process) keeps every mail under <state>/mail/ as an .eml file;
+Airflow's `smtp_default` connection points at it and the finance list (FINANCE_EMAIL_TO) defaults to a
+demo address.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import socket
 import sys
 import time
 import traceback
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
+
+from stripe_netsuite.notify.sink import MailSink, start_sink
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -39,6 +49,7 @@ from demo_airflow import (  # the sibling modules, found through the line above
     prepare_airflow,
     wait_for_ledger,
 )
+from demo_day import PAYOUT_DAYS, daily_report, mailbox_summary, run_day
 from demo_processes import (
     STOPPER,
     Service,
@@ -56,6 +67,7 @@ DEMO_DIR = ROOT / "var" / "demo"
 ENV_EXAMPLE = ROOT / ".env.example"
 WORLD_SEED = 42
 WORLD_DAYS = 30
+DEMO_FINANCE_LIST = "finance@demo.example"
 BIN = Path(sys.executable).parent
 
 
@@ -67,6 +79,7 @@ class Ports:
     netsuite: int
     webapp: int
     airflow: int
+    smtp: int
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Ports:
@@ -75,11 +88,12 @@ class Ports:
             netsuite=_local_port(env, "NETSUITE_BASE_URL"),
             webapp=_local_port(env, "PAYMENT_LINK_BASE_URL"),
             airflow=_local_port(env, "AIRFLOW_API_URL"),
+            smtp=int(env.get("DEMO_SMTP_PORT") or 8025),
         )
 
     def named(self) -> dict[str, int]:
         return {"Stripe sandbox": self.stripe, "NetSuite sandbox": self.netsuite,
-                "payment pages": self.webapp, "Airflow": self.airflow}
+                "payment pages": self.webapp, "Airflow": self.airflow, "SMTP mailbox": self.smtp}
 
 
 def _local_port(env: dict[str, str], name: str) -> int:
@@ -150,12 +164,13 @@ def name_the_business(env: dict[str, str], state: Path) -> None:
 
 
 def ensure_stripe_world(env: dict[str, str], state: Path, logs: Path) -> None:
-    """Seed the world once, ending today (so the sandbox clock can run on in real time from there)."""
+    """Seed the world once, ending PAYOUT_DAYS before today: moving the sandbox clock on to now then pays
+    the payouts of its last days (and it runs on in real time from there)."""
     marker = world_marker(state)
     if marker.exists():
         print(f"Stripe sandbox keeps its world ({marker.parent})", flush=True)
         return
-    end = datetime.now(UTC).date().isoformat()
+    end = (datetime.now(UTC).date() - timedelta(days=PAYOUT_DAYS)).isoformat()
     print(f"seeding a {WORLD_DAYS}-day Stripe world ending {end} (payments, refunds, disputes, payouts)...",
           flush=True)
     command = [sys.executable, "-m", "world_seeder", "--stripe-url", env["STRIPE_API_BASE"],
@@ -166,6 +181,16 @@ def ensure_stripe_world(env: dict[str, str], state: Path, logs: Path) -> None:
     print(f"  {counts.get('objects.charge', 0)} charges, {counts.get('objects.payout', 0)} payouts, "
           f"{counts.get('objects.event', 0)} events in {time.monotonic() - began:.0f}s", flush=True)
     marker.write_text(json.dumps({"seed": WORLD_SEED, "days": WORLD_DAYS, "end": end}) + "\n")
+
+
+def world_start(state: Path) -> date:
+    """The first day of the seeded world (its marker holds the last)."""
+    end = date.fromisoformat(json.loads(world_marker(state).read_text())["end"])
+    return end - timedelta(days=WORLD_DAYS - 1)
+
+
+def day_marker(state: Path) -> Path:
+    return state / "day.json"
 
 
 def run_stripe_clock(env: dict[str, str]) -> None:
@@ -179,9 +204,10 @@ def run_stripe_clock(env: dict[str, str]) -> None:
         raise SystemExit(f"the Stripe sandbox's clock ({stamp}) is ahead of this machine's; delete its state "
                          "directory to seed a fresh world")
     if now < wall - 60:
-        if wall - now > 86_400:  # a world made on an earlier day: its payouts of the days since run now
+        if wall - now > 86_400:  # the world ends days ago: its payouts of the days since are paid now
             days = (wall - now) / 86_400
-            print(f"Stripe sandbox clock catching up {days:.1f} days to now (what fell due runs)", flush=True)
+            print(f"Stripe sandbox clock moving on {days:.1f} days to now: the world's last payouts are paid",
+                  flush=True)
         STOPPER.wait_for(lambda: requests.post(f"{base}/_sandbox/clock/advance", json={"to": wall},
                                                timeout=3600).raise_for_status())
     requests.post(f"{base}/_sandbox/clock/run", timeout=30).raise_for_status()
@@ -190,26 +216,33 @@ def run_stripe_clock(env: dict[str, str]) -> None:
 # ---- Start-up, banner, stop ---------------------------------------------------------------------------
 
 
-def payment_links(env: dict[str, str], logs: Path) -> list[tuple[str, str]]:
-    """Links for a few seeded customers and invoices (ids in sandbox/netsuite_sandbox/SEED.md)."""
+def payment_links(env: dict[str, str], logs: Path, state: Path) -> list[tuple[str, str]]:
+    """Links for a few seeded customers and invoices (ids in sandbox/netsuite_sandbox/SEED.md) and the
+    invoices the day issued (the world pays all Tanaka and Al Noor owed: only these are left to pay)."""
+    day = json.loads(day_marker(state).read_text()) if day_marker(state).exists() else {}
     wanted = [
         ("customer 109 Umbrella Holdings (USD, GBP)", "--customer", "109"),
         ("customer 106 Tanaka Trading (JPY)", "--customer", "106"),
         ("customer 108 Al Noor Trading (KWD)", "--customer", "108"),
         ("invoice 1042 of Umbrella (USD)", "--invoice", "1042"),  # what is due: on the page
-        ("invoice 1026 of Tanaka (JPY)", "--invoice", "1026"),
     ]
-    links = []
-    for label, flag, record_id in wanted:
-        out = run_step([str(BIN / "flask"), "--app", "webapp", "links", "create", flag, record_id], ROOT, env,
-                       logs / "links.log")
-        links.append((label, out.strip().splitlines()[-1]))
-    return links
+    for customer, label in (("106", "Tanaka (JPY)"), ("108", "Al Noor (KWD)")):
+        if str(day.get(f"invoice {customer}", "")).isdigit():
+            wanted.append((f"invoice {day[f'invoice {customer}']} of {label}", "--invoice",
+                           day[f"invoice {customer}"]))
+    return [(label, make_link(env, logs, flag, record_id)) for label, flag, record_id in wanted]
+
+
+def make_link(env: dict[str, str], logs: Path, flag: str, record_id: str) -> str:
+    out = run_step([str(BIN / "flask"), "--app", "webapp", "links", "create", flag, record_id], ROOT, env,
+                   logs / "links.log")
+    return out.strip().splitlines()[-1]
 
 
 def print_banner(env: dict[str, str], ports: Ports, state: Path, links: list[tuple[str, str]],
                  dags: list[dict[str, object]]) -> None:
     password = env["AIRFLOW_API_PASSWORD"]
+    report = daily_report(Path(env["CONNECTOR_REPORTS_DIR"]))
     link_lines = "\n".join(f"  {label:<38} {url}" for label, url in links)
     dag_line = ", ".join(f"{d['dag_id']} ({'paused' if d.get('is_paused') else 'active'})" for d in dags)
     shown = state.relative_to(ROOT) if state.is_relative_to(ROOT) else state
@@ -218,6 +251,10 @@ Payment pages   {env['PAYMENT_LINK_BASE_URL']}  (gunicorn); pay with card 4242 4
                 expiry and CVC (declined: 4000 0000 0000 0002; 3-D Secure: 4000 0000 0000 3220):
 {link_lines}
   more:         .venv/bin/flask --app webapp links create --customer <id> | --invoice <id>
+Finance view    http://127.0.0.1:{ports.airflow}/finance/  (in Airflow: Finance; sign in as below)
+Daily report    {report or 'not written (see the finance_reports run in Airflow)'}
+Mailbox         {state / 'mail'}/  (SMTP 127.0.0.1:{ports.smtp}, every mail an .eml file; to
+                {env['FINANCE_EMAIL_TO']}: {mailbox_summary(state / 'mail')})
 Stripe sandbox  {env['STRIPE_API_BASE']}/v1  (key {env['STRIPE_API_KEY']}); clock, payouts, faults under
                 {env['STRIPE_API_BASE']}/_sandbox/ ; its clock runs in real time; signed webhooks go to
                 {urljoin(env['PAYMENT_LINK_BASE_URL'], '/webhooks/stripe')}
@@ -227,13 +264,13 @@ NetSuite sandbox {env['NETSUITE_BASE_URL']}  (TBA account {env.get('NETSUITE_ACC
                 .venv/bin/python -m stripe_netsuite.netsuite suiteql "SELECT id, companyname FROM customer"
 Airflow         http://127.0.0.1:{ports.airflow}  (user {env['AIRFLOW_API_USER']}, password {password})
   DAGs:         {dag_line or 'none parsed yet'}
-  connections:  stripe_default, netsuite_default (Admin > Connections); pool netsuite_api
+  connections:  stripe_default, netsuite_default, smtp_default (Admin > Connections); pool netsuite_api
   CLI:          set -a; . {shown}/airflow/airflow.env; set +a; .venv/bin/airflow dags list
 
 Ports, all on 127.0.0.1: {', '.join(f'{port} {name}' for name, port in ports.named().items())}.
-State in {shown}/: connector.db (state DB), reports/ (stripe_sync run reports, Data Docs), stripe_sandbox/
-  and netsuite_sandbox/ (sandbox data), airflow/ (metadata DB airflow.db, task logs), logs/ (one log per
-  service). Delete it for a fresh world.
+State in {shown}/: connector.db (state DB), reports/ (run reports, finance/ reports, Data Docs), mail/,
+  stripe_sandbox/ and netsuite_sandbox/ (sandbox data), airflow/ (metadata DB airflow.db, task logs), logs/
+  (one log per service). Delete it for a fresh world and a new day.
 Stop with Ctrl-C (or SIGTERM): everything stops.
 """, flush=True)
 
@@ -259,15 +296,29 @@ def start_and_wait(services: list[Service], group: list[Service], log_dir: Path)
         wait_healthy(service, log_dir)
 
 
-def run(env: dict[str, str], state: Path, services: list[Service]) -> int:
+def start_mailbox(state: Path, port: int) -> MailSink:
+    """The demo's SMTP server on 127.0.0.1, keeping each mail as <state>/mail/<time>-<n>.eml. What aiosmtpd
+    says (its logger `mail.log`: a client speaking something else than SMTP) goes to logs/mail.log."""
+    server_log = logging.getLogger("mail.log")
+    server_log.addHandler(logging.FileHandler(state / "logs" / "mail.log"))
+    server_log.propagate = False
+    try:
+        return start_sink(state / "mail", port=port)
+    except OSError as error:  # the port is taken (another demo?)
+        raise SystemExit(f"the demo's SMTP mailbox cannot listen on 127.0.0.1:{port} ({error}); set "
+                         "DEMO_SMTP_PORT to a free port") from None
+
+
+def run(env: dict[str, str], state: Path, services: list[Service], sinks: list[MailSink]) -> int:
     ports = Ports.from_env(env)
     log_dir = state / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    sinks.append(start_mailbox(state, ports.smtp))
     # Migrate once, before the webapp's workers and Airflow's tasks open the state DB together.
     run_step([sys.executable, "-m", "stripe_netsuite.store", "upgrade"], ROOT, env, log_dir / "state-db.log")
     af_env = airflow_env(env, state, ports.airflow)
     print("preparing Airflow (metadata DB, pool netsuite_api, connections)...", flush=True)
-    prepare_airflow(af_env, env, log_dir)
+    prepare_airflow(af_env, env, log_dir, smtp_port=ports.smtp)
     airflow = airflow_services(af_env, ports.airflow)
     print("starting the sandboxes and Airflow...", flush=True)
     start_and_wait(services, [
@@ -289,7 +340,13 @@ def run(env: dict[str, str], state: Path, services: list[Service]) -> int:
     dags = activate_dags(api)
     print("loading the Stripe world into NetSuite (stripe_sync, then netsuite_payments)...", flush=True)
     print(f"  {wait_for_ledger(api)}", flush=True)
-    print_banner(env, ports, state, payment_links(env, log_dir), dags)
+    if not day_marker(state).exists():
+        began = time.monotonic()
+        outcomes = run_day(env, api, world_start(state),
+                           lambda flag, record: make_link(env, log_dir, flag, record))
+        day_marker(state).write_text(json.dumps({o.label: o.result for o in outcomes}, indent=1) + "\n")
+        print(f"the day took {time.monotonic() - began:.0f}s", flush=True)
+    print_banner(env, ports, state, payment_links(env, log_dir, state), dags)
     while all(s.running for s in services):
         reap()
         STOPPER.sleep(1)
@@ -309,11 +366,15 @@ def main(argv: list[str] | None = None) -> int:
         env["CONNECTOR_DATABASE_URL"] = f"sqlite:///{state / 'connector.db'}"
     if not env.get("CONNECTOR_REPORTS_DIR"):  # beside the state: deleting var/demo/ deletes its reports
         env["CONNECTOR_REPORTS_DIR"] = str(state / "reports")
+    # The finance mail goes to the demo's mailbox (smtp_default); links in it to the demo's Airflow.
+    env["FINANCE_EMAIL_TO"] = env.get("FINANCE_EMAIL_TO") or DEMO_FINANCE_LIST
+    env["FINANCE_AIRFLOW_URL"] = env.get("FINANCE_AIRFLOW_URL") or env["AIRFLOW_API_URL"].rstrip("/")
     STOPPER.install()
     become_subreaper()
     services: list[Service] = []
+    sinks: list[MailSink] = []
     try:
-        code = run(env, state, services)
+        code = run(env, state, services, sinks)
     except Stop as stop:
         print(f"\n{stop}: stopping the demo...", flush=True)
         code = 0
@@ -329,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         code = 1
     stop_all(services, STOPPER.hurry)
+    for mailbox in sinks:
+        mailbox.stop()
     taken = free_ports(Ports.from_env(env))
     if taken:
         print(f"ports still in use after the stop: {taken}", file=sys.stderr, flush=True)

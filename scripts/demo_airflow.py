@@ -69,6 +69,8 @@ def airflow_env(env: dict[str, str], state: Path, port: int) -> dict[str, str]:
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": api,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
+        # Airflow's own mail (notifiers, send_email) through the same connection as the finance mail.
+        "AIRFLOW__EMAIL__EMAIL_CONN_ID": env.get("FINANCE_SMTP_CONN_ID") or "smtp_default",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
     }
     # The same settings for the `airflow` CLI in a shell: set -a; . <state>/airflow/airflow.env; set +a
@@ -97,9 +99,10 @@ def airflow_services(af_env: dict[str, str], port: int) -> dict[str, Service]:
     return {name: Service(name, [airflow, *args], health, af_env) for name, args in commands.items()}
 
 
-def prepare_airflow(af_env: dict[str, str], env: dict[str, str], logs: Path) -> None:
-    """Migrate Airflow's metadata DB, create the NetSuite pool and the two connections (in the DB, so that
-    they show in Admin > Connections and can be edited and tested there)."""
+def prepare_airflow(af_env: dict[str, str], env: dict[str, str], logs: Path, smtp_port: int) -> None:
+    """Migrate Airflow's metadata DB, create the NetSuite pool and the three connections (in the DB, so that
+    they show in Admin > Connections and can be edited and tested there): Stripe, NetSuite, and the demo's
+    SMTP mailbox on 127.0.0.1:`smtp_port` (plain SMTP, no login) that finance mail goes through."""
     airflow = str(BIN / "airflow")
     log = logs / "airflow-setup.log"
     run_step([airflow, "db", "migrate"], ROOT, af_env, log)
@@ -117,6 +120,12 @@ def prepare_airflow(af_env: dict[str, str], env: dict[str, str], logs: Path) -> 
             "extra": json.dumps({"account_id": env["NETSUITE_ACCOUNT_ID"],
                                  "consumer_key": env["NETSUITE_CONSUMER_KEY"],
                                  "consumer_secret": env["NETSUITE_CONSUMER_SECRET"]}),
+        },
+        "smtp_default": {
+            "conn_type": "smtp", "description": "The demo's SMTP mailbox (mails kept under var/demo/mail/)",
+            "host": "127.0.0.1", "port": smtp_port,
+            "extra": json.dumps({"from_email": env.get("FINANCE_EMAIL_FROM") or "connector@demo.example",
+                                 "disable_ssl": True, "disable_tls": True, "timeout": 10, "retry_limit": 0}),
         },
     }
     file = Path(af_env["AIRFLOW_HOME"]) / "demo-connections.json"

@@ -80,7 +80,7 @@ class DemoRun:
 
 
 def start_demo(state: Path, fake_days: int | None = None) -> DemoRun:
-    ports = {name: free_port() for name in ("stripe", "netsuite", "webapp", "airflow")}
+    ports = {name: free_port() for name in ("stripe", "netsuite", "webapp", "airflow", "smtp")}
     env = {
         # Not the Airflow settings tests/dags/conftest.py puts in this worker's environment (its SQLite
         # metadata DB, unit-test mode): the demo's Airflow is its own, under <state>/airflow.
@@ -89,6 +89,7 @@ def start_demo(state: Path, fake_days: int | None = None) -> DemoRun:
         "NETSUITE_BASE_URL": f"http://127.0.0.1:{ports['netsuite']}/services/rest",
         "PAYMENT_LINK_BASE_URL": f"http://127.0.0.1:{ports['webapp']}",
         "AIRFLOW_API_URL": f"http://127.0.0.1:{ports['airflow']}",
+        "DEMO_SMTP_PORT": str(ports["smtp"]),  # the demo's mailbox
         "PYTHONUNBUFFERED": "1",
         **(faketime_env(fake_days) if fake_days else {}),
     }

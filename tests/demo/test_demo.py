@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +120,12 @@ def test_four_years_on_the_demo_takes_a_page_payment_runs_airflow_and_stops_on_t
         fake_now = datetime.now(UTC) + timedelta(days=FAKE_DAYS)
         snapshot = demo_processes(run)
 
-        # The world ends on the demo's today and the Stripe clock runs on from there in real time.
+        # The world ends three days before the demo's today (the time a payment takes to be paid out); the
+        # Stripe clock is moved on to now, paying its last payouts, and runs on from there in real time.
         ending = re.search(r"world ending (\d{4}-\d{2}-\d{2})", run.output)
         assert ending, run.output
-        assert abs(datetime.fromisoformat(ending.group(1)).date() - fake_now.date()) <= timedelta(days=1)
+        days_ago = fake_now.date() - datetime.fromisoformat(ending.group(1)).date()
+        assert timedelta(days=2) <= days_ago <= timedelta(days=4), days_ago
         clock = requests.get(f"{run.stripe}/_sandbox/clock", timeout=30).json()
         assert clock["mode"] == "running"
         assert abs(clock["now"] - fake_now.timestamp()) < 600, clock
@@ -220,6 +224,51 @@ LEDGER_BOUND = 90.0
 INVOICE = "1042"
 
 
+def mailbox(run: DemoRun) -> list[EmailMessage]:
+    """The mails in the demo's mailbox (<state>/mail/*.eml), oldest first."""
+    return [
+        message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in sorted((run.state / "mail").glob("*.eml"))
+    ]
+
+
+def assert_the_day_ran(run: DemoRun, stripe: Any) -> None:
+    """The guided day (scripts/demo_day.py) before the banner: the three page payments in Stripe, each DAG
+    run once, the daily report in the mailbox and on disk, a JPY link with something to pay."""
+    # The mailbox holds the daily finance report, sent through Airflow's smtp_default to the finance list,
+    # with the report attached; the banner says where the mailbox is.
+    assert f"Mailbox         {run.state / 'mail'}/" in run.output, run.output
+    daily = [m for m in mailbox(run) if str(m["Subject"]).startswith("[Stripe-NetSuite] Daily report")]
+    assert daily, [str(m["Subject"]) for m in mailbox(run)]
+    assert daily[-1]["To"] == "finance@demo.example"
+    attached = {part.get_filename() for part in daily[-1].iter_attachments()}
+    assert "report.html" in attached, attached
+    report = re.search(r"Daily report    (\S+\.html)", run.output)
+    assert report and Path(report.group(1)).is_file(), run.output
+    assert f"Finance view    {run.airflow}/finance/" in run.output
+
+    # The day's three payments: two succeeded (a USD and a JPY statement payment), one declined.
+    charges = stripe.v1.charges.list({"limit": 100}).data
+    day = sorted((c for c in charges if c.created >= max(c.created for c in charges) - 3 * 86_400
+                  and (c.metadata or {}).get("netsuite_customer_id") in ("106", "109")
+                  and c.amount in (25_000, 50_000, 9_900)), key=lambda c: c.created)  # fmt: skip
+    assert [(c.currency, c.amount, c.status) for c in day][-3:] == [
+        ("usd", 25_000, "succeeded"), ("jpy", 50_000, "succeeded"), ("usd", 9_900, "failed")
+    ], day
+    # Each DAG ran to its end; all but the audit succeeded (the audit's verdict is the world's).
+    for dag_id in ("stripe_sync", "netsuite_payments", "netsuite_deposits", "finance_reports"):
+        assert re.search(rf"^  {dag_id}: success \(", run.output, re.M), run.output
+    assert re.search(r"^  ledger_audit: (success|failed) \(", run.output, re.M), run.output
+    # The world's last payouts were paid by moving the Stripe clock on to now, and deposited.
+    assert re.search(r"clock moving on 3\.\d days to now: the world's last payouts are paid", run.output)
+    assert re.search(r"^  netsuite_deposits: success", run.output, re.M), run.output
+
+    # The yen links the banner prints have something to pay (the world paid all the seed's yen invoices).
+    for label in ("customer 106 Tanaka Trading (JPY)", "of Tanaka (JPY)"):
+        page = requests.get(run.link(label), timeout=60)
+        assert page.status_code == 200 and 'class="pay-button"' in page.text, label
+
+
 def ledger_client(run: DemoRun) -> Any:
     """A NetSuite client with the demo's credentials (.env.example), on the demo's NetSuite sandbox."""
     from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
@@ -263,6 +312,7 @@ def test_a_page_payment_lands_in_netsuite_applied_to_the_invoice_within_the_boun
         snapshot = demo_processes(run)
         netsuite = ledger_client(run)
         client = stripe.StripeClient("sk_test_sandbox_0123456789abcdef", base_addresses={"api": run.stripe})
+        assert_the_day_ran(run, client)
         before = remaining(netsuite, INVOICE)
         assert before > 0
 
