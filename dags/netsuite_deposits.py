@@ -149,8 +149,8 @@ def netsuite_deposits() -> None:
         from stripe_netsuite.store import get_engine
         from stripe_netsuite.sync.deposit_load import PayoutOutcome
         from stripe_netsuite.sync.deposit_load_report import write_deposit_report
-        from stripe_netsuite.sync.deposit_load_run import retry_outcome
         from stripe_netsuite.sync.deposit_load_review import REJECTED, rejected_outcome
+        from stripe_netsuite.sync.deposit_load_run import retry_outcome
 
         done = [PayoutOutcome(**item) for item in [*(outcomes or []), *(reviewed or [])] if item]
         for index, request in enumerate(held or []):
