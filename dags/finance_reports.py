@@ -13,8 +13,9 @@ whatever its date. Each row links to the Stripe Dashboard and to the NetSuite re
 mailed to the finance list (`FINANCE_EMAIL_TO`, unset: no mail) with its HTML and XLSX attached.
 
 It reads only the state DB (no Stripe or NetSuite calls), so a re-run just writes the day's report again.
-`netsuite_payments` and `netsuite_deposits` emit no Asset to start it on; a run's own report is
-`python -m stripe_netsuite.reports run <dag id> <run id>`.
+`netsuite_payments` and `netsuite_deposits` emit no Asset to start it on; each of their runs writes its own
+finance report (`<reports>/finance/<day>/<dag id>__<run id>/`). A `finance_reports` run's note is its daily
+report's summary, with a link to the Finance view.
 
 **Params**: `date` (the day to report, default yesterday), `days` (cover this many days ending on `date`).
 **CLI**: `python -m stripe_netsuite.reports daily [--date YYYY-MM-DD]`.
@@ -26,23 +27,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
-from finance_mail import FinanceFailureNotifier
-
-from stripe_netsuite import retries
+from dag_common import dag_defaults
 
 
 @dag(
     dag_id="finance_reports",
     schedule=CronTriggerTimetable("30 6 * * *", timezone="UTC"),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    default_args={
-        **retries.AIRFLOW_TASK.default_args(), "owner": "finance", "execution_timeout": timedelta(minutes=30)
-    },
-    dagrun_timeout=timedelta(hours=1),
-    on_failure_callback=FinanceFailureNotifier(),  # no daily report: finance hears why, as from every DAG
-    tags=["finance", "reports", "reconciliation"],
+    # A failed run (no daily report) mails finance why, as every DAG's does.
+    **dag_defaults(
+        owner="finance",
+        task_timeout=timedelta(minutes=30),
+        run_timeout=timedelta(hours=1),
+        tags=["finance", "reports", "reconciliation"],
+    ),
     doc_md=__doc__,
     params={
         "date": Param(
@@ -60,18 +57,13 @@ def finance_reports() -> None:
 
     @task(execution_timeout=timedelta(minutes=30))
     def daily_report(dag_run: Any = None, run_id: str | None = None) -> str:
-        from airflow.sdk.exceptions import AirflowNotFoundException
-        from netsuite_hook import NetSuiteHook
+        from dag_common import report_options
 
         from stripe_netsuite.config import Settings
-        from stripe_netsuite.reports.publish import ReportOptions, daily_report_day, write_daily_report
+        from stripe_netsuite.reports.publish import daily_report_day, write_daily_report
         from stripe_netsuite.store import get_engine
 
-        try:  # the NetSuite account of the connection the loaders use; without one, no NetSuite links
-            account: str | None = NetSuiteHook().settings.account_id
-        except AirflowNotFoundException:
-            account = None
-        options = ReportOptions.from_settings(Settings.from_env(), account)
+        options = report_options()  # links to the NetSuite account of the connection the loaders use
         conf = getattr(dag_run, "conf", None) or {}
         now = datetime.now(UTC)
         run_after = getattr(dag_run, "run_after", None) or now

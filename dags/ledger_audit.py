@@ -34,9 +34,7 @@ from typing import Any
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
-from finance_mail import FinanceFailureNotifier
-
-from stripe_netsuite import retries
+from dag_common import dag_defaults
 
 LEDGER_AUDIT = Asset(name="ledger_audit", uri="stripe_netsuite://netsuite/ledger_audit")
 DATE = {"type": ["null", "string"], "format": "date"}
@@ -46,16 +44,14 @@ DATE = {"type": ["null", "string"], "format": "date"}
     dag_id="ledger_audit",
     # After netsuite_deposits' daily run (06:00 UTC), so yesterday's paid payouts have had their chance.
     schedule=CronTriggerTimetable("0 7 * * *", timezone="UTC"),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    # The task layer of the retry policy (README); `audit` may take longer than the small tasks.
-    default_args={
-        **retries.AIRFLOW_TASK.default_args(), "owner": "finance", "execution_timeout": timedelta(minutes=30)
-    },
-    dagrun_timeout=timedelta(hours=3),
-    on_failure_callback=FinanceFailureNotifier(),  # a disagreement fails the run: finance gets a mail
-    tags=["audit", "reconciliation", "netsuite", "stripe"],
+    # `audit` may take longer than the small tasks (its own timeout); a disagreement fails the run, and the
+    # failure notifier mails finance.
+    **dag_defaults(
+        owner="finance",
+        task_timeout=timedelta(minutes=30),
+        run_timeout=timedelta(hours=3),
+        tags=["audit", "reconciliation", "netsuite", "stripe"],
+    ),
     doc_md=__doc__,
     params={
         "from": Param(None, **DATE, description="First day audited (YYYY-MM-DD); empty = the daily period"),

@@ -16,8 +16,9 @@ the balance transaction that causes it and what to do, and is built again on eve
 fixed. A payout that failed after its deposit was written gets a journal entry moving its amount back to the
 clearing account; manual and debit payouts (which Stripe cannot itemise, or which take money from the bank)
 are reported with what to record by hand. `report` writes `<reports>/netsuite_deposits/<run>.md` and
-`.json`, which becomes the run's note; blocked payouts are mailed to the finance list (`FINANCE_EMAIL_TO`),
-each cause once, and a failed run too.
+`.json`, which becomes the run's note, and the run's finance report (payouts against their deposits, HTML
+with charts, CSV, XLSX, in the Finance view the note links to); blocked payouts are mailed to the finance
+list (`FINANCE_EMAIL_TO`), each cause once, and a failed run too.
 
 **Review mode** (`DEPOSIT_REVIEW=true`): `review.gate` builds each planned deposit without writing it; those
 above their currency's `DEPOSIT_REVIEW_ABOVE` amount, or with an adjustment line, wait in
@@ -39,9 +40,7 @@ from typing import Any
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, TaskGroup, dag, task
 from airflow.sdk.exceptions import AirflowFailException
-from finance_mail import FinanceFailureNotifier
-
-from stripe_netsuite import retries
+from dag_common import dag_defaults
 
 # The same URI as stripe_sync's outlet: an Asset is identified by its URI.
 STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
@@ -56,16 +55,12 @@ REVIEW_TIMEOUT = timedelta(hours=5)
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC"), assets=[STRIPE_READY]
     ),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    # The task layer of the retry policy (README); a task stuck past an hour is failed and retried.
-    default_args={
-        **retries.AIRFLOW_TASK.default_args(), "owner": "finance", "execution_timeout": timedelta(hours=1)
-    },
-    dagrun_timeout=timedelta(hours=6),
-    on_failure_callback=FinanceFailureNotifier(),
-    tags=["netsuite", "deposits", "reconciliation"],
+    **dag_defaults(
+        owner="finance",
+        task_timeout=timedelta(hours=1),
+        run_timeout=timedelta(hours=6),
+        tags=["netsuite", "deposits", "reconciliation"],
+    ),
     doc_md=__doc__,
     params={
         "payout_ids": Param(
@@ -163,6 +158,9 @@ def netsuite_deposits() -> None:
                                        now=datetime.now(UTC))  # fmt: skip
         notify = Settings.from_env().notify
         mail_blocked_payouts(summary, lambda mail: send_mail(mail, notify), notify, DAG_ID)
+        from dag_common import write_finance_run_report
+
+        write_finance_run_report(DAG_ID, run_id or "manual")
         if lost:  # the run fails so the grid shows it; the payouts are retried next run
             raise AirflowFailException(summary["note"])
         rejected = sum(1 for o in done if o.code == REJECTED)

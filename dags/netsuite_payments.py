@@ -14,7 +14,8 @@ NetSuite refuses for good is marked failed with NetSuite's message (fix it, then
 `python -m stripe_netsuite.sync replay <id>`); the task fails, and Airflow retries it, only when something
 retryable is left. The run report (`<reports>/netsuite_payments/<run>.md`, `<reports>`:
 `$CONNECTOR_REPORTS_DIR`) becomes the run's note: loaded, unchanged, failed with reasons, amounts per
-currency.
+currency. The run's finance report (HTML with charts, CSV, XLSX of what it loaded or failed, under
+`<reports>/finance/<day>/netsuite_payments__<run>/`) is in the Finance view, which the note links to.
 
 Records NetSuite refuses for good are mailed to the finance list (`FINANCE_EMAIL_TO`), each message once,
 and a failed run too.
@@ -31,9 +32,8 @@ from typing import Any
 
 from airflow.sdk import Asset, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
-from finance_mail import FinanceFailureNotifier
+from dag_common import dag_defaults
 
-from stripe_netsuite import retries
 from stripe_netsuite.config import netsuite_concurrency_limit
 
 # The same URI as stripe_sync's outlet: an Asset is identified by its URI.
@@ -47,16 +47,12 @@ LOAD_SLOTS = netsuite_concurrency_limit()
 @dag(
     dag_id=DAG_ID,
     schedule=[STRIPE_READY],
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    # The task layer of the retry policy (README); a task stuck past an hour is failed and retried.
-    default_args={
-        **retries.AIRFLOW_TASK.default_args(), "owner": "finance", "execution_timeout": timedelta(hours=1)
-    },
-    dagrun_timeout=timedelta(hours=6),
-    on_failure_callback=FinanceFailureNotifier(),
-    tags=["netsuite", "ledger", "load"],
+    **dag_defaults(
+        owner="finance",
+        task_timeout=timedelta(hours=1),
+        run_timeout=timedelta(hours=6),
+        tags=["netsuite", "ledger", "load"],
+    ),
     doc_md=__doc__,
     params={
         "stripe_ids": Param(
@@ -125,6 +121,9 @@ def netsuite_payments() -> None:
 
         notify = Settings.from_env().notify
         mail_failed_records(summary, lambda mail: send_mail(mail, notify), notify, DAG_ID)
+        from dag_common import write_finance_run_report
+
+        write_finance_run_report(DAG_ID, run_id or "manual")
         return {key: summary[key] for key in ("loaded", "unchanged", "failed", "blocked", "note")}
 
     requested = fetch_requested()

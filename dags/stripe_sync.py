@@ -29,9 +29,8 @@ from typing import Any
 
 from airflow.sdk import Asset, Param, TaskGroup, dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from finance_mail import FinanceFailureNotifier
+from dag_common import dag_defaults
 
-from stripe_netsuite import retries
 from stripe_netsuite.stripe_api.resources import RESOURCES
 
 STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
@@ -42,18 +41,12 @@ EXTRACT_PARALLELISM = 4
 @dag(
     dag_id="stripe_sync",
     schedule=timedelta(minutes=15),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    # The task layer of the retry policy (README); a task stuck past an hour is failed and retried.
-    default_args={
-        **retries.AIRFLOW_TASK.default_args(),
-        "owner": "data-engineering",
-        "execution_timeout": timedelta(hours=1),
-    },
-    dagrun_timeout=timedelta(hours=6),
-    on_failure_callback=FinanceFailureNotifier(),
-    tags=["stripe", "extract", "validation"],
+    **dag_defaults(
+        owner="data-engineering",
+        task_timeout=timedelta(hours=1),
+        run_timeout=timedelta(hours=6),
+        tags=["stripe", "extract", "validation"],
+    ),
     doc_md=__doc__,
     params={
         "full_rescan": Param(

@@ -102,6 +102,14 @@ def test_dag_test_deposits_every_paid_payout_notes_the_run_and_a_rerun_writes_no
         for p in paid
     }
     assert list((tmp_path / "reports" / "netsuite_deposits").glob("*.md"))
+    # The run's finance report: each payout it deposited, as HTML, XLSX and CSV, listed in the Finance view.
+    from stripe_netsuite.reports.files import list_reports
+
+    (report,) = [entry for entry in list_reports(tmp_path / "reports") if entry.run_id == run.run_id]
+    assert report.kind == "run" and report.dag_id == "netsuite_deposits"
+    assert {"report.html", "report.xlsx", "payouts.csv"} <= set(report.files)
+    payouts_csv = (report.directory / "payouts.csv").read_text()
+    assert all(p.id in payouts_csv for p in paid)
 
     again = netsuite_deposits_dag.test()
     assert again.state == DagRunState.SUCCESS

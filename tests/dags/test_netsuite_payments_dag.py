@@ -109,6 +109,14 @@ def test_dag_test_fast_path_loads_the_triggered_payments_and_notes_the_run(
     invoice = netsuite_conn.get("invoice", "1001")
     assert Decimal(str(invoice["amountRemaining"])) == 0
     assert list((tmp_path / "reports" / "netsuite_payments").glob("*.md"))
+    # The run's finance report: what it loaded, as HTML, XLSX and CSV, listed in the Finance view.
+    from stripe_netsuite.reports.files import list_reports
+
+    (report,) = [entry for entry in list_reports(tmp_path / "reports") if entry.run_id == run.run_id]
+    assert report.kind == "run" and report.dag_id == "netsuite_payments"
+    assert {"report.html", "report.xlsx", "payments_by_day.csv"} <= set(report.files)
+    html = report.html.read_text()
+    assert paid in html and on_account in html and "$1,500.00" in html
     assert stripe_client.v1.charges.retrieve(paid).metadata["netsuite_customer_payment_id"]
 
     again = netsuite_payments_dag.test(run_conf={"stripe_ids": [paid, on_account]})
