@@ -40,6 +40,22 @@ def test_every_dag_has_tags_retries_and_docs(dagbag: Any) -> None:
             assert task.retries >= 2, f"{dag_id}.{task.task_id} retries {task.retries}"
 
 
+def test_every_dag_takes_the_shared_defaults(dagbag: Any) -> None:
+    """plugins/dag_common.py is their one home: no DAG leaves one out or states its own."""
+    from dag_common import START_DATE
+
+    assert set(dagbag.dags) == {
+        "stripe_sync", "netsuite_payments", "netsuite_deposits", "finance_reports", "ledger_audit"
+    }
+    for dag_id, dag in dagbag.dags.items():
+        assert (dag.catchup, dag.max_active_runs, dag.start_date) == (False, 1, START_DATE), dag_id
+        assert type(dag.on_failure_callback).__name__ == "FinanceFailureNotifier", dag_id
+        assert dag.dagrun_timeout, dag_id
+        for task in dag.tasks:
+            assert task.owner in ("finance", "data-engineering"), f"{dag_id}.{task.task_id}"
+            assert task.execution_timeout, f"{dag_id}.{task.task_id} has no timeout"
+
+
 def test_stripe_sync_has_the_expected_tasks_and_schedule(dagbag: Any) -> None:
     dag = dagbag.dags["stripe_sync"]
     assert set(dag.task_ids) == EXPECTED_TASKS
