@@ -240,7 +240,8 @@ def mailbox_summary(directory: Path) -> str:
 
 
 def daily_report(reports: Path) -> Path | None:
-    """The newest daily finance report's HTML under <reports>/finance/<day>/daily/."""
-    found = sorted((reports / "finance").glob("*/daily/*.html"))
-    return found[-1] if found else None
+    """The newest finance report's HTML of a day or of days ending on one: <reports>/finance/<day>/daily/ or
+    .../days-<N>/ (the demo's covers the whole world)."""
+    found = [*(reports / "finance").glob("*/daily/*.html"), *(reports / "finance").glob("*/days-*/*.html")]
+    return max(found, key=lambda path: path.stat().st_mtime) if found else None
 

@@ -154,3 +154,22 @@ def test_cli_daily_writes_the_report_of_the_given_date(
     for refused in (["daily", "--date", "March 2nd"], ["daily", "--days", "0"]):
         with pytest.raises(SystemExit):
             main(refused)
+
+
+def test_a_longer_period_s_report_does_not_replace_the_day_s_daily_report(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The demo and the DAG's `days` param write a 30-day report ending on a day whose daily report is what
+    # gets mailed and listed as that day's: it went into the same folder and replaced it.
+    options = ReportOptions(reports_dir=tmp_path)
+    write_daily_report(engine, DAY, options=options, now=NOW, run_id="scheduled__d")
+    daily = (tmp_path / "finance" / "2026-03-02" / "daily" / "report.json").read_text()
+    write_daily_report(engine, DAY, options=options, now=NOW, run_id="manual__30", days=30)
+    assert (tmp_path / "finance" / "2026-03-02" / "daily" / "report.json").read_text() == daily
+    entries = list_reports(tmp_path)
+    assert [(e.name, e.kind) for e in entries] == [("daily", "daily"), ("days-30", "period")]
+    assert entries[1].summary["days"] == 30 and entries[0].summary["days"] == 1
+    with pytest.raises(ValueError, match="at most 92 days"):
+        write_daily_report(engine, DAY, options=options, now=NOW, days=93)
+    with pytest.raises(SystemExit):
+        main(["daily", "--days", "93"])

@@ -23,12 +23,13 @@ from stripe_netsuite.reports.publish import (
     write_daily_report,
     write_run_report,
 )
+from stripe_netsuite.reports.read import MAX_REPORT_DAYS
 
 
-def _positive(text: str) -> int:
+def _days(text: str) -> int:
     value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+    if not 1 <= value <= MAX_REPORT_DAYS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_REPORT_DAYS}")
     return value
 
 
@@ -38,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     daily = commands.add_parser("daily", help="write the daily finance report")
     daily.add_argument("--date", type=date.fromisoformat, help="the day to report (default: yesterday)")
-    daily.add_argument("--days", type=_positive, default=1, help="cover this many days ending on --date")
+    daily.add_argument("--days", type=_days, default=1, help="cover this many days ending on --date")
     run = commands.add_parser("run", help="write the finance report of one DAG run")
     run.add_argument("dag_id")
     run.add_argument("run_id")

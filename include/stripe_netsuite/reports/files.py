@@ -4,6 +4,7 @@ Layout, under the reports directory (validation.paths.reports_root: $CONNECTOR_R
 SQLite state DB, else var/reports):
 
     finance/<YYYY-MM-DD>/daily/                  the daily report of that day
+    finance/<YYYY-MM-DD>/days-<N>/               a report of the N days ending on that day (asked for)
     finance/<YYYY-MM-DD>/<dag id>__<run id>/     a report of one DAG run, filed under the day it was written
         report.html  report.md  report.json  report.xlsx  <table>.csv ...
 
@@ -22,10 +23,12 @@ from typing import Any
 
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
-__all__ = ["DAILY", "ReportEntry", "finance_root", "list_reports", "report_dir", "report_file"]
+__all__ = ["DAILY", "ReportEntry", "days_name", "finance_root", "list_reports", "report_dir", "report_file"]
 
 FINANCE = "finance"
 DAILY = "daily"
+PERIOD = "period"
+_PERIOD_NAME = re.compile(r"days-\d+")
 SUMMARY_FILE = "report.json"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,250}")
@@ -37,8 +40,8 @@ class ReportEntry:
     """One report as a viewer lists it."""
 
     day: date
-    name: str  # "daily" or "<dag id>__<run id>"
-    kind: str  # "daily" or "run"
+    name: str  # "daily", "days-<N>" or "<dag id>__<run id>"
+    kind: str  # "daily", "period" or "run"
     title: str
     dag_id: str | None
     run_id: str | None
@@ -54,6 +57,16 @@ class ReportEntry:
 def finance_root(reports_dir: Path | None = None) -> Path:
     """<reports>/finance (or `reports_dir`/finance)."""
     return (reports_dir or reports_root()) / FINANCE
+
+
+def days_name(days: int) -> str:
+    """The folder name of a report over `days` days: the day's own daily report, or a longer period's, which
+    must not replace it (the daily one is what is mailed and listed as that day's)."""
+    return DAILY if days == 1 else f"days-{days}"
+
+
+def _kind(name: str) -> str:
+    return DAILY if name == DAILY else PERIOD if _PERIOD_NAME.fullmatch(name) else "run"
 
 
 def run_name(dag_id: str, run_id: str) -> str:
@@ -78,7 +91,7 @@ def _entry(directory: Path) -> ReportEntry | None:
                    key=lambda n: (n != "report.html", not n.startswith("report."), n))  # fmt: skip
     return ReportEntry(
         day=day, name=directory.name,
-        kind=DAILY if directory.name == DAILY else "run", title=str(summary.get("title") or directory.name),
+        kind=_kind(directory.name), title=str(summary.get("title") or directory.name),
         dag_id=summary.get("dag_id"), run_id=summary.get("report_run_id"), directory=directory,
         files=tuple(files), summary=summary,
     )  # fmt: skip

@@ -21,7 +21,7 @@ from stripe_netsuite.reports import run_reports
 from stripe_netsuite.reports.build import build_report
 from stripe_netsuite.reports.charts import render_charts
 from stripe_netsuite.reports.exports import write_csv, write_xlsx
-from stripe_netsuite.reports.files import DAILY, report_dir, run_name
+from stripe_netsuite.reports.files import days_name, report_dir, run_name
 from stripe_netsuite.reports.html import render_html
 from stripe_netsuite.reports.ledger import Scope
 from stripe_netsuite.reports.read import read_ledger, report_days
@@ -121,9 +121,10 @@ def write_daily_report(
     engine: Engine, day: date, *, options: ReportOptions, now: datetime, dag_id: str = "finance_reports",
     run_id: str | None = None, days: int = 1,
 ) -> dict[str, Any]:  # fmt: skip
-    """The daily report of `day` (or of the `days` days ending on it), at finance/<day>/daily/."""
+    """The daily report of `day` at finance/<day>/daily/ (or of the `days` days ending on it, at
+    finance/<day>/days-<N>/)."""
     scope = report_days(day, days)
-    folder = report_dir(day, DAILY, options.reports_dir)
+    folder = report_dir(day, days_name(days), options.reports_dir)
     return _write(engine, scope, folder, options=options, now=now, dag_id=dag_id,
                   run_id=run_id or f"cli__{now.astimezone(UTC):%Y-%m-%dT%H:%M:%S}", kind=DAILY_KIND,
                   extra={"day": day.isoformat(), "days": days})  # fmt: skip

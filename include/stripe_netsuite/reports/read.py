@@ -31,10 +31,12 @@ from stripe_netsuite.store.pipeline import QuarantineEntry, SyncRecord
 from stripe_netsuite.store.stripe_objects import BalanceTransaction, Charge, Dispute, Payout, Refund
 from stripe_netsuite.sync.deposits import arrival_day
 
-__all__ = ["read_ledger", "report_days"]
+__all__ = ["MAX_REPORT_DAYS", "read_ledger", "report_days"]
 
 _CHUNK = 500  # ids per IN (...): well under SQLite's parameter limit
 OPEN_DEPOSIT_PROBLEMS = ("blocked", "failed")
+# The longest period one report reads (the state DB is read whole for it, and the charts stay legible).
+MAX_REPORT_DAYS = 92
 
 
 def _bounds(scope: Scope, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -216,4 +218,6 @@ def report_days(end: date, days: int) -> Scope:
     """The scope of `days` days ending on `end` (a daily report: days=1)."""
     if days < 1:
         raise ValueError("a report covers at least one day")
+    if days > MAX_REPORT_DAYS:
+        raise ValueError(f"a report covers at most {MAX_REPORT_DAYS} days (a quarter); asked for {days}")
     return Scope(start=end - timedelta(days=days - 1), end=end)
