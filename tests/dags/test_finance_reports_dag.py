@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from stripe_netsuite.notify.sink import MailSink
 from tests.dags.conftest import ROOT
 
 DAY = date(2026, 3, 2)
@@ -105,28 +107,34 @@ def test_a_scheduled_run_reports_the_day_before_it(
     assert "¥1,500" in html and "app.netsuite.com" not in html
 
 
+@pytest.fixture
+def sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailSink]:
+    """A local SMTP sink the smtp_default connection points at; no finance list set."""
+    from stripe_netsuite.notify.sink import start_sink
+
+    running = start_sink(tmp_path / "mail")
+    smtp = running.connection_json("connector@example.com")
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(smtp))
+    monkeypatch.delenv("FINANCE_EMAIL_TO", raising=False)
+    yield running
+    running.stop()
+
+
 def test_dag_test_mails_the_daily_report_to_the_finance_list_and_notes_the_run(
-    airflow_db: Path, loaded_state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Path, loaded_state: str, sink: MailSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState
 
     from dags.finance_reports import finance_reports_dag
-    from stripe_netsuite.notify.sink import start_sink
 
-    sink = start_sink(tmp_path / "mail")
-    try:
-        smtp = sink.connection_json("connector@example.com")
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(smtp))
-        monkeypatch.setenv("FINANCE_EMAIL_TO", "finance@example.com")
+    monkeypatch.setenv("FINANCE_EMAIL_TO", "finance@example.com")
 
-        run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
+    run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
 
-        assert run.state == DagRunState.SUCCESS
-        (message,) = sink.messages()
-    finally:
-        sink.stop()
+    assert run.state == DagRunState.SUCCESS
+    (message,) = sink.messages()
     assert message["Subject"] == "[Stripe-NetSuite] Daily report 2026-03-02"
     assert message["To"] == "finance@example.com"
     folder = tmp_path / "reports" / "finance" / "2026-03-02" / "daily"
@@ -140,22 +148,13 @@ def test_dag_test_mails_the_daily_report_to_the_finance_list_and_notes_the_run(
 
 
 def test_without_a_finance_list_nothing_is_mailed(
-    airflow_db: Path, loaded_state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Path, loaded_state: str, sink: MailSink
 ) -> None:
     from airflow.utils.state import DagRunState
 
     from dags.finance_reports import finance_reports_dag
-    from stripe_netsuite.notify.sink import start_sink
 
-    sink = start_sink(tmp_path / "mail")
-    try:
-        smtp = sink.connection_json("connector@example.com")
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(smtp))
-        monkeypatch.delenv("FINANCE_EMAIL_TO", raising=False)
+    run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
 
-        run = finance_reports_dag.test(run_conf={"date": DAY.isoformat()})
-
-        assert run.state == DagRunState.SUCCESS
-        assert sink.messages() == []
-    finally:
-        sink.stop()
+    assert run.state == DagRunState.SUCCESS
+    assert sink.messages() == []
