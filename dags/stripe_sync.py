@@ -10,6 +10,8 @@ quarantined with a reason. `publish_ready` updates the Asset `stripe_netsuite://
 starts `netsuite_payments`) only when rows became ready. `write_report` writes
 `<reports>/stripe_sync/<run>.md` and `.json` (`<reports>`: `$CONNECTOR_REPORTS_DIR`, default `reports/` beside
 a SQLite state DB); its summary becomes the run's note. Data Docs: `<reports>/data_docs/<run>/index.html`.
+A run that quarantined rows also writes its finance report (`<reports>/finance/<day>/stripe_sync__<run>/`,
+the quarantined objects and the expectation each failed), in the Finance view the note links to.
 
 Tasks are grouped in the graph: `extraction` (`plan_resources`, `extract`, `itemise_payouts`) and
 `validation` (`validate`, `publish_ready`). A failed run is mailed to the finance list (`FINANCE_EMAIL_TO`).
@@ -136,6 +138,12 @@ def stripe_sync() -> None:
         results = [extracts[index] for index in range(len(extracts))]  # list() would probe past the end
         results.append(itemised)
         summary = write_run_report(get_engine(), "stripe_sync", run, results, validation, now=now)
+        if validation["quarantined"]:
+            # Finance's part of a sync run is what it held back: only then its finance report (a run every
+            # 15 minutes; the daily report lists every unresolved quarantine entry whatever its date).
+            from dag_common import write_finance_run_report
+
+            write_finance_run_report("stripe_sync", run)
         return str(summary["note"])
 
     # Groups for the graph; task ids stay unprefixed (the grid, the tests and the docs name them so).

@@ -90,6 +90,14 @@ def test_dag_test_run_syncs_the_sandbox_and_publishes_ready_rows(
 
     for amount in (1500, 2500, 4000):
         _pay(stripe_client, amount)
+    # A pending charge that fails an expectation (no Stripe currency): the run quarantines it.
+    from stripe_netsuite.store import Charge, get_engine, migrate, session_scope, upsert_stripe_object
+
+    migrate(state_db)
+    with session_scope(get_engine(state_db)) as session:
+        malformed = {"object": "charge", "id": "ch_1Malformed", "created": 1_790_000_000, "amount": 700,
+                     "currency": "xyz", "status": "succeeded"}  # fmt: skip
+        upsert_stripe_object(session, Charge, malformed)
     advance = requests.post(stripe_conn.url + "/_sandbox/clock/advance", json={"days": 3}, timeout=60)
     advance.raise_for_status()
 
@@ -114,8 +122,17 @@ def test_dag_test_run_syncs_the_sandbox_and_publishes_ready_rows(
     [docs] = list((tmp_path / "reports" / "data_docs").glob("*/index.html"))
     assert external_resources(docs.read_text()) == []  # Data Docs load nothing from CDNs
 
+    # The run quarantined the malformed charge: its finance report lists it with the expectation it failed.
+    from stripe_netsuite.reports.files import list_reports
+
+    (finance,) = list_reports(tmp_path / "reports")
+    assert (finance.kind, finance.dag_id, finance.run_id) == ("run", "stripe_sync", run.run_id)
+    assert finance.summary["quarantined"] == 1
+    assert "ch_1Malformed" in (finance.directory / "quarantine.csv").read_text()
+
     quiet = stripe_sync_dag.test()  # nothing new: no asset event, so netsuite_payments is not started
     assert quiet.state == DagRunState.SUCCESS
+    assert len(list_reports(tmp_path / "reports")) == 1  # nothing quarantined: no finance report
     with create_session() as session:
         stored = session.query(DagRun).filter(DagRun.run_id == quiet.run_id).one()
         assert stored.get_task_instance("publish_ready", session=session).state == "skipped"
