@@ -809,3 +809,25 @@ def test_invoice_left_below_the_charge_step_says_why_it_cannot_be_paid(
     assert "already in progress" not in html
     assert "KWD\xa00.005" in html and "below the smallest amount a card can be charged in KWD" in html
     assert "<form" not in html.split("</dl>", 1)[1].split("</section>", 1)[0]  # no pay button for it
+
+
+def test_a_stripe_clock_minutes_ahead_of_ours_still_takes_payments(
+    app: Flask, stripe_client: Any, stripe_sandbox: RunningServer
+) -> None:
+    # Stripe checks expires_at (>= 30 minutes ahead) by its own clock. The pages asked for 31 minutes, so a
+    # Stripe clock one minute ahead of this machine's refused every Checkout Session (a 502 on every payment;
+    # seen in the demo). Five minutes of skew must not matter.
+    clock = f"{stripe_sandbox.url}/_sandbox/clock"
+    ahead = requests.post(f"{clock}/advance", json={"seconds": 300}, timeout=30)
+    assert ahead.ok, ahead.text
+    try:
+        client = app.test_client()
+        path = page_path(app, "invoice", "1026")
+        response = client.post(path, data={"csrf_token": open_form(client, path)})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        [attempt] = attempts(app)
+        session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
+        assert session.expires_at - requests.get(clock, timeout=30).json()["now"] >= 30 * 60
+    finally:  # the module's other tests share this sandbox: put its clock back on this machine's time
+        requests.post(f"{clock}/freeze", json={"now": int(datetime.now(UTC).timestamp())}, timeout=30)
+        requests.post(f"{clock}/run", timeout=30)

@@ -24,8 +24,11 @@ __all__ = [
     "expire_checkout_session",
 ]
 
-# Short sessions keep reservations short: an abandoned tab frees the balance after about half an hour.
-SESSION_LIFETIME = timedelta(minutes=31)  # Stripe: at least 30 minutes ahead, by its clock
+# Short sessions keep reservations short: an abandoned tab frees the balance after well under an hour.
+# Stripe wants expires_at at least 30 minutes ahead *by its clock*; the 10 minutes over that absorb a
+# Stripe clock ahead of ours (with 1 minute spare, a demo whose sandbox clock ran 1 minute ahead refused
+# every payment).
+SESSION_LIFETIME = timedelta(minutes=40)
 
 
 @dataclass(frozen=True)

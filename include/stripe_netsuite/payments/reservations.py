@@ -22,6 +22,7 @@ from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from stripe_netsuite.payments.amounts import AmountError, FlightState, InFlight
+from stripe_netsuite.payments.checkout import SESSION_LIFETIME
 from stripe_netsuite.store.attempt_status import RESERVED, AttemptStatus, move
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.payments import PaymentAttempt
@@ -40,9 +41,9 @@ __all__ = [
     "reserve_attempt",
 ]
 
-# Checkout Sessions are created to expire after 31 minutes; the reservation lasts a little longer so a
-# payment finished in the last second is still counted until its webhook arrives.
-RESERVATION_TTL = timedelta(minutes=33)
+# The reservation outlasts its Checkout Session a little, so a payment finished in the session's last second
+# is still counted until its webhook arrives.
+RESERVATION_TTL = SESSION_LIFETIME + timedelta(minutes=2)
 # A paid attempt counts against the balance until NetSuite shows its payment; after this long a missing
 # payment is an operations problem (see the run reports), not something to block the customer with.
 PAID_WATCH_WINDOW = timedelta(days=30)
