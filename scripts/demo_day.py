@@ -132,7 +132,13 @@ def pay(chromium: Any, payment: Payment, card_year: int) -> str:
         if payment.card == CARD_DECLINED:
             error = page.locator("[data-testid=error-message]")
             error.wait_for()
-            return f"{total} declined: {error.inner_text().strip()}"
+            declined = error.inner_text().strip()
+            # The payer gives up and goes back to our page, which cancels the attempt (else it would count as
+            # a payment in progress until the Checkout session expired, a day later).
+            page.click("[data-testid=back-link]")
+            page.wait_for_url(lambda url: "/c/pay/" not in url)  # back on the payment pages
+            page.wait_for_load_state()
+            return f"{total} declined: {declined} (went back: attempt cancelled)"
         page.wait_for_url(re.compile(r".*/pay/return/.*"))
         page.locator('#payment-status[data-status="paid"]').wait_for()
         return f"{total} paid"
