@@ -143,19 +143,16 @@ def _deposit_of_payment(conn: sqlite3.Connection, payment: TxnSummary) -> list[D
 
 
 def _customer(conn: sqlite3.Connection, record_id: int, doc: Doc) -> Doc:
+    unapplied = ledger.customer_unapplied(conn, record_id, ref_id(doc.get("currency")))
+    return {**customer_balances(conn, record_id, doc), "unappliedAmount": unapplied}
+
+
+def customer_balances(conn: sqlite3.Connection, record_id: int, doc: Doc) -> Doc:
+    """A customer's `balance` and per-currency `currencyList` balances: what its SuiteQL rows store."""
     balances = ledger.customer_balances(conn, record_id)
     primary = ref_id(doc.get("currency"))
-    unapplied = ZERO
-    for row in conn.execute(
-        "SELECT id FROM _record WHERE entity = ? AND currency IS ? "
-        "AND type IN ('customerPayment', 'creditMemo')",
-        (record_id, primary),
-    ):
-        credit = ledger.summary(conn, int(row[0]))
-        if credit is not None:
-            unapplied += ledger.credit_available(conn, credit)
     lines = [
         {**line, "balance": balances.get(ref_id(line.get("currency")) or -1, ZERO)}
         for line in doc.get("currencyList") or []
     ]
-    return {"balance": balances.get(primary or -1, ZERO), "unappliedAmount": unapplied, "currencyList": lines}
+    return {"balance": balances.get(primary or -1, ZERO), "currencyList": lines}

@@ -146,21 +146,59 @@ def customer_currencies(doc: Doc) -> list[int]:
 
 
 def customer_balances(conn: sqlite3.Connection, customer_id: int) -> dict[int, Decimal]:
-    """A/R per currency: invoices and refunds raise it; payments (applied or not), credit memos lower it."""
+    """A/R per currency: invoices and refunds raise it; payments (applied or not), credit memos lower it.
+
+    Every write re-syncs its customer's balance, so this groups equal totals in SQL (an index-only scan
+    of `_record_entity_total`) instead of decoding each transaction: the catch-all customer of a bulk load
+    holds thousands of payments. Equal Decimals times their count sum exactly as adding them one by one.
+    """
     signs = {"invoice": 1, "customerRefund": 1, "customerPayment": -1, "creditMemo": -1}
     balances: dict[int, Decimal] = {}
     rows = conn.execute(
-        "SELECT type, currency, total FROM _record WHERE family = 'transaction' AND entity = ?",
+        "SELECT type, currency, total, COUNT(*) AS n FROM _record "
+        "WHERE entity = ? AND family = 'transaction' AND currency IS NOT NULL "
+        "AND type IN ('invoice', 'customerRefund', 'customerPayment', 'creditMemo') "
+        "GROUP BY type, currency, total",
         (customer_id,),
     )
     for row in rows:
-        sign = signs.get(row["type"])
-        if sign is None or row["currency"] is None:
-            continue
-        balances[int(row["currency"])] = balances.get(int(row["currency"]), ZERO) + sign * to_decimal(
-            row["total"]
-        )
-    return balances
+        currency = int(row["currency"])
+        amount = signs[row["type"]] * to_decimal(row["total"]) * row["n"]
+        balances[currency] = balances.get(currency, ZERO) + amount
+    return dict(sorted(balances.items()))  # by currency id, as the scan of `_record_entity` listed them
+
+
+def customer_unapplied(conn: sqlite3.Connection, customer_id: int, currency: int | None) -> Decimal:
+    """The sum of `credit_available` over the customer's payments and credit memos in `currency`.
+
+    Three grouped SQL sums (totals, what they apply, what was refunded from them) rather than a decoded
+    summary and two queries per credit: Decimal addition is exact, so the order of the terms does not matter.
+    """
+    credits = (
+        "SELECT id, type FROM _record WHERE entity = ? AND family = 'transaction' AND currency IS ? "
+        "AND type IN ('customerPayment', 'creditMemo')"
+    )
+    totals = conn.execute(
+        "SELECT total, COUNT(*) AS n FROM _record WHERE entity = ? AND family = 'transaction' "
+        "AND currency IS ? AND type IN ('customerPayment', 'creditMemo') GROUP BY total",
+        (customer_id, currency),
+    ).fetchall()
+    applied = conn.execute(
+        f"SELECT l.amount, COUNT(*) AS n FROM ({credits}) c JOIN _link l ON l.source = c.id "
+        "WHERE l.kind = CASE c.type WHEN 'customerPayment' THEN 'payment' ELSE 'credit' END "
+        "GROUP BY l.amount",
+        (customer_id, currency),
+    ).fetchall()
+    refunded = conn.execute(
+        f"SELECT l.amount, COUNT(*) AS n FROM ({credits}) c JOIN _link l ON l.target = c.id "
+        "WHERE l.kind = 'refund' GROUP BY l.amount",
+        (customer_id, currency),
+    ).fetchall()
+    result = ZERO
+    for rows, sign in ((totals, 1), (applied, -1), (refunded, -1)):
+        for row in rows:
+            result += sign * to_decimal(row[0] or "0") * row["n"]
+    return result
 
 
 def open_documents(

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS _record (
 CREATE UNIQUE INDEX IF NOT EXISTS _record_eid ON _record (type, externalid);
 CREATE INDEX IF NOT EXISTS _record_type ON _record (type, id);
 CREATE INDEX IF NOT EXISTS _record_entity ON _record (entity, currency);
+-- Covers a customer's balance sums (ledger.customer_balances), run on every write.
+CREATE INDEX IF NOT EXISTS _record_entity_total ON _record (entity, family, type, currency, total);
 CREATE TABLE IF NOT EXISTS _sequence (family TEXT PRIMARY KEY, next INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- source applies `amount` (exact decimal text) to target: payment->invoice, credit->invoice,

@@ -153,7 +153,8 @@ def _sync_customer(
     created: str,
     modified: str,
 ) -> None:
-    extra = derived.derived(conn, "customer", record_id, doc)
+    # Only the balances: every write re-syncs its customer, and the row holds no unapplied amount.
+    extra = derived.customer_balances(conn, record_id, doc)
     conn.execute(
         "INSERT INTO customer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
