@@ -77,12 +77,15 @@ def netsuite_deposits() -> None:
         migrate()  # idempotent: a no-op when the schema is current
 
     @task
-    def plan(params: dict[str, Any] | None = None) -> list[str]:
+    def plan(dag_run: Any = None) -> list[str]:
         from stripe_netsuite.store import get_engine
         from stripe_netsuite.sync.deposit_load import payouts_to_process
         from stripe_netsuite.sync.deposit_load_run import payout_ids_from
 
-        wanted = payout_ids_from((params or {}).get("payout_ids") or []) or None
+        # The run's own conf (the trigger form writes params there too), never another run's params: a
+        # dag.test(run_conf=...) leaves its conf in the DAG object's params for the next run in the process.
+        conf = getattr(dag_run, "conf", None) or {}
+        wanted = payout_ids_from(conf.get("payout_ids") or []) or None
         return payouts_to_process(get_engine(), wanted)
 
     @task(
