@@ -15,6 +15,8 @@ from airflow.listeners import hookimpl
 from airflow.plugins_manager import AirflowPlugin
 from sqlalchemy.orm import object_session
 
+from stripe_netsuite.reports.run_reports import NOTE_LIMIT
+
 __all__ = ["RunNoteListener", "RunNotesPlugin"]
 
 
@@ -72,8 +74,6 @@ class RunNoteListener:
         if note:
             dag_run.note = with_report_link(note, dag_run.dag_id, dag_run.run_id)
 
-
-NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
 
 
 def with_report_link(note: str, dag_id: str, run_id: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from stripe_netsuite.audit.findings import AuditResult
 from stripe_netsuite.reports import run_reports
+from stripe_netsuite.reports.run_reports import NOTE_LIMIT
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
 __all__ = [
@@ -22,7 +23,6 @@ __all__ = [
 ]
 
 REPORT_KIND = "ledger_audit"
-NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
 
 
 def build_summary(run_id: str, result: AuditResult) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from stripe_netsuite.reports.files import days_name, report_dir, run_name
 from stripe_netsuite.reports.html import render_html
 from stripe_netsuite.reports.ledger import Scope
 from stripe_netsuite.reports.read import read_ledger, report_days
+from stripe_netsuite.reports.run_reports import NOTE_LIMIT
 from stripe_netsuite.reports.tables import Money, money_text
 from stripe_netsuite.reports.urls import RecordLinks
 
@@ -40,7 +41,6 @@ __all__ = [
 
 DAILY_KIND = "finance_daily"
 RUN_KIND = "finance_run"
-NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
 
 
 @dataclass(frozen=True)

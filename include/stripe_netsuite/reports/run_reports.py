@@ -17,7 +17,11 @@ from sqlalchemy import Engine, select
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.pipeline import RunReport
 
-__all__ = ["latest_note", "publish_report"]
+__all__ = ["NOTE_LIMIT", "latest_note", "publish_report"]
+
+# Airflow's dag_run_note.content is VARCHAR(1000): every report's note, with the link the run-notes plugin
+# adds to it, must fit.
+NOTE_LIMIT = 1000
 
 Summary = dict[str, Any]
 

@@ -17,13 +17,13 @@ from sqlalchemy import Engine
 
 from stripe_netsuite.money import from_minor
 from stripe_netsuite.reports import run_reports
+from stripe_netsuite.reports.run_reports import NOTE_LIMIT
 from stripe_netsuite.sync.deposit_load import PayoutOutcome
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
 __all__ = ["REPORT_KIND", "build_summary", "latest_note", "render_note", "write_deposit_report"]
 
 REPORT_KIND = "netsuite_deposits"
-NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
 STATUSES = ("deposited", "unchanged", "blocked", "reversed", "manual", "handled", "waiting", "failed")
 PROBLEMS = ("blocked", "manual", "failed")
 

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from stripe_netsuite.reports import run_reports
+from stripe_netsuite.reports.run_reports import NOTE_LIMIT
 from stripe_netsuite.sync.load import LoadResult
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
 __all__ = ["REPORT_KIND", "build_summary", "latest_note", "render_note", "write_load_report"]
 
 REPORT_KIND = "netsuite_payments"
-NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
 STATUSES = ("loaded", "unchanged", "failed", "blocked", "retry")
 
 

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from stripe_netsuite.reports import run_reports
+from stripe_netsuite.reports.run_reports import NOTE_LIMIT
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.pipeline import QuarantineEntry
 from stripe_netsuite.validation.paths import reports_root, safe_name
 
-NOTE_LIMIT = 1000  # Airflow's dag_run_note.content is VARCHAR(1000)
 REPORT_KIND = "stripe_sync"  # the stored kind of these reports (a row label kept for existing rows)
 
 
