@@ -15,6 +15,7 @@ report's files (HTML with charts, CSV, XLSX, JSON) are what stripe_netsuite.repo
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections import defaultdict
 from datetime import date
 from html import escape as html_escape
@@ -160,8 +161,13 @@ def report_link(dag_id: str, run_id: str, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}{URL_PREFIX}/run/{quote(dag_id, safe='')}/{quote(run_id, safe='')}"
 
 
+# A run note ends with "Report: <path on the Airflow host>"; the view links the files instead, and a server
+# path means nothing to a reader in the browser (and tells them how the host is laid out).
+_REPORT_PATH = re.compile(r"\s*Report: \S+\s*$")
+
+
 def _listing(row: Any, prefix: str) -> dict[str, Any]:
-    note = str((row.summary or {}).get("note") or "")
+    note = _REPORT_PATH.sub("", str((row.summary or {}).get("note") or ""))
     return {
         "id": row.id, "dag_id": row.dag_id, "run_id": row.run_id, "kind": row.kind,
         "time": f"{row.created_at:%H:%M:%S}", "day": row.created_at.date().isoformat(),

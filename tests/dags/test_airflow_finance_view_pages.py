@@ -86,3 +86,12 @@ def test_a_report_of_a_dag_the_user_may_not_read_is_neither_listed_nor_served(cl
     assert all(row["dag_id"] != "secret_dag" for row in client.get("/api/reports").json())
     assert client.get(f"/report/{hidden}").status_code == 403
     assert client.get("/run/secret_dag/manual__1").status_code == 403
+
+
+def test_the_list_shows_a_note_without_the_report_s_path_on_the_airflow_host(client: Any) -> None:
+    # Notes end with "Report: <path>" for the grid; the Finance view links the files, so the host's path is
+    # left out of its summary column (it showed /work/.../var/demo/reports/...).
+    _report("netsuite_payments", None, "netsuite_payments: loaded 1. Report: /srv/airflow/var/reports/r.md")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "netsuite_payments: loaded 1." in page.text and "/srv/airflow" not in page.text
