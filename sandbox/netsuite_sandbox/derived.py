@@ -143,8 +143,14 @@ def _deposit_of_payment(conn: sqlite3.Connection, payment: TxnSummary) -> list[D
 
 
 def _customer(conn: sqlite3.Connection, record_id: int, doc: Doc) -> Doc:
+    fields = customer_balances(conn, record_id, doc)
     unapplied = ledger.customer_unapplied(conn, record_id, ref_id(doc.get("currency")))
-    return {**customer_balances(conn, record_id, doc), "unappliedAmount": unapplied}
+    # The order the fields always had (a REST read renders them in it).
+    return {
+        "balance": fields["balance"],
+        "unappliedAmount": unapplied,
+        "currencyList": fields["currencyList"],
+    }
 
 
 def customer_balances(conn: sqlite3.Connection, record_id: int, doc: Doc) -> Doc:
