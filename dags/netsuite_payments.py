@@ -20,14 +20,15 @@ currency. The run's finance report (HTML with charts, CSV, XLSX of what it loade
 Records NetSuite refuses for good are mailed to the finance list (`FINANCE_EMAIL_TO`), each message once,
 and a failed run too.
 
-**Params** (checked by their schemas when a run is triggered): `stripe_ids` (the fast path), `since` (a
-backfill: only objects created on or after this date, YYYY-MM-DD, not in the future).
+**Params** (checked by their schemas when a run is triggered): `stripe_ids` (the fast path), `since` and
+`until` (a backfill: only objects created in those UTC dates, YYYY-MM-DD, both ends included; `since` not in
+the future and not after `until`).
 **Connections**: `stripe_default`, `netsuite_default`; ledger accounts from the `NETSUITE_*` account settings.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, dag, task
@@ -66,7 +67,13 @@ LOAD_SLOTS = netsuite_concurrency_limit()
             None,
             type=["null", "string"],
             format="date",
-            description="Only Stripe objects created on or after this date",
+            description="Only Stripe objects created on or after this date (UTC)",
+        ),
+        "until": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Only Stripe objects created on or before this date (UTC); with since, a backfill",
         ),
     },
 )
@@ -103,17 +110,19 @@ def netsuite_payments() -> None:
 
         from stripe_netsuite.config import Settings
         from stripe_netsuite.store import get_engine
-        from stripe_netsuite.sync.load_run import run_load
+        from stripe_netsuite.sync.load_run import created_window, run_load
 
-        since_text = (getattr(dag_run, "conf", None) or {}).get("since")
-        since = datetime.combine(date.fromisoformat(since_text), time(), tzinfo=UTC) if since_text else None
-        if since is not None and since > datetime.now(UTC):  # a schema cannot say "not in the future"
-            raise AirflowFailException(f"since {since_text} is in the future: nothing was created after it")
+        conf = getattr(dag_run, "conf", None) or {}
+        days = [date.fromisoformat(conf[key]) if conf.get(key) else None for key in ("since", "until")]
+        try:  # what a schema cannot say: until >= since, since not in the future
+            since, until = created_window(days[0], days[1], today=datetime.now(UTC).date())
+        except ValueError as error:
+            raise AirflowFailException(str(error)) from None
         summary = run_load(
             get_engine(), NetSuiteHook().client, StripeHook().client,
             Settings.from_env().accounts.ledger_settings(), dag_id=DAG_ID, run_id=run_id or "manual",
             now=datetime.now(UTC),
-            since=since, stripe_ids=stripe_ids, workers=LOAD_SLOTS,
+            since=since, until=until, stripe_ids=stripe_ids, workers=LOAD_SLOTS,
         )  # fmt: skip
         from finance_mail import send_mail
 

@@ -49,6 +49,7 @@ def test_graphs_of_more_than_a_handful_of_tasks_are_grouped(dagbag: Any) -> None
     [
         ("netsuite_payments", "since", "yesterday"),
         ("netsuite_payments", "since", "2026-02-30"),
+        ("netsuite_payments", "until", "end of October"),
         ("netsuite_payments", "stripe_ids", ["ch_1<script>"]),
         ("netsuite_payments", "stripe_ids", "ch_1"),
         ("stripe_sync", "resources", ["charges", "nope"]),
@@ -69,8 +70,8 @@ def test_params_refuse_bad_values(dagbag: Any, dag_id: str, name: str, value: An
 
 def test_params_accept_a_backfill_and_a_rescan(dagbag: Any) -> None:
     payments = copy.deepcopy(dagbag.dags["netsuite_payments"].params)
-    payments["since"], payments["stripe_ids"] = "2026-10-01", ["ch_1Abc", "re_1Def"]
-    assert payments.validate() == {"since": "2026-10-01", "stripe_ids": ["ch_1Abc", "re_1Def"]}
+    payments["since"], payments["until"], payments["stripe_ids"] = "2026-10-01", "2026-10-31", ["ch_1Abc"]
+    assert payments.validate() == {"since": "2026-10-01", "until": "2026-10-31", "stripe_ids": ["ch_1Abc"]}
     sync = copy.deepcopy(dagbag.dags["stripe_sync"].params)
     sync["full_rescan"], sync["resources"] = True, ["charges", "payouts"]
     assert sync.validate() == {"full_rescan": True, "resources": ["charges", "payouts"]}

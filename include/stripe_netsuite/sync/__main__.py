@@ -1,6 +1,6 @@
 """`python -m stripe_netsuite.sync`: load payments into NetSuite, show sync status, replay a Stripe object.
 
-    python -m stripe_netsuite.sync payments [--since 2026-10-01] [--ids ch_1 re_2]
+    python -m stripe_netsuite.sync payments [--since 2026-10-01] [--until 2026-10-31] [--ids ch_1 re_2]
     python -m stripe_netsuite.sync status [STRIPE_ID]
     python -m stripe_netsuite.sync replay STRIPE_ID
     python -m stripe_netsuite.sync deposits [--payout po_1 po_2]
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from stripe_netsuite.config import ConfigError, Settings
 
@@ -24,11 +24,11 @@ DEPOSITS_REPORTS = "netsuite_deposits"
 PAYMENTS_REPORTS = "netsuite_payments"  # and its ledger report with netsuite_payments'
 
 
-def _since(text: str) -> datetime:
+def _day(text: str) -> date:
     try:
-        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--since must be a date like 2026-10-01, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a date like 2026-10-01, got {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     payments = commands.add_parser("payments", help="load ready Stripe payments, refunds and disputes")
-    payments.add_argument("--since", type=_since, help="only objects created on or after this UTC date")
+    payments.add_argument("--since", type=_day, help="only objects created on or after this UTC date")
+    payments.add_argument("--until", type=_day, help="only objects created on or before this UTC date")
     payments.add_argument(
         "--ids",
         nargs="+",
@@ -62,12 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(settings: Settings, run_id: str, since: datetime | None, ids: list[str] | None) -> int:
+def _load(settings: Settings, run_id: str, args: argparse.Namespace) -> int:
     from stripe_netsuite.netsuite import NetSuiteClient
     from stripe_netsuite.store import get_engine, migrate
     from stripe_netsuite.stripe_api.client import make_client
-    from stripe_netsuite.sync.load_run import LoadRetryError, fetch_requested, run_load, stripe_ids_from
+    from stripe_netsuite.sync.load_run import (
+        LoadRetryError,
+        created_window,
+        fetch_requested,
+        run_load,
+        stripe_ids_from,
+    )
 
+    since, until = created_window(args.since, args.until, today=datetime.now(UTC).date())
+    ids: list[str] | None = args.ids
     ledger = settings.accounts.ledger_settings()
     stripe_client = make_client(settings.require_stripe())
     migrate()
@@ -88,6 +97,7 @@ def _load(settings: Settings, run_id: str, since: datetime | None, ids: list[str
                 run_id=run_id,
                 now=now,
                 since=since,
+                until=until,
                 stripe_ids=wanted,
             )
         except LoadRetryError as error:
@@ -143,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         if args.command == "payments":
-            return _load(settings, run_id, args.since, args.ids)
+            return _load(settings, run_id, args)
         if args.command == "deposits":
             if args.handled is not None:  # then a run over it, whose report shows it handled
                 return _deposits(settings, run_id, _handled(args, run_id))
@@ -160,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         count = replay(get_engine(), args.stripe_id)
         print(f"{args.stripe_id}: {count} record(s) reset; loading it again")
-        return _load(settings, run_id + "_replay", None, [args.stripe_id])
+        again = argparse.Namespace(since=None, until=None, ids=[args.stripe_id])
+        return _load(settings, run_id + "_replay", again)
     except (ConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -374,12 +374,14 @@ def load_payments(
     *,
     run_id: str,
     since: datetime | None = None,
+    until: datetime | None = None,
     stripe_ids: list[str] | None = None,
     workers: int | None = None,
 ) -> LoadResult:
-    """Load every ready charge, refund and dispute not yet in NetSuite (or just `stripe_ids`)."""
+    """Load every ready charge, refund and dispute not yet in NetSuite (created in [`since`, `until`) when
+    given, or just `stripe_ids`)."""
     started = netsuite.stats.requests
-    rows = store.read_ready(engine, since=since, stripe_ids=stripe_ids)
+    rows = store.read_ready(engine, since=since, until=until, stripe_ids=stripe_ids)
     parents = {
         str(r.get("charge") if isinstance(r.get("charge"), str) else (r.get("charge") or {}).get("id"))
         for r in (*rows.refunds.values(), *rows.disputes.values())

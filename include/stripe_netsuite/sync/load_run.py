@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import stripe
@@ -31,6 +31,7 @@ from stripe_netsuite.sync.stripe_facts import id_of
 
 __all__ = [
     "LoadRetryError",
+    "created_window",
     "fetch_requested",
     "ids_from_event",
     "replay",
@@ -160,6 +161,20 @@ class _Import:
         return importlib.import_module(self.name)
 
 
+def created_window(
+    since: date | None, until: date | None, *, today: date
+) -> tuple[datetime | None, datetime | None]:
+    """A backfill's UTC dates as [start, end) creation times: `since` from its midnight, `until` through its
+    end. ValueError when the range is backwards or starts in the future (nothing was created there)."""
+    if since is not None and until is not None and until < since:
+        raise ValueError(f"until {until} is before since {since}")
+    if since is not None and since > today:
+        raise ValueError(f"since {since} is in the future: nothing was created after it")
+    start = datetime.combine(since, time(), tzinfo=UTC) if since else None
+    end = datetime.combine(until + timedelta(days=1), time(), tzinfo=UTC) if until else None
+    return start, end
+
+
 def run_load(
     engine: Engine,
     netsuite: NetSuiteClient,
@@ -170,6 +185,7 @@ def run_load(
     run_id: str,
     now: datetime,
     since: datetime | None = None,
+    until: datetime | None = None,
     stripe_ids: list[str] | None = None,
     workers: int | None = None,
 ) -> dict[str, Any]:
@@ -182,6 +198,7 @@ def run_load(
         settings,
         run_id=run_id,
         since=since,
+        until=until,
         stripe_ids=stripe_ids,
         workers=workers,
     )

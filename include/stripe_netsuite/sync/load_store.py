@@ -72,19 +72,30 @@ def _rows(engine: Engine, model: type[StripeObject], where: Sequence[Any]) -> li
         ]
 
 
+def _created_within(model: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """`since` <= created < `until` (either end open when None)."""
+    return [*([] if since is None else [model.created >= since]),
+            *([] if until is None else [model.created < until])]  # fmt: skip
+
+
 def read_ready(
-    engine: Engine, *, since: datetime | None = None, stripe_ids: Sequence[str] | None = None
+    engine: Engine,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    stripe_ids: Sequence[str] | None = None,
 ) -> ReadyRows:
-    """Ready charges, refunds and disputes: created since `since`, or `stripe_ids` with their charges."""
+    """Ready charges, refunds and disputes: created in [`since`, `until`), or `stripe_ids` with their
+    charges (a backfill of a period names both ends)."""
     result = ReadyRows({}, {}, {}, {})
     for model, into in ((Refund, result.refunds), (Dispute, result.disputes)):
-        where: list[Any] = [] if since is None else [model.created >= since]
+        where: list[Any] = _created_within(model, since, until)
         if stripe_ids is not None:
             where.append(model.id.in_(stripe_ids) | model.charge.in_(stripe_ids))
         for stripe_id, account, raw in _rows(engine, model, where):
             into[stripe_id] = raw
             result.accounts[stripe_id] = account
-    where = [] if since is None else [Charge.created >= since]
+    where = _created_within(Charge, since, until)
     if stripe_ids is not None:  # a named refund or dispute needs its charge's payment
         parents = [str(r.get("charge")) for r in (*result.refunds.values(), *result.disputes.values())]
         where.append(Charge.id.in_([*stripe_ids, *parents]))
