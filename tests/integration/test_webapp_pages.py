@@ -831,3 +831,40 @@ def test_a_stripe_clock_minutes_ahead_of_ours_still_takes_payments(
     finally:  # the module's other tests share this sandbox: put its clock back on this machine's time
         requests.post(f"{clock}/freeze", json={"now": int(datetime.now(UTC).timestamp())}, timeout=30)
         requests.post(f"{clock}/run", timeout=30)
+
+
+def test_an_invoice_page_opened_first_after_a_payment_reached_netsuite_counts_that_payment_once(
+    app: Flask, make_app: Any, stripe_client: Any, netsuite_sandbox: RunningServer
+) -> None:
+    # Seen in the demo: a statement payment of ¥50,000 reached NetSuite (the balance fell), then the invoice
+    # page, opened for the first time, still counted it as in flight: it offered ¥80,000 and the payment it
+    # started took ¥130,000. A page must check the paid attempts of the invoice's customer even before it
+    # knows whose invoice it is. The balance must be what bounds the invoice's payment to see it.
+    ns = NetSuiteSandboxClient(netsuite_sandbox.url)
+    [invoice] = ns.rows("SELECT foreignamountunpaid FROM transaction WHERE id = 1001")
+    due = Decimal(str(invoice["foreignamountunpaid"]))
+    paid = Decimal(str(ns.get("customer", "102")["balance"])) - due + 500  # leaves a balance below `due`
+    client = app.test_client()
+    path = page_path(app, "customer", "102")
+    response = client.post(path, data={"csrf_token": open_form(client, path), "amount": f"{paid:.2f}"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    pay_on_hosted_page(response.headers["Location"])
+    [attempt] = attempts(app)
+    session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
+    event = event_body("checkout.session.completed", session.to_dict(), "evt_paid_then_recorded")
+    intent = stripe_client.v1.payment_intents.retrieve(session.payment_intent)
+    succeeded = event_body("payment_intent.succeeded", intent.to_dict(), "evt_paid_then_recorded_pi")
+    for body in (event, succeeded):  # what Stripe sends: the session, then its PaymentIntent with the charge
+        answer = client.post("/webhooks/stripe", data=body, headers={"Stripe-Signature": sign(body)})
+        assert answer.status_code == 200
+    charge = intent.latest_charge
+    ns.create("customerPayment", {  # what the ledger loader writes for it (unapplied: a statement payment)
+        "customer": {"id": "102"}, "currency": {"id": "1"}, "payment": float(paid), "undepFunds": {"id": "T"},
+        "tranDate": "2026-10-01", "externalId": str(charge), "apply": {"items": []},
+    })  # fmt: skip
+    balance = Decimal(str(ns.get("customer", "102")["balance"]))
+    assert balance < due
+    fresh = make_app()  # a process that has not seen invoice 1001 yet (its caches are empty)
+    html = unescape(fresh.test_client().get(page_path(fresh, "invoice", "1001")).get_data(as_text=True))
+    shown = " ".join(re.sub("<[^>]+>", " ", html).split())
+    assert f"You will pay <strong>${balance:,.2f}</strong>" in html, shown

@@ -229,13 +229,21 @@ def _customer_account(
 def _invoice_account(
     services: PaymentServices, invoice_id: str, now: datetime, fresh: bool
 ) -> InvoiceAccount:
+    def unconfirmed(customer_id: str | None) -> list[str]:
+        if not customer_id:
+            return []
+        with session_scope(services.engine) as session:
+            return payment_ids_to_confirm(session, customer_id, now)
+
     def load() -> InvoiceAccount:
         customer_id = services.invoice_customers.get(invoice_id)
-        ids: list[str] = []
-        if customer_id:
-            with session_scope(services.engine) as session:
-                ids = payment_ids_to_confirm(session, customer_id, now)
+        ids = unconfirmed(customer_id)
         account = fetch_invoice_account(services.netsuite, invoice_id, customer_id, ids, now)
+        if customer_id is None and (ids := unconfirmed(account.customer_id)):
+            # First sight of this invoice: only now is its customer known, whose paid attempts NetSuite may
+            # already hold. Unchecked, they would count twice (in NetSuite's balance and as in flight) and
+            # the page would offer less than the payment it then takes.
+            account = fetch_invoice_account(services.netsuite, invoice_id, account.customer_id, ids, now)
         services.invoice_customers.put(invoice_id, account.customer_id)
         mark_recorded(services.engine, account.customer_id, account.recorded_payment_ids, now)
         return account
