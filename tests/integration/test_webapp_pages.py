@@ -868,3 +868,19 @@ def test_an_invoice_page_opened_first_after_a_payment_reached_netsuite_counts_th
     html = unescape(fresh.test_client().get(page_path(fresh, "invoice", "1001")).get_data(as_text=True))
     shown = " ".join(re.sub("<[^>]+>", " ", html).split())
     assert f"You will pay <strong>${balance:,.2f}</strong>" in html, shown
+
+
+def test_an_invoice_covered_by_the_customer_s_credit_says_there_is_nothing_to_pay(
+    app: Flask, netsuite_sandbox: RunningServer
+) -> None:
+    # Seen in the demo: an unapplied payment left the customer's balance at 0 while the invoice still showed
+    # an amount due; the page had no button and said nothing at all.
+    ns = NetSuiteSandboxClient(netsuite_sandbox.url)
+    balance = Decimal(str(ns.get("customer", "102")["balance"]))
+    ns.create("customerPayment", {
+        "customer": {"id": "102"}, "currency": {"id": "1"}, "payment": float(balance),
+        "undepFunds": {"id": "T"}, "tranDate": "2026-10-01", "apply": {"items": []},
+    })  # fmt: skip
+    html = unescape(app.test_client().get(page_path(app, "invoice", "1001")).get_data(as_text=True))
+    assert "Amount due" in html and "pay-button" not in html
+    assert "already cover this invoice, so there is nothing to pay now" in " ".join(html.split())
