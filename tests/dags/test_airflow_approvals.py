@@ -8,13 +8,14 @@ import os
 import secrets
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+import requests
 import stripe
 
 from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
@@ -33,7 +34,12 @@ def _answer(server: AirflowServer, choices: dict[str, str], seen: dict[str, dict
     """The reviewer: answer each request for a payout in `choices` once it appears, through the REST API."""
     api = server.api()
     while not stop.is_set() and len(seen) < len(choices):
-        for detail in api.get(f"{server.url}{HITL}", timeout=30).json()["hitl_details"]:
+        try:
+            details = api.get(f"{server.url}{HITL}", timeout=30).json()["hitl_details"]
+        except (requests.RequestException, ValueError, KeyError):  # not up yet, or busy: ask again
+            time.sleep(1)
+            continue
+        for detail in details:
             payout = next((p for p in choices if p in detail["subject"]), None)
             if payout is None or payout in seen:
                 continue
@@ -46,6 +52,9 @@ def _answer(server: AirflowServer, choices: dict[str, str], seen: dict[str, dict
 
 
 @pytest.mark.slow
+# Airflow's own task timeouts use SIGALRM, which silences pytest-timeout's default signal method: seen hanging
+# a CI worker for 20 minutes. The thread method ends the worker instead, and xdist replaces it.
+@pytest.mark.timeout(900, method="thread")
 def test_a_reviewer_approves_one_deposit_and_rejects_another_through_the_rest_api(
     airflow_db: Path,
     stripe_sandbox: RunningServer,
@@ -61,6 +70,10 @@ def test_a_reviewer_approves_one_deposit_and_rejects_another_through_the_rest_ap
     from airflow.utils.state import DagRunState
 
     from dags.netsuite_deposits import netsuite_deposits_dag
+
+    # A reviewer that never answers must fail this test in minutes, not wait out the DAG's 5 hours.
+    approve = netsuite_deposits_dag.get_task("review.approve_deposit")
+    monkeypatch.setitem(approve.partial_kwargs, "response_timeout", timedelta(minutes=5))
     from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
     from stripe_netsuite.store import get_engine, migrate
     from stripe_netsuite.sync.load import load_payments
