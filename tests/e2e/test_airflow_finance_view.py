@@ -121,7 +121,8 @@ def test_a_signed_in_user_finds_the_report_of_the_triggered_run(
     # The nav entry: Airflow's UI shows the view in its own frame.
     page.goto(f"{airflow.url}/plugin/finance")
     frame = page.frame_locator("iframe[title='Finance']")
-    frame.get_by_role("link", name=run_id).wait_for(timeout=60_000)
+    # The run has two reports (the DAG's own and its finance report), each row linking the run.
+    frame.get_by_role("link", name=run_id).first.wait_for(timeout=60_000)
     frame.get_by_role("link", name="netsuite_deposits", exact=True).first.click()
     frame.get_by_text("netsuite_deposits: deposited 0, unchanged 0, blocked 0").first.wait_for()
     shot(page, "report-in-airflow")
@@ -129,6 +130,9 @@ def test_a_signed_in_user_finds_the_report_of_the_triggered_run(
     # The note's link (what the grid shows) opens the run's report.
     link = re.search(r"\((http[^)]+)\)", triggered["note"]).group(1)  # type: ignore[union-attr]
     page.goto(link)
+    # The run's page shows its newest report (the finance report, written last) and links its others.
+    page.get_by_role("link", name=re.compile(r"^netsuite_deposits · ")).first.click()
+    page.wait_for_load_state()
     assert "netsuite_deposits: deposited 0" in page.content()
     csv_or_json = page.get_by_role("link", name=re.compile(r"\.json$")).first
     with page.expect_download() as download:

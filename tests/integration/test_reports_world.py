@@ -155,7 +155,7 @@ def test_disputes_are_counted_by_outcome_as_stripe_has_them(
 
 def test_the_report_is_listed_with_its_html_and_spreadsheets(report: Path) -> None:
     (entry,) = list_reports(report.parents[2])
-    assert entry.directory == report and entry.kind == "daily"
+    assert entry.directory == report and entry.kind == "period"  # the world's days, not one day's report
     assert {"report.html", "report.xlsx", "payouts.csv"} <= set(entry.files)
     html = entry.html.read_text(encoding="utf-8")
     assert "<svg" in html and "missing_payment" in html
