@@ -40,6 +40,9 @@ __all__ = ["FinanceViewPlugin", "app", "report_link"]
 URL_PREFIX = "/finance"
 # Files a report may have beside its Markdown; anything else in a folder is never served.
 SERVED_SUFFIXES = {".html", ".md", ".json", ".csv", ".xlsx", ".svg"}
+# A report file is served from Airflow's own origin, where a script could act with the reader's session: no
+# file may run one, whatever it holds (the HTML's own meta policy says the same; an SVG has none).
+FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 LISTED = 500  # newest reports on the index page
 # Readers of this DAG's runs may read the daily reports (a daily report is of no one DAG run).
 DAILY_DAG = "finance_reports"
@@ -276,7 +279,8 @@ def report_file(user: GetUserDep, report_id: int, filename: str) -> FileResponse
     inline = path.suffix in (".html", ".svg")
     return FileResponse(
         path, media_type=media, filename=None if inline else path.name,
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                 "Content-Security-Policy": FILE_POLICY},
     )  # fmt: skip
 
 

@@ -95,3 +95,19 @@ def test_the_list_shows_a_note_without_the_report_s_path_on_the_airflow_host(cli
     page = client.get("/")
     assert page.status_code == 200
     assert "netsuite_payments: loaded 1." in page.text and "/srv/airflow" not in page.text
+
+
+def test_a_report_file_can_run_no_script_in_airflow_s_origin(client: Any, tmp_path: Path) -> None:
+    markdown = tmp_path / "reports" / "netsuite_payments" / "manual__1.md"
+    markdown.parent.mkdir(parents=True)
+    markdown.write_text("# run\n")
+    (markdown.parent / "manual__1.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    )
+    report_id = _report("netsuite_payments", markdown, "ok")
+
+    for name in ("manual__1.svg", "manual__1.md"):
+        answer = client.get(f"/report/{report_id}/{name}")
+        assert answer.status_code == 200, name
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src" not in policy, name
