@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 from calendar import monthrange
@@ -17,7 +18,35 @@ from .errors import invalid_parameter
 from .statuses import STATUSES, TYPE_LABELS
 
 MAX_LIMIT = 1000
-MAX_ROWS = 100_000
+# Oracle, "Executing SuiteQL Queries Through REST Web Services" (NetSuite help, section_157909186990): "Using
+# SuiteQL queries, you can return a maximum of 100,000 results" (more needs SuiteAnalytics Connect). SuiteQL
+# pages as the record collections do, and "Collection Paging" (section_156414087576) gives the rule: at most
+# 1000 pages of `limit` results, so "if you specify fewer than 1000 results per page ... the overall number of
+# returned results is lower, too". What NetSuite answers past the cutoff is not in Oracle's pages
+# (unverified): integrators report that the result simply stops at the 100,000th row (salto-io/salto#6061
+# "SuiteQL returns only the first 100K items"), so here totalResults and hasMore count only the rows inside
+# the cutoff, and an offset at or past it is refused (INVALID_PARAMETER on offset).
+DOCUMENTED_MAX_ROWS = 100_000
+MAX_PAGES = 1000
+# Tests set a small cutoff (e.g. 2500) so they need not write 100,000 records; unset, it is Oracle's value.
+MAX_ROWS_ENV = "NETSUITE_SANDBOX_SUITEQL_MAX_ROWS"
+
+
+def _max_rows(env: dict[str, str] | os._Environ[str] = os.environ) -> int:
+    text = env.get(MAX_ROWS_ENV, "").strip()
+    if not text:
+        return DOCUMENTED_MAX_ROWS
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{MAX_ROWS_ENV} must be a positive whole number of rows, got {text!r}")
+    return int(text)
+
+
+MAX_ROWS = _max_rows()
+
+
+def row_cutoff(limit: int) -> int:
+    """How many rows a query can return at all when paged by `limit`: 100,000, or 1000 pages if fewer."""
+    return min(MAX_ROWS, MAX_PAGES * limit)
 _ERROR_PREFIX = "Invalid search query. Detailed unprocessed description follows. Search error occurred: "
 
 # sqlglot warns on stderr for Oracle functions SQLite lacks; those are handled below instead.
@@ -273,13 +302,16 @@ def _sqlite_detail(message: str) -> str:
     return message
 
 
-def execute(conn: sqlite3.Connection, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run SuiteQL on a connection set up by prepare_connection; lower-case columns, <= MAX_ROWS rows."""
+def execute(
+    conn: sqlite3.Connection, query: str, max_rows: int = DOCUMENTED_MAX_ROWS
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run SuiteQL on a connection set up by prepare_connection; lower-case columns, the first `max_rows`
+    rows (the rest of the result is not there, as in NetSuite)."""
     sql = translate(query)
     conn.set_authorizer(_authorize)
     try:
         cursor = conn.execute(sql)
-        rows = cursor.fetchmany(MAX_ROWS)
+        rows = cursor.fetchmany(max_rows)
     except (sqlite3.Error, ValueError, OverflowError) as exc:
         raise invalid_parameter(_ERROR_PREFIX + _sqlite_detail(str(exc)), "q") from exc
     finally:
@@ -296,8 +328,15 @@ def page(
     self_url: str,
     base_url: str,
 ) -> dict[str, Any]:
-    """One page of results in NetSuite's collection shape."""
-    columns, rows = execute(conn, query)
+    """One page of results in NetSuite's collection shape, within the query's row cutoff."""
+    cutoff = row_cutoff(limit)
+    if offset >= cutoff:
+        raise invalid_parameter(
+            f"Invalid value for parameter offset: {offset}. A SuiteQL query returns at most {cutoff} results "
+            f"({MAX_PAGES} pages of {limit}); read further by filtering on a key (WHERE id > the last id).",
+            "offset",
+        )
+    columns, rows = execute(conn, query, cutoff)
     total = len(rows)
     window = rows[offset : offset + limit]
     items = [

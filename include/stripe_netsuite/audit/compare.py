@@ -32,7 +32,7 @@ from stripe_netsuite.sync.reversals import (
 from stripe_netsuite.sync.settings import LedgerSettings
 from stripe_netsuite.sync.stripe_facts import charge_amount, currency_of, id_of, tran_date
 
-__all__ = ["audit_ledger"]
+__all__ = ["audit_ledger", "checked_counts", "copy_finding", "object_findings", "ordered", "stranger_finding"]
 
 # The Stripe object each kind of ledger record stands for, by LedgerRecord name (a kind added to the ledger
 # later is checked for existence in Stripe until it is named here).
@@ -51,6 +51,20 @@ def audit_ledger(
     stripe: StripeSide, netsuite: NetSuiteSide, settings: LedgerSettings, period: AuditPeriod
 ) -> AuditResult:
     """Every disagreement between the period's Stripe objects and NetSuite's records, by kind and id."""
+    found = object_findings(stripe, netsuite, settings)
+    kinds = {stripe_id: str(obj.get("object") or "") for stripe_id, obj in stripe.known.items()}
+    found += [d for entry in netsuite.entries.values() if (d := stranger_finding(entry, kinds)) is not None]
+    found += _copies(netsuite)
+    checked = checked_counts(len(stripe.charges), len(stripe.refunds), len(stripe.disputes),
+                             len(stripe.payouts), len(netsuite.entries))
+    return AuditResult(period, checked, ordered(found))
+
+
+def object_findings(
+    stripe: StripeSide, netsuite: NetSuiteSide, settings: LedgerSettings
+) -> list[Disagreement]:
+    """What is wrong with the records of `stripe`'s charges, refunds, disputes and payouts; `netsuite` needs
+    to hold only the records and customers those objects name (run_audit passes one chunk at a time)."""
     found: list[Disagreement] = []
     for charge in stripe.charges:
         found += _charge(charge, netsuite, settings)
@@ -60,18 +74,19 @@ def audit_ledger(
         found += _reversal(dispute, "dispute", netsuite, settings)
     for payout in stripe.payouts:
         found += _payout(payout, netsuite)
-    found += _strangers(stripe, netsuite)
-    found += _copies(netsuite)
+    return found
+
+
+def checked_counts(charges: int, refunds: int, disputes: int, payouts: int, records: int) -> dict[str, int]:
+    return {"charges": charges, "refunds": refunds, "disputes": disputes, "payouts": payouts,
+            "netsuite_records": records}
+
+
+def ordered(found: list[Disagreement]) -> tuple[Disagreement, ...]:
+    """Findings by code (Code's order), then Stripe id; a stable sort keeps one id's findings in the order
+    they were found."""
     order = {code: index for index, code in enumerate(Code)}
-    found.sort(key=lambda d: (order[d.code], d.stripe_id))
-    checked = {
-        "charges": len(stripe.charges),
-        "refunds": len(stripe.refunds),
-        "disputes": len(stripe.disputes),
-        "payouts": len(stripe.payouts),
-        "netsuite_records": len(netsuite.entries),
-    }
-    return AuditResult(period, checked, tuple(found))
+    return tuple(sorted(found, key=lambda d: (order[d.code], d.stripe_id)))
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -209,36 +224,44 @@ def _payout(payout: Mapping[str, Any], netsuite: NetSuiteSide) -> Iterator[Disag
         yield Disagreement(Code.DEPOSIT_DATE, payout_id, side, deposit.describe())
 
 
-def _strangers(stripe: StripeSide, netsuite: NetSuiteSide) -> Iterator[Disagreement]:
-    for entry in netsuite.entries.values():
-        parsed = entry.ledger
-        if parsed is None:
-            continue  # not a Stripe external id
-        record, stripe_id = parsed
-        obj = stripe.known.get(stripe_id)
-        if obj is None:
-            yield Disagreement(Code.UNKNOWN_TO_STRIPE, stripe_id, {"object": "none: Stripe answers 404"},
-                               entry.describe())
-            continue
-        kinds = KINDS.get(record.name)
-        if kinds is not None and obj.get("object") not in kinds:
-            yield Disagreement(Code.WRONG_KIND, stripe_id, {"object": f"{obj.get('object')} {stripe_id}"},
-                               entry.describe(), f"a {entry.record_type} {entry.external_id} stands for a "
-                               + " or ".join(kinds))
+def stranger_finding(entry: LedgerEntry, kinds: Mapping[str, str]) -> Disagreement | None:
+    """A record under a Stripe external id that Stripe does not know (`kinds`: each Stripe id Stripe
+    answered for -> its `object`), or knows as another kind of object than the record stands for."""
+    parsed = entry.ledger
+    if parsed is None:
+        return None  # not a Stripe external id
+    record, stripe_id = parsed
+    kind = kinds.get(stripe_id)
+    if kind is None:
+        return Disagreement(Code.UNKNOWN_TO_STRIPE, stripe_id, {"object": "none: Stripe answers 404"},
+                            entry.describe())
+    wanted = KINDS.get(record.name)
+    if wanted is not None and kind not in wanted:
+        return Disagreement(Code.WRONG_KIND, stripe_id, {"object": f"{kind or None} {stripe_id}"},
+                            entry.describe(), f"a {entry.record_type} {entry.external_id} stands for a "
+                            + " or ".join(wanted))
+    return None
 
 
 def _copies(netsuite: NetSuiteSide) -> Iterator[Disagreement]:
-    """A record without our external id whose memo names a Stripe object that already has its record of that
-    type: NetSuite holds that object twice."""
     ours = {(entry.record_type, parsed[1]): entry
             for entry in netsuite.entries.values() if (parsed := entry.ledger) is not None}
     for copy in netsuite.memo_only:
-        stripe_id = named_stripe_id(copy.memo)
-        original = ours.get((copy.record_type, stripe_id)) if stripe_id else None
-        if stripe_id and original is not None:
-            yield Disagreement(Code.DUPLICATE, stripe_id, {"object": stripe_id}, copy.describe(),
-                               f"{original.record_type} {original.internal_id} is the record under "
-                               f"{original.external_id}; memo of the copy: {copy.memo[:80]}")
+        finding = copy_finding(copy, ours)
+        if finding is not None:
+            yield finding
+
+
+def copy_finding(copy: LedgerEntry, ours: Mapping[tuple[str, str], LedgerEntry]) -> Disagreement | None:
+    """A record without our external id whose memo names a Stripe object that already has its record of that
+    type (`ours`: (record type, Stripe id) -> our record): NetSuite holds that object twice."""
+    stripe_id = named_stripe_id(copy.memo)
+    original = ours.get((copy.record_type, stripe_id)) if stripe_id else None
+    if not stripe_id or original is None:
+        return None
+    return Disagreement(Code.DUPLICATE, stripe_id, {"object": stripe_id}, copy.describe(),
+                        f"{original.record_type} {original.internal_id} is the record under "
+                        f"{original.external_id}; memo of the copy: {copy.memo[:80]}")
 
 
 def _describe(entry: LedgerEntry | None) -> dict[str, str] | None:

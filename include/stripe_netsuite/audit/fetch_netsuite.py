@@ -6,15 +6,18 @@ exactly what the audit must see.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from stripe_netsuite.audit.period import AuditPeriod
 from stripe_netsuite.audit.sides import NETSUITE_TYPES, LedgerEntry
 from stripe_netsuite.sync.load_facts import BATCH, SuiteQL
 
-__all__ = ["entries_by_external_id", "entries_in_period", "memo_only_in_period"]
+__all__ = [
+    "KeysetSuiteQL", "entries_by_external_id", "entries_in_period", "memo_only_in_period", "period_entries",
+]
 
 _COLUMNS = (
     "SELECT t.id, t.type, t.externalid, t.entity, c.symbol AS currency, t.foreigntotal,"
@@ -22,6 +25,14 @@ _COLUMNS = (
     " FROM transaction t LEFT JOIN currency c ON c.id = t.currency"
 )
 _TYPES = ", ".join(f"'{code}'" for code in NETSUITE_TYPES)
+
+
+class KeysetSuiteQL(SuiteQL, Protocol):
+    """What the audit reads NetSuite through: NetSuiteClient's suiteql and its keyset reader."""
+
+    def suiteql_after(
+        self, query: Callable[[int], str], *, key: str = ..., page_size: int = ...
+    ) -> Iterable[dict[str, str]]: ...
 
 
 def _quoted(values: Iterable[str]) -> str:
@@ -71,19 +82,11 @@ def _keyed(rows: Iterable[dict[str, str]]) -> dict[tuple[str, str], LedgerEntry]
     return found
 
 
-def _by_id(netsuite: SuiteQL, where: str) -> Iterator[dict[str, str]]:
+def _by_id(netsuite: KeysetSuiteQL, where: str) -> Iterable[dict[str, str]]:
     """Every row of `_COLUMNS WHERE where` by ascending id. NetSuite answers at most 100,000 rows per SuiteQL
-    query, silently (the rest is simply not there): a quarter of a busy account holds more, so each query
-    starts after the last id read, until one comes back empty."""
-    after = 0
-    while True:
-        read = 0
-        for row in netsuite.suiteql(f"{_COLUMNS} WHERE {where} AND t.id > {after} ORDER BY t.id"):
-            read += 1
-            after = int(row["id"])
-            yield row
-        if not read:
-            return
+    query and then stops without a word, and a quarter of a busy account holds more: the client's keyset
+    reader starts each query after the last id read."""
+    return netsuite.suiteql_after(lambda after: f"{_COLUMNS} WHERE {where} AND t.id > {after} ORDER BY t.id")
 
 
 def _dated(period: AuditPeriod) -> str:
@@ -102,13 +105,23 @@ def entries_by_external_id(
     return found
 
 
-def entries_in_period(netsuite: SuiteQL, period: AuditPeriod) -> dict[tuple[str, str], LedgerEntry]:
-    """Every record of the connector's kinds with an external id, dated in the period (the caller keeps the
-    Stripe ones): how a record made by hand under a Stripe id that Stripe does not know is found."""
-    return _keyed(_by_id(netsuite, f"t.type IN ({_TYPES}) AND t.externalid IS NOT NULL AND {_dated(period)}"))
+def period_entries(netsuite: KeysetSuiteQL, period: AuditPeriod) -> Iterator[LedgerEntry]:
+    """Every record of the connector's kinds with an external id, dated in the period, by ascending id and
+    one SuiteQL page at a time (the caller keeps the Stripe ones): how a record made by hand under a Stripe
+    id that Stripe does not know is found."""
+    rows = _by_id(netsuite, f"t.type IN ({_TYPES}) AND t.externalid IS NOT NULL AND {_dated(period)}")
+    for row in rows:
+        entry = _entry(row)
+        if entry is not None and entry.external_id:
+            yield entry
 
 
-def memo_only_in_period(netsuite: SuiteQL, period: AuditPeriod) -> list[LedgerEntry]:
+def entries_in_period(netsuite: KeysetSuiteQL, period: AuditPeriod) -> dict[tuple[str, str], LedgerEntry]:
+    """period_entries, held by (record type, external id)."""
+    return {entry.key: entry for entry in period_entries(netsuite, period)}
+
+
+def memo_only_in_period(netsuite: KeysetSuiteQL, period: AuditPeriod) -> list[LedgerEntry]:
     """Records of the connector's kinds dated in the period whose memo starts "Stripe" but whose external id
     is not a Stripe one (none, or a person's): a copy of a connector record keeps the memo, not the id."""
     rows = _by_id(netsuite, f"t.type IN ({_TYPES}) AND t.memo LIKE 'Stripe%' AND {_dated(period)}")

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import stripe
 
-from stripe_netsuite.audit.compare import audit_ledger
-from stripe_netsuite.audit.fetch_netsuite import (
-    entries_by_external_id,
-    entries_in_period,
-    memo_only_in_period,
+from stripe_netsuite.audit.compare import (
+    checked_counts,
+    copy_finding,
+    object_findings,
+    ordered,
+    stranger_finding,
 )
-from stripe_netsuite.audit.fetch_stripe import fetch_stripe_side, lookup_ids
-from stripe_netsuite.audit.findings import AuditResult
+from stripe_netsuite.audit.fetch_netsuite import (
+    KeysetSuiteQL,
+    entries_by_external_id,
+    memo_only_in_period,
+    period_entries,
+)
+from stripe_netsuite.audit.fetch_stripe import lookup_ids, stripe_chunks
+from stripe_netsuite.audit.findings import AuditResult, Disagreement
 from stripe_netsuite.audit.period import AuditPeriod
-from stripe_netsuite.audit.sides import NetSuiteSide, StripeSide
+from stripe_netsuite.audit.sides import LedgerEntry, NetSuiteSide, StripeSide, named_stripe_id
 from stripe_netsuite.stripe_api.api import StripeApi
 from stripe_netsuite.sync import load_facts
 from stripe_netsuite.sync.customers import CustomerFacts, CustomerSources
@@ -51,9 +61,11 @@ def wanted_external_ids(side: StripeSide) -> set[str]:
 
 
 def _customers(
-    netsuite: load_facts.SuiteQL, charges: Sequence[Mapping[str, Any]], settings: LedgerSettings
+    netsuite: load_facts.SuiteQL,
+    charges: Sequence[Mapping[str, Any]],
+    settings: LedgerSettings,
+    symbols: dict[str, str],
 ) -> tuple[dict[str, CustomerFacts], list[CustomerFacts]]:
-    symbols = {v: k for k, v in load_facts.currency_ids(netsuite).items()}
     sources = []
     for charge in charges:
         try:
@@ -67,22 +79,74 @@ def _customers(
     return by_id, by_email
 
 
+@dataclass
+class _Audit:
+    """What an audit keeps between chunks: the findings, counts, the kind of every Stripe object of the
+    period by id (a few dozen bytes each, where the objects are kilobytes), and the few NetSuite records a
+    chunk found that are dated outside the period (the period's own are read again, streamed, at the end)."""
+
+    period: AuditPeriod
+    found: list[Disagreement] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    kinds: dict[str, str] = field(default_factory=dict)
+    outside: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+
+    def compare(self, side: StripeSide, netsuite: NetSuiteSide, settings: LedgerSettings) -> None:
+        self.found += object_findings(side, netsuite, settings)
+        self.outside |= {k: e for k, e in netsuite.entries.items() if e.tran_date not in self.period}
+
+
+def _side(field_name: str, objects: list[dict[str, Any]]) -> StripeSide:
+    return StripeSide(**{field_name: objects})  # type: ignore[arg-type]
+
+
 def run_audit(
-    netsuite: load_facts.SuiteQL,
+    netsuite: KeysetSuiteQL,
     stripe_client: stripe.StripeClient,
     settings: LedgerSettings,
     period: AuditPeriod,
     *,
     accounts: Sequence[str] = ("",),
 ) -> AuditResult:
-    """Read Stripe (every account in `accounts`, '' = the platform) and NetSuite for `period`; compare."""
+    """Read Stripe (every account in `accounts`, '' = the platform) and NetSuite for `period`; compare.
+
+    Memory stays bounded for a month of a large account: Stripe's objects are compared CHUNK at a time
+    against the NetSuite records and customers they name, and the period's NetSuite records are streamed by
+    ascending id for the checks that need all of them (unknown to Stripe, copies)."""
     apis = [StripeApi(stripe_client, account) for account in accounts]
-    listed = fetch_stripe_side(apis, period, settings.zone)
-    entries = entries_by_external_id(netsuite, wanted_external_ids(listed))
-    entries |= entries_in_period(netsuite, period)
-    named = {parsed[1] for entry in entries.values() if (parsed := entry.ledger) is not None}
-    known = {**listed.known, **lookup_ids(apis, named - set(listed.known))}
-    stripe_side = StripeSide(listed.charges, listed.refunds, listed.disputes, listed.payouts, known)
-    customers, by_email = _customers(netsuite, listed.charges, settings)
-    netsuite_side = NetSuiteSide(entries, customers, by_email, memo_only_in_period(netsuite, period))
-    return audit_ledger(stripe_side, netsuite_side, settings, period)
+    symbols = {v: k for k, v in load_facts.currency_ids(netsuite).items()}
+    audit = _Audit(period)
+    for field_name, objects in stripe_chunks(apis, period, settings.zone):
+        side = _side(field_name, objects)
+        audit.counts[field_name] += len(objects)
+        audit.kinds |= {str(obj["id"]): str(obj.get("object") or "") for obj in objects}
+        entries = entries_by_external_id(netsuite, wanted_external_ids(side))
+        customers, by_email = (
+            _customers(netsuite, side.charges, settings, symbols) if side.charges else ({}, [])
+        )
+        audit.compare(side, NetSuiteSide(entries, customers, by_email), settings)
+    copies = memo_only_in_period(netsuite, period)
+    targets = {(c.record_type, stripe_id) for c in copies if (stripe_id := named_stripe_id(c.memo))}
+    ours: dict[tuple[str, str], LedgerEntry] = {}
+    unknown: list[LedgerEntry] = []
+    records = 0
+    for entry in chain(period_entries(netsuite, period), list(audit.outside.values())):
+        records += 1
+        parsed = entry.ledger
+        if parsed is None:
+            continue
+        if (entry.record_type, parsed[1]) in targets:
+            ours[(entry.record_type, parsed[1])] = entry
+        if parsed[1] in audit.kinds:
+            finding = stranger_finding(entry, audit.kinds)
+            if finding is not None:
+                audit.found.append(finding)
+        else:
+            unknown.append(entry)  # named by NetSuite only: Stripe is asked below
+    looked_up = lookup_ids(apis, {parsed[1] for e in unknown if (parsed := e.ledger) is not None})
+    kinds = {stripe_id: str(obj.get("object") or "") for stripe_id, obj in looked_up.items()}
+    audit.found += [d for entry in unknown if (d := stranger_finding(entry, kinds)) is not None]
+    audit.found += [d for copy in copies if (d := copy_finding(copy, ours)) is not None]
+    c = audit.counts
+    checked = checked_counts(c["charges"], c["refunds"], c["disputes"], c["payouts"], records)
+    return AuditResult(period, checked, ordered(audit.found))

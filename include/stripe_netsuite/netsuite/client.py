@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
@@ -25,11 +25,16 @@ from stripe_netsuite.netsuite.retry import RetryPolicy, parse_retry_after
 from stripe_netsuite.netsuite.settings import NetSuiteSettings
 from stripe_netsuite.netsuite.stats import ClientStats, StatsCounter
 
-__all__ = ["WRITE_HEADERS", "AsyncResult", "NetSuiteClient"]
+__all__ = ["SUITEQL_MAX_ROWS", "WRITE_HEADERS", "AsyncResult", "NetSuiteClient", "SuiteQLCutoffError"]
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 1000
+# Oracle, "Executing SuiteQL Queries Through REST Web Services": "Using SuiteQL queries, you can return a
+# maximum of 100,000 results"; "Collection Paging": at most 1000 pages, so fewer with a smaller limit. Past
+# the cutoff the result just stops (hasMore false): nothing in the answer says rows are missing.
+SUITEQL_MAX_ROWS = 100_000
+SUITEQL_MAX_PAGES = 1000
 # NetSuite drops an unknown property name with only a warning unless asked for Error, so a misspelt
 # field would lose money silently; every write asks for Error (DESIGN.md section 6).
 WRITE_HEADERS = {"X-NetSuite-PropertyNameValidation": "Error"}
@@ -79,6 +84,10 @@ class AsyncResult:
         return last if last.isdigit() else None
 
 
+class SuiteQLCutoffError(NetSuiteError):
+    """A SuiteQL query's result reached NetSuite's row cutoff: rows past it were not returned."""
+
+
 def _page_size(value: int) -> int:
     if not 1 <= value <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be 1 to {MAX_PAGE_SIZE}, got {value}")
@@ -109,6 +118,8 @@ class NetSuiteClient:
         self.retry = retry or RetryPolicy(max_retries=settings.max_retries)
         self.auth = auth or authenticator_for(settings, self.session)
         self._stats = StatsCounter()
+        # NetSuite's documented cutoff; a test against a sandbox started with a smaller one sets it here too.
+        self.suiteql_max_rows = SUITEQL_MAX_ROWS
 
     @staticmethod
     def _new_session(concurrency: int) -> requests.Session:
@@ -301,7 +312,53 @@ class NetSuiteClient:
                 yield str(item["id"])
 
     def suiteql(self, query: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, str]]:
-        """Rows of a SuiteQL query minus NetSuite's per-row `links`; ORDER BY a unique key to page safely."""
+        """Rows of a SuiteQL query minus NetSuite's per-row `links`; ORDER BY a unique key to page safely.
+
+        NetSuite returns at most 100,000 rows of a query and then simply stops, so a result that reaches the
+        cutoff raises SuiteQLCutoffError after its last row rather than end as if it were whole (a result of
+        exactly 100,000 rows too: the answer cannot tell them apart). Read such results with suiteql_after.
+        """
+        cutoff = self.suiteql_cutoff(page_size)
+        read = 0
+        for row in self._suiteql_rows(query, page_size):
+            read += 1
+            yield row
+        if read >= cutoff:
+            raise SuiteQLCutoffError(
+                detail=f"the SuiteQL query reached NetSuite's cutoff of {cutoff} rows; rows past it are not "
+                "returned, so the result may be incomplete: read it by key (NetSuiteClient.suiteql_after)",
+                request="POST /query/v1/suiteql",
+            )
+
+    def suiteql_after(
+        self, query: Callable[[int], str], *, key: str = "id", page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[dict[str, str]]:
+        """Every row of a result larger than NetSuite's 100,000-row cutoff, by keyset.
+
+        `query(after)` is the SuiteQL of the rows whose integer `key` column is above `after`, ORDER BY that
+        key (`... WHERE t.id > {after} ORDER BY t.id`). A query whose answer reaches the cutoff may have been
+        cut there, so the next one starts after the last key read, until one ends short of it. Rows are
+        yielded as they come: memory stays one page.
+        """
+        cutoff = self.suiteql_cutoff(page_size)
+        after = 0
+        while True:
+            read = 0
+            for row in self._suiteql_rows(query(after), page_size):
+                value = int(row[key])
+                if value <= after:
+                    raise ValueError(f"suiteql_after: {key} {value} after {after}; the query must select "
+                                     f"{key} > after and ORDER BY {key}")
+                after, read = value, read + 1
+                yield row
+            if read < cutoff:
+                return
+
+    def suiteql_cutoff(self, page_size: int = MAX_PAGE_SIZE) -> int:
+        """How many rows one SuiteQL query can return when read `page_size` at a time."""
+        return min(self.suiteql_max_rows, SUITEQL_MAX_PAGES * _page_size(page_size))
+
+    def _suiteql_rows(self, query: str, page_size: int) -> Iterator[dict[str, str]]:
         for page in self._pages("POST", "/query/v1/suiteql", _page_size(page_size), {}, {"q": query}):
             for row in page:
                 yield {key: value for key, value in row.items() if key != "links"}
