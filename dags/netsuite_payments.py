@@ -7,12 +7,15 @@ handler's `{"stripe_event_id": "evt_..."}`, which names the event's object): the
 fetches just those objects from Stripe with the extraction code and validates them with the same Great
 Expectations suites before loading them, without waiting for the next `stripe_sync`.
 
-`load` (pool `netsuite_api`) writes each ready charge as a customer payment (externalId = the charge id), each
-refund and lost dispute as a credit memo + customer refund, each failed bank debit as an unapplication +
-customer refund; every write is an upsert by external id, so **re-runs and backfills are safe**. A record
-NetSuite refuses for good is marked failed with NetSuite's message (fix it, then
-`python -m stripe_netsuite.sync replay <id>`); the task fails, and Airflow retries it, only when something
-retryable is left. The run report (`<reports>/netsuite_payments/<run>.md`, `<reports>`:
+The run is one task, `load`, holding the pool `netsuite_api` from start to end (the fast path's fetching
+too): it brings the state DB's schema up to date, fetches and validates what the conf names (nothing on a
+scheduled run or a backfill: everything ready is loaded), then writes to NetSuite. One task process per run
+keeps a webhook's payment seconds from the ledger. It writes each ready charge as a customer payment
+(externalId = the charge id), each refund and lost dispute as a credit memo + customer refund, each failed
+bank debit as an unapplication + customer refund; every write is an upsert by external id, so **re-runs
+and backfills are safe**. A record NetSuite refuses for good is marked failed with NetSuite's message (fix
+it, then `python -m stripe_netsuite.sync replay <id>`); the task fails, and Airflow retries it, only when
+something retryable is left. The run report (`<reports>/netsuite_payments/<run>.md`, `<reports>`:
 `$CONNECTOR_REPORTS_DIR`) becomes the run's note: loaded, unchanged, failed with reasons, amounts per
 currency. The run's finance report (HTML with charts, CSV, XLSX of what it loaded or failed, under
 `<reports>/finance/<day>/netsuite_payments__<run>/`) is in the Finance view, which the note links to.
@@ -78,50 +81,35 @@ LOAD_SLOTS = netsuite_concurrency_limit()
     },
 )
 def netsuite_payments() -> None:
-    @task
-    def migrate_state_db() -> None:
-        from stripe_netsuite.store import migrate
-
-        migrate()  # idempotent: a no-op when the schema is current
-
-    @task(execution_timeout=timedelta(minutes=30))
-    def fetch_requested(dag_run: Any = None, run_id: str | None = None) -> list[str] | None:
-        from stripe_hook import StripeHook
-
-        from stripe_netsuite.store import get_engine
-        from stripe_netsuite.sync.load_run import fetch_requested, ids_from_event, stripe_ids_from
-
-        # The run's own conf (the trigger form writes params there too), never another run's params.
-        conf = getattr(dag_run, "conf", None) or {}
-        ids = stripe_ids_from(conf.get("stripe_ids") or [])
-        event_id = conf.get("stripe_event_id")
-        if event_id:  # what the webhook handler sends
-            ids += ids_from_event(StripeHook().client, str(event_id))
-        if not ids and not event_id:
-            return None  # scheduled run: everything ready
-        return fetch_requested(
-            StripeHook().client, get_engine(), ids, run_id=run_id or "manual", now=datetime.now(UTC)
-        )
-
+    # One task, so a webhook's run pays for one task process and one scheduling round, not three (each
+    # task is a process of its own that imports Airflow, SQLAlchemy, stripe and pandas anew; three of them
+    # made a run 11-15 s, and a payment waits for up to two runs: bench/BENCHMARKS.md, webhook latency).
+    # Fetching holds the pool too: the fast path never goes around it.
     @task(pool="netsuite_api", pool_slots=LOAD_SLOTS, execution_timeout=timedelta(hours=4))
-    def load(stripe_ids: list[str] | None, dag_run: Any = None, run_id: str | None = None) -> dict[str, Any]:
+    def load(dag_run: Any = None, run_id: str | None = None) -> dict[str, Any]:
         from netsuite_hook import NetSuiteHook
         from stripe_hook import StripeHook
 
         from stripe_netsuite.config import Settings
-        from stripe_netsuite.store import get_engine
-        from stripe_netsuite.sync.load_run import created_window, run_load
+        from stripe_netsuite.store import get_engine, migrate
+        from stripe_netsuite.sync.load_run import created_window, requested_ids, run_load
 
+        # The run's own conf (the trigger form writes params there too), never another run's params.
         conf = getattr(dag_run, "conf", None) or {}
         days = [date.fromisoformat(conf[key]) if conf.get(key) else None for key in ("since", "until")]
         try:  # what a schema cannot say: until >= since, since not in the future
             since, until = created_window(days[0], days[1], today=datetime.now(UTC).date())
         except ValueError as error:
             raise AirflowFailException(str(error)) from None
+        migrate()  # idempotent: a no-op when the state DB's schema is current
+        engine, stripe_client, run = get_engine(), StripeHook().client, run_id or "manual"
+        stripe_ids = requested_ids(
+            stripe_client, engine, conf.get("stripe_ids") or [], conf.get("stripe_event_id"),
+            run_id=run, now=datetime.now(UTC),
+        )  # fmt: skip
         summary = run_load(
-            get_engine(), NetSuiteHook().client, StripeHook().client,
-            Settings.from_env().accounts.ledger_settings(), dag_id=DAG_ID, run_id=run_id or "manual",
-            now=datetime.now(UTC),
+            engine, NetSuiteHook().client, stripe_client,
+            Settings.from_env().accounts.ledger_settings(), dag_id=DAG_ID, run_id=run, now=datetime.now(UTC),
             since=since, until=until, stripe_ids=stripe_ids, workers=LOAD_SLOTS,
         )  # fmt: skip
         from finance_mail import send_mail
@@ -132,12 +120,10 @@ def netsuite_payments() -> None:
         mail_failed_records(summary, lambda mail: send_mail(mail, notify), notify, DAG_ID)
         from dag_common import write_finance_run_report
 
-        write_finance_run_report(DAG_ID, run_id or "manual")
+        write_finance_run_report(DAG_ID, run)
         return {key: summary[key] for key in ("loaded", "unchanged", "failed", "blocked", "note")}
 
-    requested = fetch_requested()
-    migrate_state_db() >> requested
-    load(requested)
+    load()
 
 
 netsuite_payments_dag = netsuite_payments()

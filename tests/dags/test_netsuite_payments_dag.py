@@ -27,12 +27,14 @@ def dagbag() -> Any:
 def test_netsuite_payments_is_scheduled_on_stripe_sync_and_loads_under_the_pool(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
     dag = dagbag.dags["netsuite_payments"]
-    assert set(dag.task_ids) == {"migrate_state_db", "fetch_requested", "load"}
-    assert dag.max_active_runs == 1 and dag.catchup is False and dag.tags
+    # One task: a webhook's run pays for one task process (migrate, fetch, validate, load), all under the pool.
+    assert set(dag.task_ids) == {"load"}
+    assert dag.max_active_runs == 1 and dag.catchup is False and dag.tags and dag.doc_md
     assert "stripe_netsuite://state/stripe_ready" in str(dag.timetable.asset_condition)
     load = dag.get_task("load")
     assert load.pool == "netsuite_api" and load.pool_slots >= 1
-    assert all(task.retries >= 2 for task in dag.tasks)
+    assert load.retries >= 2 and load.execution_timeout and dag.dagrun_timeout
+    assert {"stripe_ids", "since", "until"} <= set(dag.params)
 
 
 @pytest.fixture

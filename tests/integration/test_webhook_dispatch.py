@@ -192,6 +192,26 @@ def test_an_object_reported_again_after_its_run_was_asked_for_is_asked_for_again
         airflow.server.shutdown()
 
 
+def test_a_refund_that_failed_later_triggers_the_ledger_with_the_refund_id(make_app: Any) -> None:
+    """`charge.refund.updated` (Stripe: a refund failed, its money back in the balance) is loaded at once by
+    the fast path, not with the next stripe_sync; a refund event that is not about a refund loads nothing."""
+    airflow = SlowAirflow(delay=0.0)
+    airflow.runs.clear()  # idle: triggered at once
+    try:
+        app = make_app(AIRFLOW_API_URL=airflow.url, AIRFLOW_API_USER="admin", AIRFLOW_API_PASSWORD="pw")
+        client = app.test_client()
+        refund = {"id": "re_failedlater", "object": "refund", "charge": "ch_refunded", "status": "failed"}
+        for number, obj in enumerate(({"id": "ch_notarefund", "object": "charge"}, refund)):
+            body = event_body("charge.refund.updated", obj, f"evt_refund_updated_{number}")
+            headers = {"Content-Type": "application/json", "Stripe-Signature": sign(body)}
+            assert client.post("/webhooks/stripe", data=body, headers=headers).status_code == 200
+        wait_for(lambda: airflow.triggered())
+        wait_for(lambda: not pending_ids(app))  # marked asked for just after Airflow answered
+        assert conf_ids(airflow) == ["re_failedlater"]
+    finally:
+        airflow.server.shutdown()
+
+
 def test_the_token_is_reused_until_it_nears_expiry_and_replaced_after_a_401() -> None:
     airflow = SlowAirflow(delay=0.0, token_lifetime=3600)
     try:

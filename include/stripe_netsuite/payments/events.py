@@ -38,6 +38,7 @@ HANDLED_EVENT_TYPES = (
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
     "charge.refunded",
+    "charge.refund.updated",
     "charge.dispute.*",
     "payout.paid",
     "payout.failed",
@@ -48,6 +49,9 @@ HANDLED_EVENT_TYPES = (
 _REPORTED_PREFIXES = {
     "payment_intent.": ("pi_",),
     "charge.refunded": ("ch_", "py_"),
+    # A refund that failed after it was loaded (its money back in the balance): the ledger books it now,
+    # not with the next stripe_sync.
+    "charge.refund.updated": ("re_", "pyr_"),
     "charge.dispute.": ("dp_", "du_"),
     "payout.": ("po_",),
 }
@@ -172,7 +176,8 @@ def _apply(session: Session, event: Mapping[str, Any], now: datetime) -> None:
         if attempt is not None:
             _apply_intent_event(session, attempt, kind, obj, now)
             _note_payment(attempt, kind, obj, at)
-    # charge.refunded, charge.dispute.*, payout.*: recorded for the DAGs, which re-fetch the objects.
+    # charge.refunded, charge.refund.updated, charge.dispute.*, payout.*: recorded for the DAGs, which
+    # re-fetch the objects.
 
 
 def handle_event(

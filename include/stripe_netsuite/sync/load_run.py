@@ -1,5 +1,6 @@
 """The ledger's entry points, shared by the netsuite_payments DAG and the operator CLI (no Airflow here).
 
+- `requested_ids`: what a run's conf asks for (ids, or a webhook's event), fetched by `fetch_requested`.
 - `fetch_requested`: the fast path: just these Stripe objects (and what their loading needs) fetched with
   the extraction code and validated with the same Great Expectations suites as stripe_sync.
 - `run_load`: load, write the run report, and raise `LoadRetryError` when something retryable is left.
@@ -35,6 +36,7 @@ __all__ = [
     "fetch_requested",
     "ids_from_event",
     "replay",
+    "requested_ids",
     "run_load",
     "stripe_ids_from",
     "sync_status",
@@ -78,6 +80,26 @@ def ids_from_event(client: stripe.StripeClient, event_id: str) -> list[str]:
     obj = (event.get("data") or {}).get("object") or {}
     found = id_of(obj.get("payment_intent")) if obj.get("object") == "checkout.session" else id_of(obj)
     return stripe_ids_from([found]) if found and any(found.startswith(p) for p in _RESOURCE_OF) else []
+
+
+def requested_ids(
+    client: stripe.StripeClient,
+    engine: Engine,
+    stripe_ids: Iterable[Any],
+    event_id: Any,
+    *,
+    run_id: str,
+    now: datetime,
+) -> list[str] | None:
+    """The fast path of a run asked for these ids and/or the object of this event: fetched, validated, and
+    the ids to load. None when nothing was asked for (a scheduled run or a backfill: everything ready).
+    ValueError for an id or event id that is not a Stripe one."""
+    ids = stripe_ids_from(stripe_ids)
+    if event_id:  # what the webhook handler sent before it recorded ids itself, and manual use
+        ids += ids_from_event(client, str(event_id))
+    if not ids and not event_id:
+        return None
+    return fetch_requested(client, engine, list(dict.fromkeys(ids)), run_id=run_id, now=now)
 
 
 def _resource(stripe_id: str) -> str:
