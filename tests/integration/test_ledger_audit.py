@@ -21,8 +21,18 @@ from sqlalchemy import Engine
 
 from stripe_netsuite.audit import AGREEMENT, AuditPeriod, AuditResult, Code
 from stripe_netsuite.audit.__main__ import main as audit_cli
-from stripe_netsuite.audit.run import run_audit
+from stripe_netsuite.audit.compare import audit_ledger
+from stripe_netsuite.audit.fetch_netsuite import (
+    entries_by_external_id,
+    entries_in_period,
+    memo_only_in_period,
+)
+from stripe_netsuite.audit.fetch_stripe import fetch_stripe_side, lookup_ids
+from stripe_netsuite.audit.run import _customers, run_audit, wanted_external_ids
+from stripe_netsuite.audit.sides import NetSuiteSide, StripeSide
 from stripe_netsuite.netsuite import NetSuiteClient
+from stripe_netsuite.stripe_api.api import StripeApi
+from stripe_netsuite.sync import load_facts
 from stripe_netsuite.sync.deposit_load_run import run_deposits
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.load import load_payments
@@ -169,6 +179,35 @@ def test_payments_and_a_deposit_changed_by_hand_are_each_found_with_both_sides(
     assert stranger.netsuite is not None and stranger.netsuite["amount"].startswith("42")
     assert f"--requeue {deleted['externalid']}" in missing.what_to_do
     assert all(d.what_to_do for d in result.disagreements)
+
+
+def whole_period_audit(netsuite: NetSuiteClient, stripe_api: stripe.StripeClient) -> AuditResult:  # noqa: F811
+    """The audit as it ran before it read in chunks: every object and record of the period held at once, one
+    comparison (the library's pure audit_ledger over both whole sides)."""
+    ledger, apis = ledger_settings(), [StripeApi(stripe_api)]
+    listed = fetch_stripe_side(apis, PERIOD, ledger.zone)
+    entries = entries_by_external_id(netsuite, wanted_external_ids(listed))
+    entries |= entries_in_period(netsuite, PERIOD)
+    named = {parsed[1] for entry in entries.values() if (parsed := entry.ledger) is not None}
+    known = {**listed.known, **lookup_ids(apis, named - set(listed.known))}
+    side = StripeSide(listed.charges, listed.refunds, listed.disputes, listed.payouts, known)
+    symbols = {v: k for k, v in load_facts.currency_ids(netsuite).items()}
+    customers, by_email = _customers(netsuite, listed.charges, ledger, symbols)
+    netsuite_side = NetSuiteSide(entries, customers, by_email, memo_only_in_period(netsuite, PERIOD))
+    return audit_ledger(side, netsuite_side, ledger, PERIOD)
+
+
+@pytest.mark.parametrize("chunk", [7, 500])
+def test_the_audit_read_in_chunks_finds_what_the_whole_period_audit_finds(
+    loaded: Path, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient, chunk: int,  # noqa: F811
+) -> None:  # fmt: skip
+    """After the hand changes above: chunks of 7 Stripe objects (a page of 100 split, and every kind in
+    several chunks) give the very findings, in the very order, and counts of the audit that held it all."""
+    whole = whole_period_audit(netsuite, stripe_api)
+    chunked = run_audit(netsuite, stripe_api, ledger_settings(), PERIOD, chunk=chunk)
+    assert len(whole.disagreements) == 5
+    assert chunked.disagreements == whole.disagreements
+    assert chunked.checked == whole.checked
 
 
 def test_requeued_records_are_written_again_and_the_hand_made_ones_stay_reported(

@@ -33,7 +33,8 @@ def netsuite_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
     env = {**NETSUITE_TEST_ENV, "NETSUITE_SANDBOX_SUITEQL_MAX_ROWS": str(CUTOFF)}
     data_dir = tmp_path_factory.mktemp("netsuite-cutoff")
     with run_sandbox("netsuite_sandbox", data_dir, env=env, extra_args=("--seed",)) as server:
-        NetSuiteSandboxClient(server.url).control("POST", "/seed", {"scale_customers": 5, "scale_invoices": 300})
+        seed = {"scale_customers": 5, "scale_invoices": 300}
+        NetSuiteSandboxClient(server.url).control("POST", "/seed", seed)
         yield server
 
 
@@ -124,7 +125,7 @@ def test_the_keyset_reader_reads_every_row_once_past_the_cutoff(
 
 def test_the_keyset_reader_refuses_a_query_not_ordered_by_its_key(client: NetSuiteClient) -> None:
     with pytest.raises(ValueError, match="ORDER BY id"):
-        list(client.suiteql_after(lambda after: f"SELECT id FROM customer WHERE id > {after} ORDER BY id DESC"))
+        list(client.suiteql_after(lambda a: f"SELECT id FROM customer WHERE id > {a} ORDER BY id DESC"))
 
 
 # ------------------------------------------------------------------------------------------------ audit
@@ -137,7 +138,8 @@ def test_the_audit_reads_every_record_and_copy_of_a_period_past_the_cutoff(
     made: list[str] = []
     for n in range(2 * CUTOFF + 30):
         body = {"customer": {"id": customer["id"]}, "currency": {"id": customer["currency"]}, "payment": 1.0,
-                "undepFunds": {"id": "T"}, "tranDate": f"2026-09-{n % 28 + 1:02d}", "memo": f"Stripe: ch_Cut{n}"}
+                "undepFunds": {"id": "T"}, "tranDate": f"2026-09-{n % 28 + 1:02d}",
+                "memo": f"Stripe: ch_Cut{n}"}
         if n % 2 == 0:
             body["externalId"] = f"ch_Cut{n}"
         made.append(ns.create("customerPayment", body))

@@ -23,7 +23,7 @@ from stripe_netsuite.audit.fetch_netsuite import (
     memo_only_in_period,
     period_entries,
 )
-from stripe_netsuite.audit.fetch_stripe import lookup_ids, stripe_chunks
+from stripe_netsuite.audit.fetch_stripe import CHUNK, lookup_ids, stripe_chunks
 from stripe_netsuite.audit.findings import AuditResult, Disagreement
 from stripe_netsuite.audit.period import AuditPeriod
 from stripe_netsuite.audit.sides import LedgerEntry, NetSuiteSide, StripeSide, named_stripe_id
@@ -107,6 +107,7 @@ def run_audit(
     period: AuditPeriod,
     *,
     accounts: Sequence[str] = ("",),
+    chunk: int = CHUNK,
 ) -> AuditResult:
     """Read Stripe (every account in `accounts`, '' = the platform) and NetSuite for `period`; compare.
 
@@ -116,7 +117,7 @@ def run_audit(
     apis = [StripeApi(stripe_client, account) for account in accounts]
     symbols = {v: k for k, v in load_facts.currency_ids(netsuite).items()}
     audit = _Audit(period)
-    for field_name, objects in stripe_chunks(apis, period, settings.zone):
+    for field_name, objects in stripe_chunks(apis, period, settings.zone, chunk):
         side = _side(field_name, objects)
         audit.counts[field_name] += len(objects)
         audit.kinds |= {str(obj["id"]): str(obj.get("object") or "") for obj in objects}
