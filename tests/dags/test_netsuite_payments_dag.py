@@ -27,7 +27,7 @@ def dagbag() -> Any:
 def test_netsuite_payments_is_scheduled_on_stripe_sync_and_loads_under_the_pool(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
     dag = dagbag.dags["netsuite_payments"]
-    # One task: a webhook's run pays for one task process (migrate, fetch, validate, load), all under the pool.
+    # One task: a webhook run pays for one task process (migrate, fetch, validate, load), all under the pool.
     assert set(dag.task_ids) == {"load"}
     assert dag.max_active_runs == 1 and dag.catchup is False and dag.tags and dag.doc_md
     assert "stripe_netsuite://state/stripe_ready" in str(dag.timetable.asset_condition)
