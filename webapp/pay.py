@@ -84,6 +84,7 @@ def _request(amount: str | None, invoices: list[str], currency: str | None = Non
         user_agent=request.headers.get("User-Agent"),
         locale=current_locale(),
         currency=currency,
+        shown_text=request.form.get("shown_amount"),
     )
 
 
@@ -91,15 +92,22 @@ def _form_fields(
     available_minor: int, currency: str, customer_name: str, error: str | None
 ) -> dict[str, Any]:
     """What both payment forms show alike: the chargeable amount, the amount field (as typed, when a POST is
-    shown again with its error), the save-card box, the consent terms and the error."""
+    shown again with its error), the save-card box, the consent terms and the error.
+
+    `default_amount` is also the form's hidden `shown_amount`: the POST says what the page showed, so a
+    payment never takes a sum NetSuite changed after the page was opened (amounts.check_unchanged).
+    """
     form = request.form if request.method == "POST" else None
     payable = chargeable_minor(available_minor, currency)
     default_amount = _plain_amount(payable, currency)
+    amount = form.get("amount", default_amount) if form else default_amount
+    if form and amount == form.get("shown_amount"):
+        amount = default_amount  # the customer kept the full amount: shown again, it is the new full amount
     return {
         "payable_minor": payable,
         "rounding_left": available_minor - payable,  # only Stripe's charge step (KWD: 0.010) leaves any
         "default_amount": default_amount,
-        "amount": form.get("amount", default_amount) if form else default_amount,
+        "amount": amount,
         "save_checked": bool(form and form.get("save_payment_method") == "yes"),
         "terms": consent_text(get_page_settings().business_name, customer_name),
         "error": error,

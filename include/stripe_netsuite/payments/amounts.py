@@ -26,6 +26,7 @@ __all__ = [
     "chargeable_minor",
     "check_amount",
     "check_selection",
+    "check_unchanged",
 ]
 
 
@@ -125,3 +126,53 @@ def check_amount(
             raise AmountError(f"You can pay at most {most}: {pending} is already being paid.")
         raise AmountError(f"You can pay at most {most}, the amount you owe.")
     return minor
+
+
+CHANGED_HINT = "Nothing was charged. Check the amount and pay again."
+
+
+def check_unchanged(
+    shown_text: str | None,
+    payable_minor: int,
+    currency: str,
+    *,
+    fixed: bool,
+    in_flight_minor: int = 0,
+    locale: str = "en_US",
+) -> None:
+    """Refuse a payment when what is payable now is not what the page showed (`shown_text`, the form's copy).
+
+    NetSuite can change between the page's GET and its POST (a payment or credit applied, the invoice
+    amended). Less payable now: the customer would pay toward a sum they no longer owe (perhaps a colleague
+    paid it), so nothing is charged and the page comes back with the new figure. More payable now: a page
+    where the customer chose the amount charges that amount (it is within what is due); a page with a fixed
+    amount (`fixed`: an invoice page without partial payments) also comes back, because charging the new sum
+    would take more than the customer agreed to and charging the old one a partial payment the merchant did
+    not allow. No `shown_text` (a form from before the page carried it): no check; Checkout still shows the
+    amount before the customer pays.
+    """
+    if shown_text is None:
+        return
+    try:
+        shown_minor = to_minor(shown_text.strip(), currency)
+    except (MoneyError, ArithmeticError, ValueError):
+        shown_minor = -1
+    if shown_minor < 0:  # not a figure any page of ours shows: an old or altered form
+        raise AmountError("This page is out of date. " + CHANGED_HINT)
+    if payable_minor == shown_minor or (payable_minor > shown_minor and not fixed):
+        return
+    was = format_minor(shown_minor, currency, locale)
+    if payable_minor < minimum_charge_minor(currency):
+        why = ": payments already in progress cover it" if in_flight_minor > 0 else ""
+        raise AmountError(
+            f"What you owe changed since this page showed {was}: nothing is left to pay now{why}. "
+            "Nothing was charged."
+        )
+    now = format_minor(payable_minor, currency, locale)
+    if fixed:
+        raise AmountError(
+            f"The amount due changed since this page showed {was}: it is now {now}. {CHANGED_HINT}"
+        )
+    raise AmountError(
+        f"What you owe changed since this page showed {was}: you can now pay at most {now}. {CHANGED_HINT}"
+    )

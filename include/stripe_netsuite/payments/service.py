@@ -32,6 +32,7 @@ from stripe_netsuite.payments.amounts import (
     chargeable_minor,
     check_amount,
     check_selection,
+    check_unchanged,
 )
 from stripe_netsuite.payments.cache import TTLCache
 from stripe_netsuite.payments.checkout import (
@@ -146,6 +147,8 @@ class PaymentRequest:
     user_agent: str | None = None
     locale: str = "en_US"
     currency: str | None = None  # a customer page's currency (one the customer owes in); None = primary
+    # What the page showed as payable when it was opened (the form's copy); see amounts.check_unchanged.
+    shown_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,15 @@ def _invoice_numbers(account: InvoiceAccount, flights: list[InFlight]) -> Invoic
 def _customer_rule(
     view: CustomerView, request: PaymentRequest, settings: PageSettings
 ) -> tuple[int, tuple[str, ...]]:
+    currency = view.account.currency
+    check_unchanged(
+        request.shown_text,
+        chargeable_minor(view.available_minor, currency),
+        currency,
+        fixed=False,
+        in_flight_minor=view.in_flight_minor,
+        locale=request.locale,
+    )
     chosen = check_selection(request.invoice_ids, [i.id for i in view.account.invoices])
     limit = view.available_minor
     if chosen:
@@ -303,10 +315,21 @@ def _invoice_rule(
     invoice = view.account.invoice
     if view.is_paid:
         raise AmountError(f"Invoice {invoice.number} is already paid.")
+    payable = chargeable_minor(view.available_minor, invoice.currency)
+    partial = settings.allow_partial_invoice_payment
+    # Without partial payments the amount is fixed: what is due now, and only if that is what the page showed.
+    check_unchanged(
+        request.shown_text,
+        payable,
+        invoice.currency,
+        fixed=not partial,
+        in_flight_minor=view.in_flight_minor,
+        locale=request.locale,
+    )
     # Without partial payments the amount is the server's: whatever is still due, never the client's.
-    text = request.amount_text if settings.allow_partial_invoice_payment else None
+    text = request.amount_text if partial else None
     if not text:
-        text = str(from_minor(chargeable_minor(view.available_minor, invoice.currency), invoice.currency))
+        text = str(from_minor(payable, invoice.currency))
     amount = check_amount(
         text,
         invoice.currency,
