@@ -40,7 +40,7 @@ def test_stripe_dashboard_url(stripe_id: str, livemode: bool, account: str, url:
         ("creditMemo", "9", f"{NS}/custcred.nl?id=9"),
         ("journalEntry", "3", f"{NS}/journal.nl?id=3"),
         ("deposit", "7&x=1", None),
-        ("customer", "7", None),
+        ("vendorBill", "7", None),  # a record kind without a page here
         ("deposit", None, None),
     ],
 )

@@ -73,7 +73,7 @@ class _Builder:
         self.ledger = ledger
         self.links = links
 
-    def stripe(self, stripe_id: str | None, livemode: bool = False, account: str = "") -> Link | None:
+    def stripe(self, stripe_id: str | None, livemode: bool | None = None, account: str = "") -> Link | None:
         if not stripe_id:
             return None
         return Link(stripe_id, self.links.stripe(stripe_id, livemode=livemode, account=account))

@@ -27,7 +27,7 @@ from stripe_netsuite.reports.ledger import Scope
 from stripe_netsuite.reports.read import read_ledger, report_days
 from stripe_netsuite.reports.run_reports import NOTE_LIMIT
 from stripe_netsuite.reports.tables import Money, money_text
-from stripe_netsuite.reports.urls import RecordLinks
+from stripe_netsuite.reports.urls import RecordLinks, stripe_key_livemode
 
 __all__ = [
     "DAILY_KIND",
@@ -56,7 +56,8 @@ class ReportOptions:
     def from_settings(cls, settings: Settings, netsuite_account_id: str | None = None) -> ReportOptions:
         """The options of a process: its NetSuite account (else NETSUITE_ACCOUNT_ID), zone and locale."""
         account = netsuite_account_id or (settings.netsuite.account_id if settings.netsuite else None)
-        return cls(links=RecordLinks(account or None), time_zone=settings.accounts.time_zone or "UTC",
+        live = stripe_key_livemode(settings.stripe.api_key if settings.stripe else None)
+        return cls(links=RecordLinks(account or None, live), time_zone=settings.accounts.time_zone or "UTC",
                    locale=settings.page.default_locale)  # fmt: skip
 
 
