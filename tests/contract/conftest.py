@@ -49,3 +49,10 @@ class RawApi:
 @pytest.fixture(scope="module")
 def raw(stripe_server: RunningServer) -> RawApi:
     return RawApi(stripe_server.url)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`kind` over a check class's `object_types` (tests/contract/world_checks.py)."""
+    object_types = getattr(metafunc.cls, "object_types", None)
+    if object_types is not None and "kind" in metafunc.fixturenames:
+        metafunc.parametrize("kind", object_types)

@@ -7,9 +7,7 @@ sandbox answered is then checked against its schema and against the real example
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -25,54 +23,13 @@ from tests.contract.stripe_shapes import (
     missing_keys,
     schema_errors,
 )
+from tests.contract.world_checks import MISSING_KEY_EXCEPTIONS, World, raw_json
 
 # Every object type the sandbox must produce in this world.
 OBJECT_TYPES = (
     "customer", "payment_method", "payment_intent", "setup_intent", "checkout.session", "charge", "refund",
     "dispute", "payout", "balance_transaction", "balance", "event", "webhook_endpoint", "account",
 )
-
-# Keys of the real example that the sandbox may leave out, with the reason it is right to.
-MISSING_KEY_EXCEPTIONS: dict[str, str] = {
-    "charge.refunds": "not rendered unless expanded since API 2022-11-15 (expand[]=refunds)",
-    "balance_transaction.source.refunds": "the expanded source is a charge: same rule as charge.refunds",
-}
-
-
-@dataclass
-class World:
-    """Raw JSON the sandbox answered, by object type, with where each came from."""
-
-    samples: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
-    lists: list[tuple[str, Any]] = field(default_factory=list)
-    failures: dict[str, str] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)
-
-    def add(self, where: str, body: Any) -> Any:
-        """Record an answer: objects under their `object`, list envelopes with their items."""
-        kind = body.get("object") if isinstance(body, dict) else None
-        if kind == "list":
-            self.lists.append((where, body))
-            for item in body.get("data", []):
-                self.add(f"{where} item", item)
-        elif isinstance(kind, str):
-            self.samples.setdefault(kind, []).append((where, body))
-        return body
-
-    def step(self, name: str, action: Callable[[], None]) -> None:
-        """Run one flow; a failure is recorded (and reported) without stopping the others."""
-        try:
-            action()
-        except Exception:
-            self.failures[name] = traceback.format_exc(limit=4)
-
-
-def _raw(obj: Any) -> Any:
-    """The JSON the sandbox sent for a stripe-python result."""
-    response = obj.last_response
-    assert response is not None
-    return response.data
-
 
 def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
     world = World()
@@ -85,7 +42,7 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
             "email": "ada@example.com", "name": "Ada Lovelace", "description": "contract test",
             "metadata": {"netsuite_id": "1001"},
         })
-        world.add("POST /v1/customers", _raw(created))
+        world.add("POST /v1/customers", raw_json(created))
         world.ids["customer"] = created.id
         get(f"/v1/customers/{created.id}")
 
@@ -96,12 +53,12 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
                 "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
                 "billing_details": {"name": "Ada Lovelace", "email": "ada@example.com"},
             })
-            world.add("POST /v1/payment_methods", _raw(method))
+            world.add("POST /v1/payment_methods", raw_json(method))
             pm_id = method.id
         except stripe.InvalidRequestError:
             pm_id = "pm_card_visa"  # raw numbers refused as real test mode does: the test id works anywhere
         attached = client.v1.payment_methods.attach(pm_id, {"customer": world.ids["customer"]})
-        world.add("POST /v1/payment_methods/{pm}/attach", _raw(attached))
+        world.add("POST /v1/payment_methods/{pm}/attach", raw_json(attached))
         world.ids["payment_method"] = attached.id
         get(f"/v1/payment_methods/{attached.id}")
         get(f"/v1/customers/{world.ids['customer']}/payment_methods", {"type": "card"})
@@ -111,20 +68,20 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
             "customer": world.ids["customer"], "payment_method": world.ids["payment_method"],
             "payment_method_types": ["card"], "usage": "off_session", "confirm": True,
         })
-        world.add("POST /v1/setup_intents", _raw(intent))
+        world.add("POST /v1/setup_intents", raw_json(intent))
         get(f"/v1/setup_intents/{intent.id}")
 
     def payment_intent() -> None:
         unconfirmed = client.v1.payment_intents.create({
             "amount": 1250, "currency": "usd", "payment_method_types": ["card"],
         })
-        world.add("POST /v1/payment_intents (unconfirmed)", _raw(unconfirmed))
+        world.add("POST /v1/payment_intents (unconfirmed)", raw_json(unconfirmed))
         intent = client.v1.payment_intents.create({
             "amount": 2000, "currency": "usd", "customer": world.ids["customer"],
             "payment_method": world.ids["payment_method"], "off_session": True, "confirm": True,
             "description": "Invoice INV-1001", "metadata": {"invoice": "INV-1001"},
         })
-        world.add("POST /v1/payment_intents (off-session)", _raw(intent))
+        world.add("POST /v1/payment_intents (off-session)", raw_json(intent))
         world.ids["payment_intent"] = intent.id
         fetched = get(f"/v1/payment_intents/{intent.id}")
         charge_id = fetched["latest_charge"]
@@ -136,12 +93,12 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
             "amount": 1500, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True,
             "payment_method_types": ["card"],
         })
-        world.add("POST /v1/payment_intents (EUR)", _raw(foreign))
+        world.add("POST /v1/payment_intents (EUR)", raw_json(foreign))
         get(f"/v1/charges/{foreign.latest_charge}", {"expand[]": "balance_transaction"})
 
     def refund() -> None:
         created = client.v1.refunds.create({"payment_intent": world.ids["payment_intent"], "amount": 500})
-        world.add("POST /v1/refunds", _raw(created))
+        world.add("POST /v1/refunds", raw_json(created))
         get(f"/v1/refunds/{created.id}")
         get(f"/v1/charges/{world.ids['charge']}")
 
@@ -150,7 +107,7 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
             "amount": 3000, "currency": "usd", "payment_method": "pm_card_createDispute", "confirm": True,
             "payment_method_types": ["card"],
         })
-        world.add("POST /v1/payment_intents (disputed card)", _raw(intent))
+        world.add("POST /v1/payment_intents (disputed card)", raw_json(intent))
         found = raw.get("/v1/disputes", {"payment_intent": intent.id})
         if not found["data"]:
             # Stripe opens the dispute moments after the charge: give the sandbox's clock a day.
@@ -162,7 +119,7 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
         updated = client.v1.disputes.update(dispute_id, {
             "evidence": {"uncategorized_text": "winning_evidence"}, "submit": True,
         })
-        world.add("POST /v1/disputes/{dp} (evidence)", _raw(updated))
+        world.add("POST /v1/disputes/{dp} (evidence)", raw_json(updated))
         get(f"/v1/disputes/{dispute_id}")
         get(f"/v1/charges/{found['data'][0]['charge']}")
 
@@ -178,7 +135,7 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
             "payment_intent_data": {"metadata": {"invoice": "INV-1002"}, "setup_future_usage": "off_session"},
             "success_url": "https://example.com/paid", "cancel_url": "https://example.com/cancel",
         })
-        world.add("POST /v1/checkout/sessions", _raw(session))
+        world.add("POST /v1/checkout/sessions", raw_json(session))
         get(f"/v1/checkout/sessions/{session.id}")
         get("/v1/checkout/sessions")
         # The customer pays on the hosted page (the sandbox's own form), as a browser would post it.
@@ -209,7 +166,7 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
             "url": "https://example.com/stripe/webhook", "description": "contract test",
             "enabled_events": ["charge.succeeded", "checkout.session.completed"],
         })
-        world.add("POST /v1/webhook_endpoints", _raw(endpoint))
+        world.add("POST /v1/webhook_endpoints", raw_json(endpoint))
         get(f"/v1/webhook_endpoints/{endpoint.id}")
         get("/v1/webhook_endpoints")
 

@@ -14,15 +14,8 @@ import pytest
 import stripe
 
 from tests.contract.conftest import RawApi
-from tests.contract.stripe_shapes import (
-    FIXTURES,
-    fixtures,
-    invented_keys,
-    list_errors,
-    missing_keys,
-    schema_errors,
-)
-from tests.contract.test_stripe_contract import MISSING_KEY_EXCEPTIONS, World, _raw
+from tests.contract.stripe_shapes import schema_errors
+from tests.contract.world_checks import ListChecks, World, WorldChecks, raw_json
 
 OBJECT_TYPES = ("payout", "balance_transaction", "event")
 
@@ -48,7 +41,7 @@ def _build(client: stripe.StripeClient, raw: RawApi) -> World:
                 "metadata": {"by": "finance"},
             }
         )
-        world.add("POST /v1/payouts (manual)", _raw(payout))
+        world.add("POST /v1/payouts (manual)", raw_json(payout))
         get(f"/v1/balance_transactions/{payout.balance_transaction}")
         world.ids["manual"] = payout.id
 
@@ -80,8 +73,9 @@ def world(client: stripe.StripeClient, raw: RawApi) -> World:
     return _build(client, raw)
 
 
-def test_every_flow_ran(world: World) -> None:
-    assert world.failures == {}, "\n".join(f"{k}:\n{v}" for k, v in world.failures.items())
+class TestPayoutsWorld(WorldChecks, ListChecks):
+    object_types = OBJECT_TYPES
+    events_invent_no_keys = True
 
 
 def test_the_world_holds_a_manual_and_a_debit_payout(world: World) -> None:
@@ -91,51 +85,6 @@ def test_the_world_holds_a_manual_and_a_debit_payout(world: World) -> None:
     assert debit["automatic"] is True and debit["amount"] < 0
     events = {e["type"] for _, e in world.samples["event"]}
     assert {"payout.created", "payout.updated", "payout.paid"} <= events
-
-
-@pytest.mark.parametrize("kind", OBJECT_TYPES)
-def test_objects_fit_the_spec(world: World, kind: str) -> None:
-    samples = world.samples.get(kind, [])
-    assert samples, f"no {kind}; failed flows: {world.failures or 'none'}"
-    problems = [f"{where}: {error}" for where, body in samples for error in schema_errors(kind, body)]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("kind", OBJECT_TYPES)
-def test_objects_match_the_real_example(world: World, kind: str) -> None:
-    if not FIXTURES.is_file():
-        pytest.skip(f"{FIXTURES} is absent: fixtures3.json exists only in ../shared/reference/stripe/")
-    samples = world.samples.get(kind, [])
-    assert samples, f"no {kind}; failed flows: {world.failures or 'none'}"
-    missing = sorted(
-        {
-            path
-            for _, body in samples
-            for path in missing_keys(kind, body, fixtures()[kind])
-            if path not in MISSING_KEY_EXCEPTIONS
-        }
-    )
-    invented = sorted({path for _, body in samples for path in invented_keys(kind, body)})
-    assert not missing and not invented, f"missing: {missing}\ninvented: {invented}"
-
-
-def test_lists_fit_the_spec(world: World) -> None:
-    problems = []
-    for where, body in world.lists:
-        path = where.split()[1]
-        problems += [f"{where}: {e}" for e in list_errors("GET", path, body)]
-    assert not problems, "\n".join(problems)
-
-
-def test_event_payloads_fit_their_objects_schema(world: World) -> None:
-    problems = []
-    for _, event in world.samples.get("event", []):
-        payload = event["data"]["object"]
-        kind = payload.get("object")
-        problems += [f"{event['type']} {event['id']}: {e}" for e in schema_errors(kind, payload)]
-        if FIXTURES.is_file():
-            problems += [f"{event['type']}: invented {path}" for path in invented_keys(kind, payload)]
-    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(

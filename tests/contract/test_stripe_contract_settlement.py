@@ -17,15 +17,7 @@ import requests
 import stripe
 
 from tests.contract.conftest import RawApi
-from tests.contract.stripe_shapes import (
-    FIXTURES,
-    fixtures,
-    invented_keys,
-    list_errors,
-    missing_keys,
-    schema_errors,
-)
-from tests.contract.test_stripe_contract import MISSING_KEY_EXCEPTIONS, World, _raw
+from tests.contract.world_checks import ListChecks, World, WorldChecks, raw_json
 
 OBJECT_TYPES = ("account", "balance", "balance_transaction", "charge", "dispute", "event", "payout", "refund")
 
@@ -53,11 +45,11 @@ def _build(client: stripe.StripeClient, raw: RawApi) -> World:
         pay("gbp", 8_000, "gbp")
         pay("eur_disputed", 4_000, "eur", "pm_card_createDispute")
         refund = client.v1.refunds.create({"charge": world.ids["eur"], "amount": 5_000})
-        world.add("POST /v1/refunds", _raw(refund))
+        world.add("POST /v1/refunds", raw_json(refund))
         get(f"/v1/balance_transactions/{refund.balance_transaction}")
         (dispute,) = client.v1.disputes.list({"charge": world.ids["eur_disputed"]}).data
         won = client.v1.disputes.update(dispute.id, {"evidence": {"uncategorized_text": "winning_evidence"}})
-        world.add("POST /v1/disputes/{id}", _raw(won))
+        world.add("POST /v1/disputes/{id}", raw_json(won))
         get("/v1/balance")
         get("/v1/account")
 
@@ -85,8 +77,9 @@ def _samples(world: World, kind: str) -> dict[str, Any]:
     return {body["id"]: body for _, body in world.samples.get(kind, []) if "id" in body}
 
 
-def test_every_flow_ran(world: World) -> None:
-    assert world.failures == {}, "\n".join(f"{k}:\n{v}" for k, v in world.failures.items())
+class TestSettlementWorld(WorldChecks, ListChecks):
+    object_types = OBJECT_TYPES
+    events_invent_no_keys = False  # its event payloads are held to their schema only
 
 
 def test_a_charge_in_the_second_currency_settles_in_it_without_conversion(world: World) -> None:
@@ -138,49 +131,6 @@ def test_the_balance_keeps_the_currencies_apart(world: World) -> None:
     assert before["eur"]["amount"] > 0  # the EUR charges, pending in EUR
     after = balances[-1]
     assert {e["currency"]: e["amount"] for e in after["available"]} == {"usd": 0, "eur": 0}
-
-
-@pytest.mark.parametrize("kind", OBJECT_TYPES)
-def test_objects_fit_the_spec(world: World, kind: str) -> None:
-    samples = world.samples.get(kind, [])
-    assert samples, f"no {kind}; failed flows: {world.failures or 'none'}"
-    problems = [f"{where}: {error}" for where, body in samples for error in schema_errors(kind, body)]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("kind", OBJECT_TYPES)
-def test_objects_match_the_real_example(world: World, kind: str) -> None:
-    if not FIXTURES.is_file():
-        pytest.skip(f"{FIXTURES} is absent: fixtures3.json exists only in ../shared/reference/stripe/")
-    samples = world.samples.get(kind, [])
-    assert samples, f"no {kind}; failed flows: {world.failures or 'none'}"
-    missing = sorted(
-        {
-            path
-            for _, body in samples
-            for path in missing_keys(kind, body, fixtures()[kind])
-            if path not in MISSING_KEY_EXCEPTIONS
-        }
-    )
-    invented = sorted({path for _, body in samples for path in invented_keys(kind, body)})
-    assert not missing and not invented, f"missing: {missing}\ninvented: {invented}"
-
-
-def test_lists_fit_the_spec(world: World) -> None:
-    problems = []
-    for where, body in world.lists:
-        path = where.split()[1]
-        problems += [f"{where}: {e}" for e in list_errors("GET", path, body)]
-    assert not problems, "\n".join(problems)
-
-
-def test_event_payloads_fit_their_objects_schema(world: World) -> None:
-    problems = []
-    for _, event in world.samples.get("event", []):
-        payload = event["data"]["object"]
-        kind = payload.get("object")
-        problems += [f"{event['type']} {event['id']}: {e}" for e in schema_errors(kind, payload)]
-    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(
