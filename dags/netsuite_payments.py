@@ -105,7 +105,7 @@ def netsuite_payments() -> None:
         engine, stripe_client, run = get_engine(), StripeHook().client, run_id or "manual"
         stripe_ids = requested_ids(
             stripe_client, engine, conf.get("stripe_ids") or [], conf.get("stripe_event_id"),
-            run_id=run, now=datetime.now(UTC),
+            run_id=run, now=datetime.now(UTC), reported_for=DAG_ID,  # the webapp's load requests' target
         )  # fmt: skip
         summary = run_load(
             engine, NetSuiteHook().client, stripe_client,

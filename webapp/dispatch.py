@@ -5,7 +5,9 @@ Stripe at once; this dispatcher, one thread per webapp process, hands every pend
 
 - no run of the DAG queued: trigger one with all pending ids (with `max_active_runs=1` it waits for the run
   in progress, so a burst during a run becomes one follow-up run, not a burst of runs);
-- a run already queued: wait; the ids stay pending and go into the next run once that one starts;
+- a run already queued: wait; the ids stay pending, and that run takes them when it starts (the DAG's
+  fast path claims its target's pending ids: stripe_netsuite.sync.load_run.claim_reported), so a payment
+  reported while a run waits in the queue is not put in a run queued behind it; waiting here costs nothing;
 - Airflow down or the DAG missing: the ids stay pending (the client logs it once); the scheduled path
   (stripe_sync -> netsuite_payments on its Asset) loads them anyway.
 

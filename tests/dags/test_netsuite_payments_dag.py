@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,21 @@ def test_dag_test_fast_path_loads_the_triggered_payments_and_notes_the_run(
         note = session.query(DagRun).filter(DagRun.run_id == triggered.run_id).one().note
     assert note and note.startswith("netsuite_payments: loaded 1, unchanged 0, failed 0")
     assert stripe_client.v1.charges.retrieve(webhook_paid).metadata["netsuite_customer_payment_id"]
+
+    # A payment the webhook handler reported while a run waited in the queue: that run loads it too (no run
+    # queued behind it), and nothing is left for the dispatcher to ask for.
+    from stripe_netsuite.store import get_engine
+    from stripe_netsuite.store.engine import session_scope
+    from stripe_netsuite.store.load_requests import pending_loads, request_loads
+
+    reported = _pay(stripe_client, 1200, {"netsuite_customer_id": "104"})
+    intent = str(stripe_client.v1.charges.retrieve(reported).payment_intent)
+    with session_scope(get_engine()) as session:
+        request_loads(session, "netsuite_payments", [intent], "evt_while_queued", datetime.now(UTC))
+    claimed = netsuite_payments_dag.test(run_conf={"stripe_ids": [webhook_paid]})
+    assert claimed.state == DagRunState.SUCCESS
+    with create_session() as session:
+        note = session.query(DagRun).filter(DagRun.run_id == claimed.run_id).one().note
+    assert note and note.startswith("netsuite_payments: loaded 1, unchanged 1, failed 0")
+    assert stripe_client.v1.charges.retrieve(reported).metadata["netsuite_customer_payment_id"]
+    assert pending_loads(get_engine(), "netsuite_payments", 10) == []

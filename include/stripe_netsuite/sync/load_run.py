@@ -1,6 +1,7 @@
 """The ledger's entry points, shared by the netsuite_payments DAG and the operator CLI (no Airflow here).
 
-- `requested_ids`: what a run's conf asks for (ids, or a webhook's event), fetched by `fetch_requested`.
+- `requested_ids`: what a run's conf asks for (ids, or a webhook's event), with what webhooks reported since
+  (`claim_reported`), fetched by `fetch_requested`.
 - `fetch_requested`: the fast path: just these Stripe objects (and what their loading needs) fetched with
   the extraction code and validated with the same Great Expectations suites as stripe_sync.
 - `run_load`: load, write the run report, and raise `LoadRetryError` when something retryable is left.
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, func, select, update
 
 from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.store.engine import session_scope
+from stripe_netsuite.store.load_requests import LoadRequest, mark_requested, pending_loads
 from stripe_netsuite.store.pipeline import SyncRecord
 from stripe_netsuite.stripe_api.api import StripeApi
 from stripe_netsuite.stripe_api.resources import RESOURCES
@@ -32,6 +34,7 @@ from stripe_netsuite.sync.stripe_facts import id_of
 
 __all__ = [
     "LoadRetryError",
+    "claim_reported",
     "created_window",
     "fetch_requested",
     "ids_from_event",
@@ -55,6 +58,8 @@ _RESOURCE_OF = {
     "txn_": "balance_transactions",
 }
 _PAYMENT_ID = "pi_"
+# Webhook-reported objects a fast-path run takes on top of its conf; fetching each is a Stripe request or two.
+CLAIM_LIMIT = 5000
 
 
 class LoadRetryError(RuntimeError):
@@ -90,16 +95,35 @@ def requested_ids(
     *,
     run_id: str,
     now: datetime,
+    reported_for: str | None = None,
 ) -> list[str] | None:
     """The fast path of a run asked for these ids and/or the object of this event: fetched, validated, and
     the ids to load. None when nothing was asked for (a scheduled run or a backfill: everything ready).
-    ValueError for an id or event id that is not a Stripe one."""
+
+    With `reported_for` (the load requests' target, see `claim_reported`), a fast-path run also takes what
+    webhooks reported for it since it was asked for. ValueError for an id that is not a Stripe one."""
     ids = stripe_ids_from(stripe_ids)
     if event_id:  # what the webhook handler sent before it recorded ids itself, and manual use
         ids += ids_from_event(client, str(event_id))
     if not ids and not event_id:
         return None
+    if reported_for is not None:
+        ids += stripe_ids_from(claim_reported(engine, reported_for, run_id, now))
     return fetch_requested(client, engine, list(dict.fromkeys(ids)), run_id=run_id, now=now)
+
+
+def claim_reported(engine: Engine, target: str, run_id: str, now: datetime) -> list[str]:
+    """The webhook-reported objects of `target` this run loads: those no run was asked for yet, taken now
+    (marked asked for by this run, so the webapp's dispatcher asks no follow-up run for them), and those
+    already given to this run (its conf, or an earlier try's claim).
+
+    A payment reported while this run waited in the queue is loaded by it instead of by a run queued behind
+    it: one run length sooner. The dispatcher may have read the same ids a moment before and ask one more
+    run for them; it finds them unchanged (every write is an upsert by external id)."""
+    mark_requested(engine, target, pending_loads(engine, target, CLAIM_LIMIT), run_id, now)
+    with session_scope(engine) as session:
+        mine = select(LoadRequest.stripe_id).where(LoadRequest.target == target, LoadRequest.run_id == run_id)
+        return list(session.scalars(mine.order_by(LoadRequest.requested_at, LoadRequest.stripe_id)))
 
 
 def _resource(stripe_id: str) -> str:
