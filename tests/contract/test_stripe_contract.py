@@ -23,7 +23,7 @@ from tests.contract.stripe_shapes import (
     missing_keys,
     schema_errors,
 )
-from tests.contract.world_checks import MISSING_KEY_EXCEPTIONS, World, raw_json
+from tests.contract.world_checks import MISSING_KEY_EXCEPTIONS, World, built_world, raw_json
 
 # Every object type the sandbox must produce in this world.
 OBJECT_TYPES = (
@@ -186,9 +186,7 @@ def _build_world(client: stripe.StripeClient, raw: RawApi) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
-def world(client: stripe.StripeClient, raw: RawApi) -> World:
-    return _build_world(client, raw)
+world = built_world(_build_world)
 
 
 def _samples(world: World, kind: str) -> list[tuple[str, Any]]:

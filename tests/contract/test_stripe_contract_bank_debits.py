@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import stripe
 
 from tests.contract.conftest import RawApi
-from tests.contract.world_checks import World, WorldChecks, raw_json
+from tests.contract.world_checks import World, WorldChecks, built_world, raw_json
 
 OBJECT_TYPES = (
     "refund",
@@ -142,9 +141,7 @@ def _build(client: stripe.StripeClient, raw: RawApi) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
-def world(client: stripe.StripeClient, raw: RawApi) -> World:
-    return _build(client, raw)
+world = built_world(_build)
 
 
 class TestBankDebitsWorld(WorldChecks):  # no ListChecks: its lists were never held to the spec here

@@ -15,7 +15,7 @@ import stripe
 
 from tests.contract.conftest import RawApi
 from tests.contract.stripe_shapes import schema_errors
-from tests.contract.world_checks import ListChecks, World, WorldChecks, raw_json
+from tests.contract.world_checks import ListChecks, World, WorldChecks, built_world, raw_json
 
 OBJECT_TYPES = ("payout", "balance_transaction", "event")
 
@@ -68,9 +68,7 @@ def _build(client: stripe.StripeClient, raw: RawApi) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
-def world(client: stripe.StripeClient, raw: RawApi) -> World:
-    return _build(client, raw)
+world = built_world(_build)
 
 
 class TestPayoutsWorld(WorldChecks, ListChecks):

@@ -17,7 +17,7 @@ import requests
 import stripe
 
 from tests.contract.conftest import RawApi
-from tests.contract.world_checks import ListChecks, World, WorldChecks, raw_json
+from tests.contract.world_checks import ListChecks, World, WorldChecks, built_world, raw_json
 
 OBJECT_TYPES = ("account", "balance", "balance_transaction", "charge", "dispute", "event", "payout", "refund")
 
@@ -67,9 +67,7 @@ def _build(client: stripe.StripeClient, raw: RawApi) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
-def world(client: stripe.StripeClient, raw: RawApi) -> World:
-    return _build(client, raw)
+world = built_world(_build)
 
 
 def _samples(world: World, kind: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pytest
+import stripe
 
+from tests.contract.conftest import RawApi
 from tests.contract.stripe_shapes import (
     FIXTURES,
     fixtures,
@@ -63,6 +65,16 @@ def raw_json(obj: Any) -> Any:
     response = obj.last_response
     assert response is not None
     return response.data
+
+
+def built_world(build: Callable[[stripe.StripeClient, RawApi], World]) -> Callable[..., World]:
+    """A module fixture `world`: the module's world, built once by `build` through the module's sandbox."""
+
+    @pytest.fixture(scope="module", name="world")
+    def world(client: stripe.StripeClient, raw: RawApi) -> World:
+        return build(client, raw)
+
+    return world
 
 
 class WorldChecks:
