@@ -7,13 +7,13 @@ A report of one run shows what that run wrote or quarantined.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from stripe_netsuite.reports.ledger import (
@@ -66,11 +66,6 @@ def _sync(
     return found
 
 
-def _state(record: Any) -> tuple[str, str | None]:
-    """A sync record's status and NetSuite internal id ("" and None: not written yet)."""
-    return (record.status, record.netsuite_internal_id) if record is not None else ("", None)
-
-
 def _run_ids(session: Session, run_id: str) -> set[str]:
     return set(session.scalars(select(SyncRecord.stripe_id).where(SyncRecord.run_id == run_id)))
 
@@ -85,52 +80,68 @@ def _where(model: Any, scope: Scope, zone: ZoneInfo) -> list[Any]:
     return [model.created >= start, model.created < end]
 
 
+def _rows(session: Session, query: Any) -> Iterator[Any]:
+    """A query's rows as the database sends them, CHUNK at a time: a month of a large account is read as
+    the few columns a report shows, never as ORM objects with their raw JSON (kilobytes each)."""
+    return iter(session.execute(query.execution_options(yield_per=_CHUNK)))
+
+
+def _synced(model: Any, record_type: str) -> Any:
+    """The outer join to an object's sync record (one per NetSuite record type and external id)."""
+    return and_(SyncRecord.netsuite_record_type == record_type, SyncRecord.external_id == model.id)
+
+
 def _payments(session: Session, where: Sequence[Any], zone: ZoneInfo) -> tuple[PaymentRow, ...]:
-    charges = session.scalars(
-        select(Charge).where(Charge.status == "succeeded", Charge.validation_status != "quarantined", *where)
-    ).all()
-    txns: dict[str, BalanceTransaction] = {}
-    for chunk in _chunks(c.balance_transaction for c in charges if c.balance_transaction):
-        txns.update({t.id: t for t in session.scalars(select(BalanceTransaction).where(
-            BalanceTransaction.id.in_(chunk)))})  # fmt: skip
-    records = _sync(session, "customerPayment", (c.id for c in charges))
-    rows = []
-    for c in charges:
-        txn = txns.get(c.balance_transaction or "")
-        record = records.get(c.id)
-        rows.append(PaymentRow(
-            charge_id=c.id, day=c.created.astimezone(zone).date(), amount=c.amount,
-            currency=c.currency.upper(),
-            description=str(c.raw.get("description") or ""),
-            settled_amount=txn.amount if txn else None,
-            settled_currency=txn.currency.upper() if txn else None,
-            fee=txn.fee if txn else None,
-            exchange_rate=Decimal(txn.exchange_rate) if txn and txn.exchange_rate is not None else None,
-            sync_status=record.status if record else "",
-            netsuite_id=record.netsuite_internal_id if record else None,
-            livemode=bool(c.livemode), account=c.account,
-        ))  # fmt: skip
-    return tuple(rows)
+    txn = BalanceTransaction
+    query = (
+        select(Charge.id, Charge.created, Charge.amount, Charge.currency,
+               Charge.raw["description"].as_string(), txn.amount, txn.currency, txn.fee, txn.exchange_rate,
+               SyncRecord.status, SyncRecord.netsuite_internal_id, Charge.livemode, Charge.account)
+        .outerjoin(txn, txn.id == Charge.balance_transaction)
+        .outerjoin(SyncRecord, _synced(Charge, "customerPayment"))
+        .where(Charge.status == "succeeded", Charge.validation_status != "quarantined", *where)
+    )  # fmt: skip
+    return tuple(
+        PaymentRow(
+            charge_id=charge_id, day=created.astimezone(zone).date(), amount=amount,
+            currency=currency.upper(), description=str(description or ""),
+            settled_amount=settled, settled_currency=settled_currency.upper() if settled_currency else None,
+            fee=fee, exchange_rate=Decimal(rate) if rate is not None else None,
+            sync_status=status or "", netsuite_id=netsuite_id, livemode=bool(livemode), account=account,
+        )
+        for (charge_id, created, amount, currency, description, settled, settled_currency, fee, rate, status,
+             netsuite_id, livemode, account) in _rows(session, query)
+    )  # fmt: skip
 
 
 def _refunds(session: Session, where: Sequence[Any], zone: ZoneInfo) -> tuple[RefundRow, ...]:
-    refunds = session.scalars(select(Refund).where(Refund.validation_status != "quarantined", *where)).all()
-    records = _sync(session, "customerRefund", (r.id for r in refunds))
+    query = (
+        select(Refund.id, Refund.charge, Refund.created, Refund.amount, Refund.currency, Refund.status,
+               SyncRecord.status, SyncRecord.netsuite_internal_id, Refund.livemode, Refund.account)
+        .outerjoin(SyncRecord, _synced(Refund, "customerRefund"))
+        .where(Refund.validation_status != "quarantined", *where)
+    )  # fmt: skip
     return tuple(
-        RefundRow(r.id, r.charge, r.created.astimezone(zone).date(), r.amount, r.currency.upper(),
-                  r.status or "", *_state(records.get(r.id)), bool(r.livemode), r.account)
-        for r in refunds
+        RefundRow(r_id, charge, created.astimezone(zone).date(), amount, currency.upper(), status or "",
+                  sync_status or "", netsuite_id, bool(livemode), account)
+        for (r_id, charge, created, amount, currency, status, sync_status, netsuite_id, livemode, account)
+        in _rows(session, query)
     )  # fmt: skip
 
 
 def _disputes(session: Session, where: Sequence[Any], zone: ZoneInfo) -> tuple[DisputeRow, ...]:
-    query = select(Dispute).where(Dispute.validation_status != "quarantined", *where)
-    disputes = session.scalars(query).all()
-    records = _sync(session, "customerRefund", (d.id for d in disputes))
+    query = (
+        select(Dispute.id, Dispute.charge, Dispute.created, Dispute.amount, Dispute.currency, Dispute.status,
+               Dispute.reason, SyncRecord.status, SyncRecord.netsuite_internal_id, Dispute.livemode,
+               Dispute.account)
+        .outerjoin(SyncRecord, _synced(Dispute, "customerRefund"))
+        .where(Dispute.validation_status != "quarantined", *where)
+    )  # fmt: skip
     return tuple(
-        DisputeRow(d.id, d.charge, d.created.astimezone(zone).date(), d.amount, d.currency.upper(),
-                   d.status or "", d.reason or "", *_state(records.get(d.id)), bool(d.livemode), d.account)
-        for d in disputes
+        DisputeRow(d_id, charge, created.astimezone(zone).date(), amount, currency.upper(), status or "",
+                   reason or "", sync_status or "", netsuite_id, bool(livemode), account)
+        for (d_id, charge, created, amount, currency, status, reason, sync_status, netsuite_id, livemode,
+             account) in _rows(session, query)
     )  # fmt: skip
 
 
