@@ -46,3 +46,8 @@ def test_three_decimal_currencies_compare_in_minor_units() -> None:
     check_unchanged("280.120", 280120, "KWD", fixed=True)
     with pytest.raises(AmountError, match="KWD"):
         check_unchanged("280.120", 280110 - 10, "KWD", fixed=True)
+
+
+def test_payments_in_progress_are_named_when_they_lower_what_is_payable() -> None:
+    with pytest.raises(AmountError, match=r"at most \$1,400\.00, as \$1,500\.00 is already being paid"):
+        check_unchanged("2900.00", 140000, "USD", fixed=False, in_flight_minor=150000)

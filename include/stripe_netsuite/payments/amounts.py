@@ -169,10 +169,17 @@ def check_unchanged(
             "Nothing was charged."
         )
     now = format_minor(payable_minor, currency, locale)
+    # Payments started elsewhere (another tab, the other page) lower what is payable too: say so.
+    pending = (
+        f", as {format_minor(in_flight_minor, currency, locale)} is already being paid"
+        if in_flight_minor
+        else ""
+    )
     if fixed:
         raise AmountError(
-            f"The amount due changed since this page showed {was}: it is now {now}. {CHANGED_HINT}"
+            f"The amount due changed since this page showed {was}: it is now {now}{pending}. {CHANGED_HINT}"
         )
     raise AmountError(
-        f"What you owe changed since this page showed {was}: you can now pay at most {now}. {CHANGED_HINT}"
+        f"What you owe changed since this page showed {was}: you can now pay at most {now}{pending}. "
+        + CHANGED_HINT
     )
