@@ -12,9 +12,11 @@ with where each was checked:
   (github.com/mojoconf/nyc-2015-06-05 issue 24: "/test/payments/<id> -> /payments/<id>").
   An account's own objects open under `/<acct_...>`, before `/test` (the account switcher's form, used so
   in public integrations: `dashboard.stripe.com/${acct}/test/payments/${pi}`, `/${acct}/disputes/${du}`).
-  Pages: `/payments/<ch_|py_|pi_>` (charges and PaymentIntents are both "payments"), `/refunds/<re_|pyr_>`
-  (Zulip's Stripe integration links `dashboard.stripe.com/refunds/re_...`), `/disputes/<du_|dp_>`,
-  `/payouts/<po_>`, `/customers/<cus_>`, `/checkout/sessions/<cs_>`.
+  Pages: `/payments/<ch_|py_|pi_>` (charges and PaymentIntents are both "payments"), `/refunds/<re_|pyr_>`,
+  `/disputes/<du_|dp_>`, `/payouts/<po_>`, `/customers/<cus_>`, `/checkout/sessions/<cs_>` (Zulip's Stripe
+  integration, zerver/webhooks/stripe/view.py linkified_id: py -> payments, re -> refunds, dp -> disputes,
+  po -> payouts, cus -> customers; for ch and pi it has the older /charges and /payment_intents, where the
+  integrations above open pi_ under /payments).
 - NetSuite UI: the account-specific domain `https://<account id>.app.netsuite.com` (Oracle, "URLs for
   Account-Specific Domains"; the N/url module's HostType.APPLICATION is `<accountID>.app.netsuite.com`).
   In a domain the account id is lower case with `_` as `-`: sandbox `1234567_SB1` is
