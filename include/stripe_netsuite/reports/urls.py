@@ -18,7 +18,8 @@ with where each was checked:
   po -> payouts, cus -> customers; for ch and pi it has the older /charges and /payment_intents, where the
   integrations above open pi_ under /payments).
 - NetSuite UI: the account-specific domain `https://<account id>.app.netsuite.com` (Oracle, "URLs for
-  Account-Specific Domains"; the N/url module's HostType.APPLICATION is `<accountID>.app.netsuite.com`).
+  Account-Specific Domains", docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1498251763.html;
+  the N/url module's HostType.APPLICATION is `<accountID>.app.netsuite.com`, section_4834765371.html).
   In a domain the account id is lower case with `_` as `-`: sandbox `1234567_SB1` is
   `1234567-sb1.app.netsuite.com` (NetSuite's own file URLs pair `5260239-sb1.app.netsuite.com` with
   `c=5260239_SB1`; SuiteCloud's account list shows `9090450-sb1.app.netsuite.com`), as in the SuiteTalk
