@@ -1,17 +1,22 @@
 """Ledger loading benchmark: N Stripe payments -> NetSuite customer payments at the account's limit.
 
-    python bench/load.py --payments 2000 [--latency-ms 200] [--limit 5] [--out result.json]
+    python bench/load.py --payments 2000 [--latency-ms 200] [--latency-model floor|added] [--limit 5]
+                         [--out result.json]
 
 Both sandboxes are started on free ports with state in a temporary directory. The Stripe sandbox gets a
 Stripe-only scale world (`world_seeder`, N anonymous card payments over 30 days in USD/EUR/GBP/CAD; they go
 to the catch-all customer, which holds every currency); stripe_sync's own functions extract and validate it
 into a fresh SQLite state DB. Then the NetSuite sandbox is set, through its /_sandbox/config route, to
 `latency_ms` per request and a concurrency limit of `limit` (so at most limit / latency requests per second:
-25/s at 200 ms and 5), its counters are reset, and the loader runs through `run_load`, the function the
+25/s at 200 ms and 5) under the latency model asked for ("floor": the latency is the sandbox's response
+time, its own work included, as a real service's is; "added": the latency, then its work), its counters
+are reset, and the loader runs through `run_load`, the function the
 `netsuite_payments` DAG's load task calls, with the hook's client (a ConcurrencyLimiter sized to the
 account limit, `NETSUITE_CONCURRENCY_LIMIT`, which also sizes the loader's NetSuite writers). Reported:
 wall time, customer payments per second and the fraction of the bound, every NetSuite request per second,
-failed records, and the sandbox's recorded peak concurrency and 429s (from /_sandbox/stats).
+failed records, and the sandbox's recorded peak concurrency and 429s (from /_sandbox/stats); the CPU time
+the NetSuite sandbox, the Stripe sandbox and this process (the loader) spent during the load, and the load
+average before and after it (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -54,9 +59,16 @@ LEDGER_ENV = {
 }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serve(module: str, data: Path, env: dict[str, str], *extra: str) -> Iterator[str]:
-    """`python -m <module> serve` on a free port for the duration of the block; yields its base URL."""
+def serve(module: str, data: Path, env: dict[str, str], *extra: str) -> Iterator[tuple[str, int]]:
+    """`python -m <module> serve` on a free port for the duration of the block; yields its base URL and
+    process id."""
     data.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", "0",
                "--data", str(data), "--exit-with-parent", *extra]  # fmt: skip
@@ -70,7 +82,7 @@ def serve(module: str, data: Path, env: dict[str, str], *extra: str) -> Iterator
                 break
         else:
             raise RuntimeError(f"{module} exited before listening")
-        yield found.group(1)
+        yield found.group(1), process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -170,7 +182,9 @@ def customer_payments(netsuite_url: str) -> int:
     return int(next(iter(rows))["n"])
 
 
-def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: int | None) -> dict[str, Any]:
+def measure(
+    payments: int, latency_ms: int, limit: int, threads: int, workers: int | None, model: str = "floor"
+) -> dict[str, Any]:
     from world_seeder import seed_world
 
     env = {**os.environ, **NETSUITE_TBA}
@@ -178,18 +192,25 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: i
         root = Path(tmp)
         database_url = f"sqlite:///{root / 'connector.db'}"
         stripe_args = ("--api-key", STRIPE_KEY, "--clock", "frozen")
-        with serve("stripe_sandbox", root / "stripe", env, *stripe_args) as stripe_url, \
-                serve("netsuite_sandbox", root / "netsuite", env, "--seed") as netsuite_url:  # fmt: skip
+        with (
+            serve("stripe_sandbox", root / "stripe", env, *stripe_args) as (stripe_url, stripe_pid),
+            serve("netsuite_sandbox", root / "netsuite", env, "--seed") as (netsuite_url, ns_pid),
+        ):
             began = time.perf_counter()
             seed_world(stripe_url, STRIPE_KEY, None, None, days=30, seed=7, charges=payments,
                        scale_only_stripe=True, threads=threads)  # fmt: skip
             seeded = time.perf_counter() - began
             extracted = extract(stripe_url, database_url)
             control = f"{netsuite_url}/_sandbox"
-            requests.post(f"{control}/config", json={"latency_ms": latency_ms, "concurrency_limit": limit},
-                          timeout=30).raise_for_status()  # fmt: skip
+            gate = {"latency_ms": latency_ms, "concurrency_limit": limit, "latency_model": model}
+            requests.post(f"{control}/config", json=gate, timeout=30).raise_for_status()
             requests.post(f"{control}/stats/reset", timeout=30).raise_for_status()
+            load_before = os.getloadavg()[0]
+            cpu_before = (cpu_seconds(ns_pid), cpu_seconds(stripe_pid), time.process_time())
             summary, seconds, slots = load(stripe_url, netsuite_url, database_url, limit, workers)
+            cpu_after = (cpu_seconds(ns_pid), cpu_seconds(stripe_pid), time.process_time())
+            load_after = os.getloadavg()[0]
+            netsuite_cpu, stripe_cpu, loader_cpu = (b - a for a, b in zip(cpu_before, cpu_after, strict=True))
             stats = requests.get(f"{control}/stats", timeout=30).json()
             server = server_times(control, stats["requests"])
             mean_ms = server["mean"]
@@ -199,6 +220,7 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: i
     return {
         "payments": payments,
         "latency_ms": latency_ms,
+        "latency_model": model,
         "concurrency_limit": limit,
         "workers": workers or limit,
         "bound_requests_per_s": bound,
@@ -225,6 +247,11 @@ def measure(payments: int, latency_ms: int, limit: int, threads: int, workers: i
         "fraction_of_effective_bound": round(created / seconds / (limit * 1000 / mean_ms), 3),
         "peak_concurrency": stats["peak_concurrency"],
         "rejected_429": stats["rejected_429"],
+        # CPU during the load (the NetSuite sandbox's per request includes the bench's few control calls).
+        "netsuite_sandbox_cpu_ms_per_request": round(netsuite_cpu * 1000 / max(stats["requests"], 1), 1),
+        "stripe_sandbox_cpu_ms_per_payment": round(stripe_cpu * 1000 / max(created, 1), 1),
+        "loader_cpu_ms_per_payment": round(loader_cpu * 1000 / max(created, 1), 1),
+        "load_average_1m_before_after": [round(load_before, 2), round(load_after, 2)],
     }
 
 
@@ -232,12 +259,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, default=2000)
     parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument("--latency-model", choices=("floor", "added"), default="floor",
+                        help="latency as the sandbox's response time (floor) or before its work")  # fmt: skip
     parser.add_argument("--limit", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="seeder connections")
     parser.add_argument("--workers", type=int, help="NetSuite writer threads (default: the account limit)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    result = measure(args.payments, args.latency_ms, args.limit, args.threads, args.workers)
+    result = measure(args.payments, args.latency_ms, args.limit, args.threads, args.workers,
+                     args.latency_model)  # fmt: skip
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:

@@ -27,6 +27,11 @@ from .oauth2 import TokenService
 REST_PREFIX = "/services/rest"
 TOKEN_PATH = REST_PREFIX + "/auth/oauth2/v1/token"
 FAULT_KINDS = ("500", "503", "429", "drop")
+# How `latency_ms` applies. "floor" (default): it is the request's response time, the sandbox's own work
+# included, as a real service's latency is: the gate sleeps for whatever is left of it once the request is
+# done (work longer than it is not cut short). "added": the gate sleeps the whole latency, then does the work
+# (the sandbox's model before 2026-11-30; a request then takes latency + the sandbox's CPU).
+LATENCY_MODELS = ("floor", "added")
 ERROR_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=error; charset=UTF-8"
 
 StartResponse = Callable[..., Any]
@@ -40,6 +45,7 @@ class GateConfig:
     concurrency_limit: int = 5
     latency_ms: int = 0
     jitter_ms: int = 0
+    latency_model: str = "floor"
     fault_rate: float = 0.0
     fault_kinds: list[str] = field(default_factory=lambda: ["500"])
     fault_phase: str = "before"
@@ -96,6 +102,7 @@ class Governance:
                 concurrency_limit=int(merged["concurrency_limit"]),
                 latency_ms=int(merged["latency_ms"]),
                 jitter_ms=int(merged["jitter_ms"]),
+                latency_model=str(merged["latency_model"]),
                 fault_rate=float(merged["fault_rate"]),
                 fault_kinds=[str(k) for k in merged["fault_kinds"]],
                 fault_phase=str(merged["fault_phase"]),
@@ -112,6 +119,8 @@ class Governance:
             raise ConfigValueError("fault_rate must be between 0 and 1")
         if not new.fault_kinds or set(new.fault_kinds) - set(FAULT_KINDS):
             raise ConfigValueError(f"fault_kinds must be a non-empty subset of {list(FAULT_KINDS)}")
+        if new.latency_model not in LATENCY_MODELS:
+            raise ConfigValueError(f"latency_model must be one of {list(LATENCY_MODELS)}")
         if new.fault_phase not in ("before", "after"):
             raise ConfigValueError('fault_phase must be "before" or "after"')
         with self._lock:
@@ -138,8 +147,9 @@ class Governance:
         with self._lock:
             self.in_flight -= 1
 
-    def plan(self) -> tuple[float, str | None, str]:
-        """Seconds of latency, the fault to inject (or None) and its phase, from the seeded generator."""
+    def plan(self) -> tuple[float, str | None, str, str]:
+        """Seconds of latency, the fault to inject (or None), its phase and the latency model, from the
+        seeded generator."""
         with self._lock:
             cfg = self.config
             delay = (cfg.latency_ms + (self._rng.uniform(0, cfg.jitter_ms) if cfg.jitter_ms else 0)) / 1000
@@ -148,7 +158,7 @@ class Governance:
                 fault = self._rng.choice(cfg.fault_kinds)
                 self.counts["faults_injected"] += 1
                 self.faults_by_kind[fault] += 1
-            return delay, fault, cfg.fault_phase
+            return delay, fault, cfg.fault_phase, cfg.latency_model
 
     def record(self, entry: dict[str, Any]) -> None:
         with self._lock:
@@ -215,13 +225,13 @@ class RestGate:
         }
         gov.count("requests")
         try:
-            return self._handle(environ, start_response, entry)
+            return self._handle(environ, start_response, entry, started)
         finally:
             entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
             gov.record(entry)
 
     def _handle(
-        self, environ: dict[str, Any], start_response: StartResponse, entry: dict[str, Any]
+        self, environ: dict[str, Any], start_response: StartResponse, entry: dict[str, Any], started: float
     ) -> Iterable[bytes]:
         gov = self.governance
         body = self._buffer_body(environ)
@@ -237,13 +247,17 @@ class RestGate:
                 start_response, 429, error_body(429, "CONCURRENCY_LIMIT_EXCEEDED", _FAULTS["429"][2])
             )
         try:
-            delay, fault, phase = gov.plan()
-            if delay:
-                time.sleep(delay)
+            delay, fault, phase, model = gov.plan()
             entry["fault"] = fault
             if fault is not None and phase == "before":
+                time.sleep(delay)
                 return self._fault(environ, start_response, fault, entry)
+            if model == "added" and delay:
+                time.sleep(delay)
             status, headers, chunks = self._call_app(environ)
+            if model == "floor" and delay:
+                # The time since the request reached the gate (authentication included) counts.
+                time.sleep(max(0.0, delay - (time.monotonic() - started)))
             if fault is not None:
                 entry["committed_status"] = int(status.split()[0])
                 return self._fault(environ, start_response, fault, entry)

@@ -145,14 +145,49 @@ def customer_currencies(doc: Doc) -> list[int]:
     return result
 
 
+# A stored total (money.to_text: plain decimal text) as an integer count of millionths, padded and summed by
+# SQLite itself: exact, and no Python per transaction (the catch-all customer of a bulk load holds thousands,
+# all of distinct amounts, so grouping equal totals saves nothing). `places` is -1 for a whole number. A group
+# with a total SQL cannot scale exactly (NULL, not plain decimal text, more than 6 places, too long for 64
+# bits) is `odd`, and then the customer is summed in Python instead.
+_SCALE = 6
+_PLACES = "(length(total) - instr(total || '.', '.'))"
+_BALANCE_TERMS = (
+    "SELECT type, currency, MAX(" + _PLACES + ") AS places, "
+    "SUM(CAST(replace(total, '.', '') || substr('" + "0" * _SCALE + "', 1 + max(" + _PLACES + ", 0)) "
+    "AS INTEGER)) AS scaled, "
+    "COUNT(*) - COUNT(total) + ifnull(SUM(total GLOB '*[^0-9.-]*' OR total GLOB '?*-*' OR total GLOB '*.*.*' "
+    "OR total GLOB '.*' OR total GLOB '-.*' OR length(total) > 12), 0) AS odd "
+    "FROM _record WHERE entity = ? AND family = 'transaction' AND currency IS NOT NULL "
+    "AND type IN ('invoice', 'customerRefund', 'customerPayment', 'creditMemo') "
+    "GROUP BY type, currency"
+)
+_BALANCE_SIGNS = {"invoice": 1, "customerRefund": 1, "customerPayment": -1, "creditMemo": -1}
+
+
 def customer_balances(conn: sqlite3.Connection, customer_id: int) -> dict[int, Decimal]:
     """A/R per currency: invoices and refunds raise it; payments (applied or not), credit memos lower it.
 
-    Every write re-syncs its customer's balance, so this groups equal totals in SQL (an index-only scan
-    of `_record_entity_total`) instead of decoding each transaction: the catch-all customer of a bulk load
-    holds thousands of payments. Equal Decimals times their count sum exactly as adding them one by one.
+    Every write re-syncs its customer's balance, so SQLite sums the totals (an index-only scan of
+    `_record_entity_total`, in millionths) instead of Python decoding each transaction. The Decimal is the
+    one adding the totals one by one gives: its value, and the exponent of the most precise total.
     """
-    signs = {"invoice": 1, "customerRefund": 1, "customerPayment": -1, "creditMemo": -1}
+    try:
+        rows = conn.execute(_BALANCE_TERMS, (customer_id,)).fetchall()
+    except (sqlite3.OperationalError, OverflowError):  # "integer overflow": a SUM left 64 bits
+        rows = None
+    if rows is None or any(row["odd"] or row["places"] > _SCALE for row in rows):
+        return _customer_balances_decoded(conn, customer_id)
+    balances: dict[int, Decimal] = {}
+    for row in rows:
+        currency, places = int(row["currency"]), max(0, int(row["places"]))
+        exact = Decimal(int(row["scaled"])).scaleb(-_SCALE).quantize(Decimal(1).scaleb(-places))
+        balances[currency] = balances.get(currency, ZERO) + _BALANCE_SIGNS[row["type"]] * exact
+    return dict(sorted(balances.items()))  # by currency id, as the scan of `_record_entity` listed them
+
+
+def _customer_balances_decoded(conn: sqlite3.Connection, customer_id: int) -> dict[int, Decimal]:
+    """customer_balances for totals SQL cannot sum exactly: equal totals grouped, each decoded once."""
     balances: dict[int, Decimal] = {}
     rows = conn.execute(
         "SELECT type, currency, total, COUNT(*) AS n FROM _record "
@@ -163,9 +198,9 @@ def customer_balances(conn: sqlite3.Connection, customer_id: int) -> dict[int, D
     )
     for row in rows:
         currency = int(row["currency"])
-        amount = signs[row["type"]] * to_decimal(row["total"]) * row["n"]
+        amount = _BALANCE_SIGNS[row["type"]] * to_decimal(row["total"]) * row["n"]
         balances[currency] = balances.get(currency, ZERO) + amount
-    return dict(sorted(balances.items()))  # by currency id, as the scan of `_record_entity` listed them
+    return dict(sorted(balances.items()))
 
 
 def customer_unapplied(conn: sqlite3.Connection, customer_id: int, currency: int | None) -> Decimal:
