@@ -51,7 +51,7 @@ class Scope:
         return f"{self.start} to {self.end}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a month of a large account is 100,000 of these
 class PaymentRow:
     """A succeeded charge, what it settled as (its balance transaction) and its NetSuite customer payment."""
 
@@ -70,7 +70,7 @@ class PaymentRow:
     account: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefundRow:
     refund_id: str
     charge_id: str | None
@@ -84,7 +84,7 @@ class RefundRow:
     account: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DisputeRow:
     dispute_id: str
     charge_id: str | None
