@@ -66,11 +66,13 @@ def ledger_audit() -> None:
         migrate()  # idempotent: a no-op when the schema is current
 
     @task
-    def period(params: dict[str, Any] | None = None, dag_run: Any = None) -> dict[str, str]:
+    def period(dag_run: Any = None) -> dict[str, str]:
         from stripe_netsuite.audit import PeriodError, parse_period, today_in
         from stripe_netsuite.config import Settings
 
-        chosen = params or {}
+        # The run's own conf (the trigger form writes params there too), never another run's params: a
+        # dag.test(run_conf=...) leaves its conf in the DAG object's params for the next run in the process.
+        chosen = getattr(dag_run, "conf", None) or {}
         zone = Settings.from_env().accounts.ledger_settings().zone  # the days are the NetSuite account's
         day = today_in(getattr(dag_run, "run_after", None) or datetime.now(UTC), zone)
         try:

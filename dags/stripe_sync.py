@@ -40,6 +40,14 @@ STRIPE_READY = Asset("stripe_netsuite://state/stripe_ready")
 EXTRACT_PARALLELISM = 4
 
 
+def _conf(dag_run: Any) -> dict[str, Any]:
+    """The run's own conf (the trigger form writes params there too), never another run's params: a
+    dag.test(run_conf=...) leaves its conf in the DAG object's params for the next run in the process, and a
+    scheduled run has an empty conf (the params' defaults: every resource, no re-scan)."""
+    conf = getattr(dag_run, "conf", None)
+    return conf if isinstance(conf, dict) else {}
+
+
 @dag(
     dag_id="stripe_sync",
     schedule=timedelta(minutes=15),
@@ -72,8 +80,8 @@ def stripe_sync() -> None:
         migrate()  # idempotent: a no-op when the schema is current
 
     @task
-    def plan_resources(params: dict[str, Any] | None = None) -> list[str]:
-        wanted = set((params or {}).get("resources") or RESOURCES)
+    def plan_resources(dag_run: Any = None) -> list[str]:
+        wanted = set(_conf(dag_run).get("resources") or RESOURCES)
         return [name for name in RESOURCES if name in wanted]
 
     @task(
@@ -81,15 +89,13 @@ def stripe_sync() -> None:
         execution_timeout=timedelta(hours=2),
         map_index_template="{{ task.op_kwargs['resource'] }}",  # "charges", not "0", in the grid
     )
-    def extract(
-        resource: str, params: dict[str, Any] | None = None, run_id: str | None = None
-    ) -> dict[str, Any]:
+    def extract(resource: str, dag_run: Any = None, run_id: str | None = None) -> dict[str, Any]:
         from stripe_hook import StripeHook
 
         from stripe_netsuite.store import get_engine
         from stripe_netsuite.stripe_api import StaleEventsCursorError, extract_resource
 
-        full = bool((params or {}).get("full_rescan"))
+        full = bool(_conf(dag_run).get("full_rescan"))
         settings, now = StripeHook().settings, datetime.now(UTC)
         try:
             return extract_resource(

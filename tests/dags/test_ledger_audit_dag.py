@@ -4,7 +4,8 @@ in agreement, then a deposit deleted by hand found (the run fails, its note and 
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,32 @@ def test_a_range_backwards_fails_the_run_before_anything_is_read(
 
 
 @pytest.mark.slow
+def test_a_run_without_conf_audits_the_daily_period_not_the_range_a_run_before_it_was_given(
+    airflow_db: Path, stripe_conn: RunningServer, state_db: str, netsuite_conn: NetSuiteSandboxClient,  # noqa: F811
+) -> None:  # fmt: skip
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    from dags.ledger_audit import ledger_audit_dag
+
+    backwards = ledger_audit_dag.test(run_conf={"from": "2026-10-10", "to": "2026-10-01"})
+    assert backwards.state == DagRunState.FAILED
+
+    daily = ledger_audit_dag.test()  # as the schedule starts it: no conf
+
+    _note, states, _events = _run_state(daily)
+    assert states["period"] == "success", states
+    with create_session() as session:
+        audited = session.query(XComModel.value).filter(
+            XComModel.run_id == daily.run_id, XComModel.task_id == "period", XComModel.key == "return_value"
+        ).scalar()  # fmt: skip
+    days = json.loads(audited) if isinstance(audited, str) else audited
+    first, last = (date.fromisoformat(days[key]) for key in ("from", "to"))
+    assert (last - first).days == 6 and last < datetime.now(UTC).date(), days  # the 7 days before the run's
+
+
+@pytest.mark.slow
 def test_dag_test_agrees_on_the_loaded_world_then_finds_a_deleted_deposit(
     airflow_db: Path, stripe_conn: RunningServer, netsuite_conn: NetSuiteSandboxClient,  # noqa: F811
     netsuite_sandbox: RunningServer, state_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -167,7 +194,8 @@ def test_the_daily_period_ends_on_the_last_day_that_ended_in_the_account_s_time_
         monkeypatch.setenv(name, value)
     period = ledger_audit_dag.get_task("period").python_callable
     # The 07:00 UTC run of 1 December is at 23:00 on 30 November in Los Angeles: the 30th has not ended.
-    run = SimpleNamespace(run_after=datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
-    assert period(params={}, dag_run=run) == {"from": "2026-11-23", "to": "2026-11-29"}
+    at = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    daily = period(dag_run=SimpleNamespace(run_after=at, conf={}))
+    assert daily == {"from": "2026-11-23", "to": "2026-11-29"}
     with pytest.raises(AirflowFailException, match="in the future"):  # 1 December has not begun there
-        period(params={"from": "2026-11-20", "to": "2026-12-01"}, dag_run=run)
+        period(dag_run=SimpleNamespace(run_after=at, conf={"from": "2026-11-20", "to": "2026-12-01"}))

@@ -136,3 +136,31 @@ def test_dag_test_run_syncs_the_sandbox_and_publishes_ready_rows(
     with create_session() as session:
         stored = session.query(DagRun).filter(DagRun.run_id == quiet.run_id).one()
         assert stored.get_task_instance("publish_ready", session=session).state == "skipped"
+
+
+def _extracted(run: Any) -> list[str]:
+    """The resources a run's mapped extract tasks took (their grid labels)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        stored = session.query(DagRun).filter(DagRun.run_id == run.run_id).one()
+        return sorted(ti.rendered_map_index for ti in stored.get_task_instances(session=session)
+                      if ti.task_id == "extract")  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_run_reads_its_own_conf_never_the_params_a_run_before_it_was_given(
+    airflow_db: Path, stripe_conn: RunningServer, state_db: str
+) -> None:
+    from airflow.utils.state import DagRunState
+
+    from dags.stripe_sync import stripe_sync_dag
+
+    rescan = stripe_sync_dag.test(run_conf={"resources": ["customers"], "full_rescan": True})
+    assert rescan.state == DagRunState.SUCCESS and _extracted(rescan) == ["customers"]
+
+    # A scheduled run (no conf) in the same process: every resource, not the re-scan's one.
+    scheduled = stripe_sync_dag.test()
+    assert scheduled.state == DagRunState.SUCCESS
+    assert _extracted(scheduled) == sorted(RESOURCES)
