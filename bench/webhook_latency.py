@@ -151,8 +151,65 @@ def airflow_runs(run: DemoRun) -> dict[str, dict[str, Any]]:
             "start": _epoch(item.get("start_date")),
             "end": _epoch(item.get("end_date")),
             "tasks": {t["task_id"]: (_epoch(t.get("start_date")), _epoch(t.get("end_date"))) for t in tasks},
+            "tasks_queued": {t["task_id"]: _epoch(t.get("queued_when")) for t in tasks},
+            "logs": {
+                t["task_id"]: task_log_marks(run.state, item["dag_run_id"], t["task_id"]) for t in tasks
+            },
         }
     return found
+
+
+# Lines of a task's log (Airflow 3 writes JSON lines) that mark where its time went.
+_MARKS = {"parsed": "Worker startup parse complete", "ledger": "ledger run ", "done": "Done. Returned value"}
+
+
+def task_log_marks(state: Path, run_id: str, task_id: str) -> dict[str, float]:
+    """When the task process logged its first line, had parsed the DAG file, had loaded NetSuite (the
+    ledger's summary line), and returned (first try's log)."""
+    logs = state / "airflow" / "logs" / "dag_id=netsuite_payments"
+    folder = logs / f"run_id={run_id}" / f"task_id={task_id}"
+    marks: dict[str, float] = {}
+    for path in sorted(folder.glob("attempt=1*.log"))[:1]:
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            at, event = _epoch(record.get("timestamp")), str(record.get("event") or "")
+            if at is None:
+                continue
+            marks.setdefault("first", at)
+            for name, text in _MARKS.items():
+                if event.startswith(text):
+                    marks.setdefault(name, at)
+    return marks
+
+
+def run_phases(runs: dict[str, dict[str, Any]]) -> dict[str, list[float]]:
+    """Per run, Airflow's overhead apart from the work: scheduling, the task process's start (fork, DAG
+    parse), the task's work up to NetSuite, what it does after (reports, mail), and the run's end."""
+    phases: dict[str, list[float]] = {}
+
+    def add(name: str, start: float | None, end: float | None) -> None:
+        if start is not None and end is not None:
+            phases.setdefault(name, []).append(end - start)
+
+    for dag_run in runs.values():
+        if not dag_run["start"]:
+            continue
+        queued = sorted(q for q in dag_run["tasks_queued"].values() if q)
+        add("run start -> first task queued", dag_run["start"], queued[0] if queued else None)
+        for task, (_, end) in dag_run["tasks"].items():
+            marks = dag_run["logs"].get(task) or {}
+            add(f"{task}: queued -> process logging", dag_run["tasks_queued"].get(task), marks.get("first"))
+            add(f"{task}: process start -> DAG parsed", marks.get("first"), marks.get("parsed"))
+            add(f"{task}: DAG parsed -> returned", marks.get("parsed"), marks.get("done"))
+            add(f"{task}: DAG parsed -> in NetSuite", marks.get("parsed"), marks.get("ledger"))
+            add(f"{task}: in NetSuite -> returned", marks.get("ledger"), marks.get("done"))
+            add(f"{task}: returned -> task ended", marks.get("done"), end)
+        ends = [end for _, end in dag_run["tasks"].values() if end]
+        add("last task ended -> run ended", max(ends) if ends else None, dag_run["end"])
+    return phases
 
 
 def load_requests(state: Path, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -208,8 +265,11 @@ def measure(run: DemoRun, payments: int, interval: float, amount: str) -> dict[s
     watcher = Watcher(netsuite)
     paid: list[dict[str, Any]] = []
     refused: list[str] = []
+    load_averages = [os.getloadavg()]
     for number in range(payments):
         began = time.monotonic()
+        if number % 10 == 0:
+            load_averages.append(os.getloadavg())  # a shared machine: the figures mean little without it
         try:
             session_id, at = pay(link, amount)
         except RuntimeError as error:  # e.g. a 502 from the page: counted, and the next payment goes on
@@ -222,6 +282,7 @@ def measure(run: DemoRun, payments: int, interval: float, amount: str) -> dict[s
         paid.append({"n": number, "session": session_id, "intent": intent.id, "charge": charge, "paid": at})
         time.sleep(max(0.0, interval - (time.monotonic() - began)))
     watcher.wait_all(600)
+    load_averages.append(os.getloadavg())
     netsuite.close()
     runs = airflow_runs(run)
     recorded = load_requests(run.state, [p["intent"] for p in paid] + [p["charge"] for p in paid])
@@ -246,6 +307,7 @@ def measure(run: DemoRun, payments: int, interval: float, amount: str) -> dict[s
             stages["queued"].append(dag_run["start"] - request["triggered"])  # asked for -> running
         if dag_run and dag_run["start"]:
             stages["run"].append(item["in_netsuite"] - dag_run["start"])  # running -> in NetSuite
+    paid_runs = {p.get("run_id") for p in paid if p.get("run_id")}
     spans: dict[str, list[float]] = {}
     for dag_run in runs.values():
         for task, (start, end) in dag_run["tasks"].items():
@@ -257,12 +319,18 @@ def measure(run: DemoRun, payments: int, interval: float, amount: str) -> dict[s
     return {
         "payments": payments,
         "interval_s": interval,
+        "load_average_during_payments": load_averages,
         "stripe_clock_was_ahead_s": ahead,
         "landed": len(stages["total"]),
         "refused_by_the_page": refused,
         "seconds": {name: summary(values) for name, values in stages.items()},
         "runs": len({p.get("run_id") for p in paid if p.get("run_id")}),
         "task_seconds": {name: summary(values) for name, values in spans.items()},
+        # Only the runs that loaded these payments: the start-up's world loading is not in them.
+        "run_phase_seconds": {
+            name: summary(values)
+            for name, values in run_phases({k: v for k, v in runs.items() if k in paid_runs}).items()
+        },
         "payments_detail": paid,
     }
 
