@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -31,18 +30,23 @@ from stripe_netsuite.sync.deposit_records import Deposit
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.deposits import build_deposit
 from stripe_netsuite.sync.load_facts import currency_ids
-from tests.conftest import STRIPE_TEST_KEY
+from tests.integration import deposit_world
 from tests.integration.conftest import NetSuiteSandboxClient
-
-# The blocking-code tests' module fixtures: the world synced, its payments loaded, the deposit accounts.
-from tests.integration.test_deposits_blocking import deposit_of, engine, netsuite, settings  # noqa: F401
+from tests.integration.deposit_world import DAG, ZONE
+from tests.integration.test_deposits_blocking import deposit_of
 from tests.integration.test_sync_load import major
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
-ZONE = ZoneInfo("America/Los_Angeles")
 LINES = 3
 RUN = "async-1"
+
+# As in test_deposits_blocking: the world synced from Stripe and every payment loaded into NetSuite (no
+# deposit yet), a bank account per payout currency, and a reports folder of the module's own.
+netsuite = deposit_world.netsuite
+engine = deposit_world.loaded_engine
+settings = deposit_world.payout_currency_settings
+reports_dir = deposit_world.reports_dir
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +54,6 @@ def async_over_three_lines() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(deposit_load_write, "ASYNC_LINES", LINES)
         patch.setattr(deposit_load_write, "ASYNC_POLL_SECONDS", 0.1)
-        yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CONNECTOR_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
         yield
 
 
@@ -72,11 +69,10 @@ def built(state: Engine, client: NetSuiteClient, accounts: DepositSettings, payo
 
 
 def test_large_deposits_are_written_as_async_jobs_once_each(
-    async_over_three_lines: None, engine: Engine, netsuite: NetSuiteClient,  # noqa: F811
-    settings: DepositSettings, stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer,  # noqa: F811
+    async_over_three_lines: None, engine: Engine, netsuite: NetSuiteClient, settings: DepositSettings,
+    stripe_client: stripe.StripeClient, netsuite_sandbox: RunningServer,
 ) -> None:
-    api = stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
-    paid = [p for p in api.v1.payouts.list(params={"limit": 100}).auto_paging_iter()
+    paid = [p for p in stripe_client.v1.payouts.list(params={"limit": 100}).auto_paging_iter()
             if p.status == "paid" and p.automatic and p.amount > 0]  # fmt: skip
     control = f"{netsuite_sandbox.url}/_sandbox"
     requests.post(f"{control}/config", json={"async_delay_ms": 300}, timeout=30).raise_for_status()
@@ -92,9 +88,8 @@ def test_large_deposits_are_written_as_async_jobs_once_each(
     start = requests.get(f"{control}/stats", timeout=30).json()["requests"]
 
     summary = run_deposits(
-        engine, netsuite, settings, dag_id="netsuite_deposits", run_id=RUN, now=datetime.now(UTC),
-        zone=ZONE,
-    )  # fmt: skip
+        engine, netsuite, settings, dag_id=DAG, run_id=RUN, now=datetime.now(UTC), zone=ZONE
+    )
 
     assert (summary["deposited"], summary["blocked"], summary["failed"]) == (len(paid), 0, 0), summary
     ns = NetSuiteSandboxClient(netsuite_sandbox.url)

@@ -16,66 +16,36 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import stripe
-from sqlalchemy import Engine
 
-from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
-from stripe_netsuite.sync.deposit_load_run import run_deposits
+from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.sync.deposit_settings import DepositSettings
-from stripe_netsuite.sync.load import load_payments
-from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration import deposit_world
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import ledger_settings, major, stripe_sync
+from tests.integration.deposit_world import create_accounts, deposit_settings, state_db, sync_load_and_deposit
+from tests.integration.test_sync_load import major
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 D = Decimal
-ZONE = ZoneInfo("America/Los_Angeles")
 CHARGE_TYPES = ("charge", "payment")
 
-
-@pytest.fixture(scope="module")
-def stripe_api(stripe_sandbox: RunningServer) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
+world = deposit_world.seeded_world(settlement_currencies=["eur"])
+netsuite = deposit_world.netsuite
 
 
 @pytest.fixture(scope="module")
-def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
-    from world_seeder import seed_world
-
-    seed_world(
-        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
-        days=30, seed=42, threads=2, settlement_currencies=["eur"],
-    )  # fmt: skip
-    return stripe_sandbox
+def payouts(world: RunningServer, stripe_client: stripe.StripeClient) -> list[Any]:
+    return list(stripe_client.v1.payouts.list(params={"limit": 100}).auto_paging_iter())
 
 
 @pytest.fixture(scope="module")
-def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
-    settings = NetSuiteSettings.from_env(netsuite_env)
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
-    return NetSuiteSandboxClient(netsuite_sandbox.url)
-
-
-@pytest.fixture(scope="module")
-def payouts(world: RunningServer, stripe_api: stripe.StripeClient) -> list[Any]:
-    return list(stripe_api.v1.payouts.list(params={"limit": 100}).auto_paging_iter())
-
-
-@pytest.fixture(scope="module")
-def deposited(payouts: list[Any], stripe_api: stripe.StripeClient) -> dict[str, tuple[Any, list[Any]]]:
+def deposited(payouts: list[Any], stripe_client: stripe.StripeClient) -> dict[str, tuple[Any, list[Any]]]:
     """Every paid automatic credit payout with its balance transactions (?payout=), by payout id."""
     return {
-        p.id: (p, list(stripe_api.v1.balance_transactions.list(
+        p.id: (p, list(stripe_client.v1.balance_transactions.list(
             params={"payout": p.id, "limit": 100}).auto_paging_iter()))
         for p in payouts
         if p.status == "paid" and p.automatic and p.amount > 0
@@ -83,42 +53,19 @@ def deposited(payouts: list[Any], stripe_api: stripe.StripeClient) -> dict[str, 
 
 
 @pytest.fixture(scope="module")
-def settings(ns: NetSuiteSandboxClient) -> DepositSettings:
+def settings(netsuite_sandbox: RunningServer) -> DepositSettings:
     """An operating bank account in USD and one in EUR, and an adjustments account, created through REST."""
-    ids = {row["symbol"]: str(row["id"]) for row in ns.rows("SELECT id, symbol FROM currency")}
-    banks = {}
-    for currency, number in (("USD", "10010"), ("EUR", "10020")):
-        banks[currency] = ns.create("account", {
-            "acctNumber": number, "acctName": f"Operating {currency}", "acctType": "Bank",
-            "currency": {"id": ids[currency]}, "subsidiary": {"id": "1"},
-        })  # fmt: skip
-    adjustments = ns.create(
-        "account",
-        {"acctNumber": "6150", "acctName": "Stripe Adjustments", "acctType": "Expense",
-         "subsidiary": {"id": "1"}},
-    )  # fmt: skip
-    return DepositSettings.for_ledger(
-        ledger_settings(), bank_accounts=banks, fee_account_id="8", adjustment_account_id=adjustments
-    )
+    return deposit_settings(create_accounts(netsuite_sandbox, ["USD", "EUR"]))
 
 
 @pytest.fixture(scope="module")
 def run(
-    world: RunningServer, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
+    world: RunningServer, netsuite: NetSuiteClient, stripe_client: stripe.StripeClient,
     settings: DepositSettings, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Any]]:
     """stripe_sync, every payment loaded, then one deposits run."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    engine: Engine = get_engine(url)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CONNECTOR_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
-        stripe_sync(world, engine, "sync-1")
-        charges = [c.id for c in stripe_api.v1.charges.list(params={"limit": 100}).auto_paging_iter()]
-        load_payments(engine, netsuite, None, ledger_settings(), run_id="load-1", stripe_ids=charges)
-        yield run_deposits(engine, netsuite, settings, dag_id="netsuite_deposits", run_id="deposits-1",
-                           now=datetime.now(UTC), zone=ZONE)  # fmt: skip
-    dispose_engines()
+    with state_db(tmp_path_factory) as engine:
+        yield sync_load_and_deposit(world, engine, netsuite, stripe_client, settings)
 
 
 def deposits(ns: NetSuiteSandboxClient) -> list[dict[str, Any]]:
@@ -132,7 +79,7 @@ def deposits(ns: NetSuiteSandboxClient) -> list[dict[str, Any]]:
 
 
 def test_the_world_pays_out_in_usd_and_eur(
-    deposited: dict[str, tuple[Any, list[Any]]], stripe_api: stripe.StripeClient
+    deposited: dict[str, tuple[Any, list[Any]]], stripe_client: stripe.StripeClient
 ) -> None:
     per_currency = Counter(payout.currency for payout, _ in deposited.values())
     assert per_currency["usd"] >= 15 and per_currency["eur"] >= 5, per_currency
@@ -142,7 +89,7 @@ def test_the_world_pays_out_in_usd_and_eur(
     for payout, items in deposited.values():
         for txn in items:
             if txn.type in CHARGE_TYPES:
-                charge = stripe_api.v1.charges.retrieve(str(txn.source))
+                charge = stripe_client.v1.charges.retrieve(str(txn.source))
                 assert (charge.currency == "eur") == (payout.currency == "eur")
                 if charge.currency == payout.currency:
                     assert (txn.amount, txn.exchange_rate) == (charge.amount, None)

@@ -12,13 +12,11 @@ then compared by external id and document number, deposits' lines included.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -29,33 +27,25 @@ from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resour
 from stripe_netsuite.sync.deposit_load_run import DepositRetryError, run_deposits
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.validation import validate_pending
-from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
-from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import ledger_settings
-from tests.integration.test_sync_load_faults import client_for, load_until_done, snapshot
-from tests.servers import RunningServer, run_sandbox
+from tests.conftest import STRIPE_TEST_KEY
+from tests.integration import test_sync_load_faults
+from tests.integration.deposit_world import (
+    DAG,
+    ZONE,
+    create_accounts,
+    deposit_settings,
+    ledger,
+    payout_currencies,
+    seed,
+)
+from tests.integration.test_sync_load_faults import client_for, engine_copy, load_until_done
+from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
-ZONE = ZoneInfo("America/Los_Angeles")
-DAG = "netsuite_deposits"
-FEE_ACCOUNT = "8"
 T = TypeVar("T")
 
 
-@pytest.fixture(scope="module")
-def faulty_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    data_dir = tmp_path_factory.mktemp("netsuite-faulty")
-    with run_sandbox("netsuite_sandbox", data_dir, env=NETSUITE_TEST_ENV, extra_args=("--seed",)) as server:
-        yield server
-
-
-def seed(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> None:
-    from world_seeder import seed_world
-
-    seed_world(
-        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
-        days=30, seed=42, threads=2,
-    )  # fmt: skip
+faulty_sandbox = test_sync_load_faults.faulty_sandbox  # a second seeded NetSuite sandbox
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +65,6 @@ def extracted_db(
     dispose_engines()
 
 
-def engine_copy(source: Path, name: str) -> Engine:
-    target = source.with_name(name)
-    shutil.copy(source, target)
-    return get_engine(f"sqlite:///{target}")
-
-
 def itemise(stripe_sandbox: RunningServer, engine: Engine, run_id: str) -> None:
     """stripe_sync's last steps: each paid automatic payout's `?payout=` listing, then validation."""
     itemise_paid_payouts(StripeSettings(STRIPE_TEST_KEY, stripe_sandbox.url), engine, run_id=run_id)
@@ -96,66 +80,6 @@ def until_done(step: Callable[[int], T], retried: type[Exception], runs: int = 1
         except retried:
             continue
     raise AssertionError(f"still failing after {runs} runs")
-
-
-def create_accounts(server: RunningServer, currencies: list[str]) -> dict[str, str]:
-    """A bank account per payout currency and an adjustments account, created through the REST API."""
-    ns = NetSuiteSandboxClient(server.url)
-    ids = {row["symbol"]: str(row["id"]) for row in ns.rows("SELECT id, symbol FROM currency")}
-    made = {}
-    for number, currency in enumerate(currencies, start=1):
-        made[currency] = ns.create("account", {
-            "acctNumber": f"10{number:02d}0", "acctName": f"Operating {currency}", "acctType": "Bank",
-            "currency": {"id": ids[currency]}, "subsidiary": {"id": "1"},
-        })  # fmt: skip
-    made["adjustments"] = ns.create(
-        "account",
-        {"acctNumber": "6150", "acctName": "Stripe Adjustments", "acctType": "Expense",
-         "subsidiary": {"id": "1"}},
-    )  # fmt: skip
-    return made
-
-
-def payout_currencies(engine: Engine) -> list[str]:
-    from sqlalchemy import select
-
-    from stripe_netsuite.store import Payout, session_scope
-
-    with session_scope(engine) as session:
-        return sorted({str(c).upper() for c in session.scalars(select(Payout.currency).distinct())})
-
-
-def deposit_settings(accounts: dict[str, str]) -> DepositSettings:
-    banks = {code: account for code, account in accounts.items() if code != "adjustments"}
-    return DepositSettings.for_ledger(
-        ledger_settings(), bank_accounts=banks, fee_account_id=FEE_ACCOUNT,
-        adjustment_account_id=accounts["adjustments"],
-    )  # fmt: skip
-
-
-def deposit_lines(server: RunningServer) -> dict[str, list[tuple[str, str]]]:
-    """Each deposit (by payout id) as its lines' accounts and amounts, whatever order they were written in."""
-    ns = NetSuiteSandboxClient(server.url)
-    found: dict[str, list[tuple[str, str]]] = {}
-    offset = 0
-    while True:
-        page = ns.suiteql(
-            "SELECT t.externalid, tl.account, tl.foreignamount FROM transactionline tl"
-            " JOIN transaction t ON t.id = tl.transaction"
-            " WHERE t.type = 'Deposit' AND t.externalid IS NOT NULL ORDER BY tl.id",
-            offset=offset,
-        ).json()
-        for row in page["items"]:
-            found.setdefault(str(row["externalid"]), []).append(
-                (str(row.get("account")), str(row.get("foreignamount")))
-            )
-        if not page["hasMore"]:
-            return {key: sorted(lines) for key, lines in found.items()}
-        offset += len(page["items"])
-
-
-def ledger(server: RunningServer) -> dict[str, Any]:
-    return {**snapshot(server), "deposit_lines": deposit_lines(server)}
 
 
 def deposits(engine: Engine, server: RunningServer, settings: DepositSettings, prefix: str) -> list[str]:

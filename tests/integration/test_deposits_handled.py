@@ -10,54 +10,25 @@ a person (deposited), a second mark, and text that is empty, too long or not pri
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from stripe_netsuite.store import HandledPayout, dispose_engines, get_engine, migrate, session_scope
+from stripe_netsuite.store import HandledPayout, get_engine, session_scope
 from stripe_netsuite.sync.load_run import sync_status
-from tests.integration.test_deposits_faults import create_accounts, payout_currencies, seed
-from tests.integration.test_sync_load import stripe_sync
-from tests.integration.test_sync_load_faults import client_for, load_until_done
-from tests.integration.test_sync_load_sigkill import cli_env
-from tests.servers import ROOT, RunningServer
+from tests.integration import deposit_world
+from tests.integration.deposit_world import deposits_cli
 
 pytestmark = pytest.mark.slow
 PO = ("--handled", "po_1")
 
-
-@pytest.fixture(scope="module")
-def env(
-    stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, str]]:
-    """The world synced and its payments loaded; the CLI's environment with the deposit accounts."""
-    seed(stripe_sandbox, netsuite_sandbox)
-    path = tmp_path_factory.mktemp("state") / "connector.db"
-    url = f"sqlite:///{path}"
-    migrate(url)
-    stripe_sync(stripe_sandbox, get_engine(url), "sync-1")
-    with client_for(netsuite_sandbox) as client:
-        load_until_done(get_engine(url), client, "load")
-    accounts = create_accounts(netsuite_sandbox, payout_currencies(get_engine(url)))
-    banks = ",".join(f"{code}={account}" for code, account in accounts.items() if code != "adjustments")
-    yield {
-        **cli_env(stripe_sandbox, netsuite_sandbox, path),
-        "NETSUITE_BANK_ACCOUNTS": banks, "NETSUITE_FEE_ACCOUNT": "8",
-        "NETSUITE_ADJUSTMENT_ACCOUNT": accounts["adjustments"],
-    }  # fmt: skip
-    dispose_engines()
-
-
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stripe_netsuite.sync", "deposits", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+# The world synced from Stripe and every payment loaded into NetSuite (no deposit yet), a bank account per
+# payout currency, and the operator CLI's environment for them.
+engine = deposit_world.loaded_engine
+settings = deposit_world.payout_currency_settings
+env = deposit_world.deposits_cli_env
 
 
 def last_report(env: dict[str, str]) -> dict[str, Any]:
@@ -75,7 +46,7 @@ def handled_rows(env: dict[str, str]) -> list[HandledPayout]:
 
 @pytest.fixture(scope="module")
 def first(env: dict[str, str]) -> dict[str, Any]:
-    done = cli(env)
+    done = deposits_cli(env)
     assert done.returncode == 0, done.stdout + done.stderr
     return last_report(env)
 
@@ -86,11 +57,11 @@ def test_a_payout_reported_for_recording_by_hand_is_reported_until_marked_handle
     manual = [p for p in first["problems"] if p["status"] == "manual"]
     assert manual, first["problems"]
     payout_id = manual[0]["payout_id"]
-    again = cli(env)
+    again = deposits_cli(env)
     assert payout_id in {p["payout_id"] for p in last_report(env)["problems"]}, again.stdout
 
     reason = "journal entry JE-2211: payout returned by the bank, moved to clearing"
-    marked = cli(env, "--handled", payout_id, "--by", "Ana Ruiz", "--reason", reason)
+    marked = deposits_cli(env, "--handled", payout_id, "--by", "Ana Ruiz", "--reason", reason)
     assert marked.returncode == 0, marked.stdout + marked.stderr
     assert f"{payout_id}: recorded by hand by Ana Ruiz on " in marked.stdout
     report = last_report(env)
@@ -105,7 +76,7 @@ def test_a_payout_reported_for_recording_by_hand_is_reported_until_marked_handle
     (record,) = sync_status(get_engine(env["CONNECTOR_DATABASE_URL"]), payout_id)
     assert "recorded by hand by Ana Ruiz" in record["last_error"]
 
-    later = cli(env)
+    later = deposits_cli(env)
     assert later.returncode == 0, later.stdout + later.stderr
     after = last_report(env)
     assert payout_id not in {p["payout_id"] for p in after["problems"]}  # reported no more
@@ -129,7 +100,7 @@ def test_a_refused_mark_writes_nothing(
     env: dict[str, str], first: dict[str, Any], args: tuple[str, ...], message: str
 ) -> None:
     before = [(r.payout_id, r.handled_by) for r in handled_rows(env)]
-    done = cli(env, *args)
+    done = deposits_cli(env, *args)
     assert done.returncode == 1 and message in done.stderr, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert [(r.payout_id, r.handled_by) for r in handled_rows(env)] == before
@@ -137,9 +108,9 @@ def test_a_refused_mark_writes_nothing(
 
 def test_a_deposited_payout_or_a_second_mark_is_refused(env: dict[str, str], first: dict[str, Any]) -> None:
     deposited = first["deposits"][0]["payout_id"]
-    done = cli(env, "--handled", deposited, "--by", "Ana", "--reason", "by mistake")
+    done = deposits_cli(env, "--handled", deposited, "--by", "Ana", "--reason", "by mistake")
     assert done.returncode == 1 and "its deposit is synced" in done.stderr, done.stderr
     for row in handled_rows(env):
-        again = cli(env, "--handled", row.payout_id, "--by", "Bo", "--reason", "again")
+        again = deposits_cli(env, "--handled", row.payout_id, "--by", "Bo", "--reason", "again")
         assert again.returncode == 1 and "already marked handled by" in again.stderr, again.stderr
     assert deposited not in {r.payout_id for r in handled_rows(env)}

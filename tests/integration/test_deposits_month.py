@@ -20,73 +20,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import stripe
-from sqlalchemy import Engine
 
-from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
-from stripe_netsuite.sync.deposit_load_run import run_deposits
+from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.sync.deposit_settings import DepositSettings
-from stripe_netsuite.sync.load import load_payments
-from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration import deposit_world
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import CLEARING, ledger_settings, major, stripe_sync
+from tests.integration.deposit_world import (
+    FEE_ACCOUNT,
+    create_accounts,
+    deposit_settings,
+    state_db,
+    sync_load_and_deposit,
+)
+from tests.integration.test_sync_load import CLEARING, major
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 D = Decimal
-ZONE = ZoneInfo("America/Los_Angeles")
-FEES = "8"
 CENT = Decimal("0.01")
 
-
-@pytest.fixture(scope="module")
-def stripe_api(stripe_sandbox: RunningServer) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
+world = deposit_world.seeded_world()
+netsuite = deposit_world.netsuite
 
 
 @pytest.fixture(scope="module")
-def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
-    from world_seeder import seed_world
-
-    seed_world(
-        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
-        days=30, seed=42, threads=2,
-    )  # fmt: skip
-    return stripe_sandbox
-
-
-@pytest.fixture(scope="module")
-def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
-    settings = NetSuiteSettings.from_env(netsuite_env)
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
-    return NetSuiteSandboxClient(netsuite_sandbox.url)
-
-
-@pytest.fixture(scope="module")
-def settings(ns: NetSuiteSandboxClient) -> DepositSettings:
+def settings(netsuite_sandbox: RunningServer) -> DepositSettings:
     """An operating USD bank account and an adjustments account, created through the REST API."""
-    bank = ns.create("account", {
-        "acctNumber": "10010", "acctName": "Operating USD", "acctType": "Bank", "currency": {"id": "1"},
-        "subsidiary": {"id": "1"},
-    })  # fmt: skip
-    adjustments = ns.create(
-        "account",
-        {"acctNumber": "6150", "acctName": "Stripe Adjustments", "acctType": "Expense",
-         "subsidiary": {"id": "1"}},
-    )  # fmt: skip
-    return DepositSettings.for_ledger(
-        ledger_settings(), bank_accounts={"USD": bank}, fee_account_id=FEES, adjustment_account_id=adjustments
-    )
+    return deposit_settings(create_accounts(netsuite_sandbox, ["USD"]))
 
 
 @dataclass
@@ -138,35 +102,26 @@ def clearing_and_bank(settings: DepositSettings) -> list[str]:
 
 
 def connector_month(
-    world: RunningServer, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
+    world: RunningServer, netsuite: NetSuiteClient, stripe_client: stripe.StripeClient,
     settings: DepositSettings, ns: NetSuiteSandboxClient, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Month]:
     """The month's last payouts arrive, stripe_sync, every payment loaded, one deposits run."""
     opening = {account: account_movements(ns, account) for account in clearing_and_bank(settings)}
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    engine: Engine = get_engine(url)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CONNECTOR_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
+    with state_db(tmp_path_factory) as engine:
         # The month's last payouts are still on their way when it ends: let them arrive (nothing else
         # happens in the world after its end).
         requests.post(f"{world.url}/_sandbox/clock/advance", json={"days": 3}, timeout=600).raise_for_status()
-        stripe_sync(world, engine, "sync-1")
-        charges = [c.id for c in stripe_api.v1.charges.list(params={"limit": 100}).auto_paging_iter()]
-        load_payments(engine, netsuite, None, ledger_settings(), run_id="load-1", stripe_ids=charges)
-        run = run_deposits(engine, netsuite, settings, dag_id="netsuite_deposits", run_id="deposits-1",
-                           now=datetime.now(UTC), zone=ZONE)  # fmt: skip
-        payouts = list(stripe_api.v1.payouts.list(params={"limit": 100}).auto_paging_iter())
+        run = sync_load_and_deposit(world, engine, netsuite, stripe_client, settings)
+        payouts = list(stripe_client.v1.payouts.list(params={"limit": 100}).auto_paging_iter())
         yield Month(run, payouts, opening)
-    dispose_engines()
 
 
 @pytest.fixture(scope="module")
 def month(
-    world: RunningServer, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
+    world: RunningServer, netsuite: NetSuiteClient, stripe_client: stripe.StripeClient,
     settings: DepositSettings, ns: NetSuiteSandboxClient, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Month]:
-    yield from connector_month(world, netsuite, stripe_api, settings, ns, tmp_path_factory)
+    yield from connector_month(world, netsuite, stripe_client, settings, ns, tmp_path_factory)
 
 
 def netsuite_id(ns: NetSuiteSandboxClient, external_id: str) -> str:
@@ -174,14 +129,14 @@ def netsuite_id(ns: NetSuiteSandboxClient, external_id: str) -> str:
     return str(row["id"])
 
 
-def clearing_of_source(stripe_api: stripe.StripeClient, txn: Any) -> str:
+def clearing_of_source(stripe_client: stripe.StripeClient, txn: Any) -> str:
     """The clearing account a refund or dispute withdrawal was paid from: its charge's currency's."""
     source = str(txn.source)
     if source.startswith("dp_"):
-        charge = stripe_api.v1.disputes.retrieve(source).charge
+        charge = stripe_client.v1.disputes.retrieve(source).charge
     else:
-        charge = stripe_api.v1.refunds.retrieve(source).charge
-    return CLEARING[stripe_api.v1.charges.retrieve(str(charge)).currency.upper()]
+        charge = stripe_client.v1.refunds.retrieve(source).charge
+    return CLEARING[stripe_client.v1.charges.retrieve(str(charge)).currency.upper()]
 
 
 def currency_id(ns: NetSuiteSandboxClient, code: str) -> str:
@@ -193,29 +148,29 @@ def money(minor: int, currency: str) -> str:
     return format(major(minor, currency), "f")
 
 
-def items_of(stripe_api: stripe.StripeClient, payout: Any) -> list[Any]:
+def items_of(stripe_client: stripe.StripeClient, payout: Any) -> list[Any]:
     """The balance transactions Stripe lists for a payout, less the payout's own."""
-    listed = stripe_api.v1.balance_transactions.list(params={"payout": payout.id, "limit": 100})
+    listed = stripe_client.v1.balance_transactions.list(params={"payout": payout.id, "limit": 100})
     return [txn for txn in listed.auto_paging_iter() if txn.type != "payout"]
 
 
 def deposit_failed_payout_by_hand(
-    ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, payout: Any
+    ns: NetSuiteSandboxClient, stripe_client: stripe.StripeClient, payout: Any
 ) -> None:
     """What the report says for a payout that failed before its deposit: deposit its payments (with its fees
     and refunds as cash back) into the clearing account, which its money's return later credits."""
     payments, cashback = [], []
-    for txn in items_of(stripe_api, payout):
+    for txn in items_of(stripe_client, payout):
         if txn.type == "charge":
             payments.append({"id": netsuite_id(ns, str(txn.source)), "deposit": True,
                              "paymentAmount": money(txn.amount, payout.currency)})
         elif txn.type == "refund" or txn.reporting_category == "dispute":
-            cashback.append({"account": {"id": clearing_of_source(stripe_api, txn)},
+            cashback.append({"account": {"id": clearing_of_source(stripe_client, txn)},
                              "amount": money(-txn.amount, payout.currency)})
         else:
             raise AssertionError(f"the failed payout holds a {txn.type} this test does not deposit by hand")
         if txn.fee:
-            cashback.append({"account": {"id": FEES}, "amount": money(txn.fee, payout.currency)})
+            cashback.append({"account": {"id": FEE_ACCOUNT}, "amount": money(txn.fee, payout.currency)})
     ns.create("deposit", {
         "account": {"id": CLEARING[payout.currency.upper()]},
         "tranDate": datetime.fromtimestamp(payout.arrival_date, UTC).date().isoformat(),
@@ -225,19 +180,19 @@ def deposit_failed_payout_by_hand(
 
 
 def record_debit_payout_by_hand(
-    ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, payout: Any, bank: str
+    ns: NetSuiteSandboxClient, stripe_client: stripe.StripeClient, payout: Any, bank: str
 ) -> None:
     """What the report says for a debit payout: a journal entry crediting the bank with what Stripe took and
     debiting the clearing and fee accounts of the transactions Stripe lists for it."""
     debits: list[dict[str, Any]] = []
-    for txn in items_of(stripe_api, payout):
+    for txn in items_of(stripe_client, payout):
         if txn.type == "refund" or txn.reporting_category == "dispute":
-            debits.append({"account": {"id": clearing_of_source(stripe_api, txn)},
+            debits.append({"account": {"id": clearing_of_source(stripe_client, txn)},
                            "debit": money(-txn.amount, payout.currency)})
         else:
             raise AssertionError(f"the debit payout holds a {txn.type} this test does not record by hand")
         if txn.fee:
-            debits.append({"account": {"id": FEES}, "debit": money(txn.fee, payout.currency)})
+            debits.append({"account": {"id": FEE_ACCOUNT}, "debit": money(txn.fee, payout.currency)})
     ns.create("journalEntry", {
         "currency": {"id": currency_id(ns, payout.currency)},
         "tranDate": datetime.fromtimestamp(payout.arrival_date, UTC).date().isoformat(),
@@ -249,23 +204,24 @@ def record_debit_payout_by_hand(
 
 
 def close_by_hand(
-    ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, payouts: list[Any], settings: DepositSettings
+    ns: NetSuiteSandboxClient, stripe_client: stripe.StripeClient, payouts: list[Any],
+    settings: DepositSettings,
 ) -> None:
     """What the deposits report asks of a person for the payouts it cannot deposit."""
     for payout in payouts:
         if payout.status == "failed":
-            deposit_failed_payout_by_hand(ns, stripe_api, payout)
+            deposit_failed_payout_by_hand(ns, stripe_client, payout)
         elif payout.status == "paid" and payout.amount < 0:
             bank = settings.bank_accounts[payout.currency.upper()]
-            record_debit_payout_by_hand(ns, stripe_api, payout, bank)
+            record_debit_payout_by_hand(ns, stripe_client, payout, bank)
 
 
 @pytest.fixture(scope="module")
 def closed(
-    month: Month, ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, settings: DepositSettings
+    month: Month, ns: NetSuiteSandboxClient, stripe_client: stripe.StripeClient, settings: DepositSettings
 ) -> dict[str, Decimal]:
     """The month closed: the steps the report asks of a person, then each account's movement."""
-    close_by_hand(ns, stripe_api, month.payouts, settings)
+    close_by_hand(ns, stripe_client, month.payouts, settings)
     return {
         account: account_movements(ns, account) - month.opening[account]
         for account in clearing_and_bank(settings)
@@ -297,7 +253,7 @@ def test_every_stripe_clearing_account_nets_to_zero(
 
 
 def test_a_refund_of_a_converted_charge_is_booked_at_stripes_rate_of_its_day(
-    month: Month, ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient
+    month: Month, ns: NetSuiteSandboxClient, stripe_client: stripe.StripeClient
 ) -> None:
     """What the clearing account needs: the customer refund at the rate Stripe converted the refund at."""
     booked = {
@@ -306,8 +262,8 @@ def test_a_refund_of_a_converted_charge_is_booked_at_stripes_rate_of_its_day(
         if row.get("externalid")
     }
     converted = 0
-    for refund in stripe_api.v1.refunds.list(params={"limit": 100}).auto_paging_iter():
-        txn = stripe_api.v1.balance_transactions.retrieve(str(refund.balance_transaction))
+    for refund in stripe_client.v1.refunds.list(params={"limit": 100}).auto_paging_iter():
+        txn = stripe_client.v1.balance_transactions.retrieve(str(refund.balance_transaction))
         if txn.exchange_rate is not None:
             converted += 1
             assert booked[refund.id] == D(str(txn.exchange_rate)), refund.id

@@ -18,72 +18,33 @@ from typing import Any
 import pytest
 import stripe
 
-from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
+from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.sync.deposit_settings import DepositSettings
-from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration import deposit_world
 from tests.integration.conftest import NetSuiteSandboxClient
+from tests.integration.deposit_world import create_accounts, deposit_settings
 from tests.integration.test_deposits_month import (
-    FEES,
     Month,
     account_movements,
     clearing_and_bank,
     close_by_hand,
     connector_month,
-    currency_id,
 )
-from tests.integration.test_sync_load import ledger_settings, major
+from tests.integration.test_sync_load import major
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 D = Decimal
 OWN_CURRENCY = ("EUR",)  # accounts measured in their own currency: every line on them is in it
 
-
-@pytest.fixture(scope="module")
-def stripe_api(stripe_sandbox: RunningServer) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
+world = deposit_world.seeded_world(settlement_currencies=["eur"])
+netsuite = deposit_world.netsuite
 
 
 @pytest.fixture(scope="module")
-def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
-    from world_seeder import seed_world
-
-    seed_world(
-        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
-        days=30, seed=42, threads=2, settlement_currencies=["eur"],
-    )  # fmt: skip
-    return stripe_sandbox
-
-
-@pytest.fixture(scope="module")
-def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
-    settings = NetSuiteSettings.from_env(netsuite_env)
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
-    return NetSuiteSandboxClient(netsuite_sandbox.url)
-
-
-@pytest.fixture(scope="module")
-def settings(ns: NetSuiteSandboxClient) -> DepositSettings:
+def settings(netsuite_sandbox: RunningServer) -> DepositSettings:
     """An operating bank account in USD and one in EUR, and an adjustments account, created through REST."""
-    banks = {}
-    for currency, number in (("USD", "10010"), ("EUR", "10020")):
-        banks[currency] = ns.create("account", {
-            "acctNumber": number, "acctName": f"Operating {currency}", "acctType": "Bank",
-            "currency": {"id": currency_id(ns, currency)}, "subsidiary": {"id": "1"},
-        })  # fmt: skip
-    adjustments = ns.create(
-        "account",
-        {"acctNumber": "6150", "acctName": "Stripe Adjustments", "acctType": "Expense",
-         "subsidiary": {"id": "1"}},
-    )  # fmt: skip
-    return DepositSettings.for_ledger(
-        ledger_settings(), bank_accounts=banks, fee_account_id=FEES, adjustment_account_id=adjustments
-    )
+    return deposit_settings(create_accounts(netsuite_sandbox, ["USD", "EUR"]))
 
 
 def movements(ns: NetSuiteSandboxClient, settings: DepositSettings) -> dict[str, Decimal]:
@@ -97,19 +58,19 @@ def movements(ns: NetSuiteSandboxClient, settings: DepositSettings) -> dict[str,
 
 @pytest.fixture(scope="module")
 def month(
-    world: RunningServer, netsuite: NetSuiteClient, stripe_api: stripe.StripeClient,
+    world: RunningServer, netsuite: NetSuiteClient, stripe_client: stripe.StripeClient,
     settings: DepositSettings, ns: NetSuiteSandboxClient, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Month]:
     opening = movements(ns, settings)
-    for month in connector_month(world, netsuite, stripe_api, settings, ns, tmp_path_factory):
+    for month in connector_month(world, netsuite, stripe_client, settings, ns, tmp_path_factory):
         yield Month(month.run, month.payouts, opening)
 
 
 @pytest.fixture(scope="module")
 def closed(
-    month: Month, ns: NetSuiteSandboxClient, stripe_api: stripe.StripeClient, settings: DepositSettings
+    month: Month, ns: NetSuiteSandboxClient, stripe_client: stripe.StripeClient, settings: DepositSettings
 ) -> dict[str, Decimal]:
-    close_by_hand(ns, stripe_api, month.payouts, settings)
+    close_by_hand(ns, stripe_client, month.payouts, settings)
     return {account: moved - month.opening[account] for account, moved in movements(ns, settings).items()}
 
 

@@ -18,57 +18,39 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import Engine
 
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.store import dispose_engines
+from stripe_netsuite.sync.deposit_settings import DepositSettings
+from tests.integration import deposit_world
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_deposits_faults import create_accounts, ledger, payout_currencies, seed
-from tests.integration.test_sync_load import stripe_sync
-from tests.integration.test_sync_load_faults import client_for, load_until_done
-from tests.integration.test_sync_load_sigkill import cli_env, sandbox_requests
+from tests.integration.deposit_world import DEPOSITS_COMMAND, deposits_cli, ledger
+from tests.integration.test_sync_load_sigkill import sandbox_requests
 from tests.servers import ROOT, RunningServer
 
 pytestmark = pytest.mark.slow
 KILLS = 10
 SEED = 20261212
-FEE_ACCOUNT = "8"
+
+# The world synced from Stripe (payouts itemised) and its payments loaded into NetSuite, a bank account per
+# payout currency, and the operator CLI's environment for them.
+engine = deposit_world.loaded_engine
+settings = deposit_world.payout_currency_settings
+env = deposit_world.deposits_cli_env
 
 
 @pytest.fixture(scope="module")
-def loaded_db(
-    stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Path]:
-    """The world synced from Stripe (payouts itemised) and its payments loaded into NetSuite."""
-    seed(stripe_sandbox, netsuite_sandbox)
-    path = tmp_path_factory.mktemp("state") / "loaded.db"
-    url = f"sqlite:///{path}"
-    migrate(url)
-    stripe_sync(stripe_sandbox, get_engine(url), "sync-1")
-    with client_for(netsuite_sandbox) as client:
-        load_until_done(get_engine(url), client, "load")
+def loaded_db(engine: Engine, settings: DepositSettings) -> Path:
+    """The loaded state DB's file (copied for every run), once the deposit accounts are made: closed first,
+    so that the file alone holds it."""
     dispose_engines()
-    yield path
-    dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def env(loaded_db: Path, stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> dict[str, str]:
-    """The CLI's environment, with the deposit accounts created in NetSuite."""
-    accounts = create_accounts(netsuite_sandbox, payout_currencies(get_engine(f"sqlite:///{loaded_db}")))
-    dispose_engines()
-    banks = ",".join(f"{code}={account}" for code, account in accounts.items() if code != "adjustments")
-    return {
-        **cli_env(stripe_sandbox, netsuite_sandbox, loaded_db),
-        "NETSUITE_BANK_ACCOUNTS": banks, "NETSUITE_FEE_ACCOUNT": FEE_ACCOUNT,
-        "NETSUITE_ADJUSTMENT_ACCOUNT": accounts["adjustments"],
-    }  # fmt: skip
+    return Path(str(engine.url.database))
 
 
 def fresh_start(netsuite: RunningServer, loaded_db: Path, env: dict[str, str], name: str) -> dict[str, str]:
@@ -83,16 +65,14 @@ def fresh_start(netsuite: RunningServer, loaded_db: Path, env: dict[str, str], n
     return {**env, "CONNECTOR_DATABASE_URL": f"sqlite:///{target}"}
 
 
-def deposits_cli(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "stripe_netsuite.sync", "deposits"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_deposits(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        DEPOSITS_COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def complete_deposits(env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "stripe_netsuite.sync", "deposits"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    done = deposits_cli(env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -133,7 +113,7 @@ def test_sigkill_at_ten_points_while_deposits_are_written_then_a_rerun_ends_as_a
         for number, point in enumerate(points):
             run_env = fresh_start(netsuite_sandbox, loaded_db, env, f"run{number}.db")
             start = sandbox_requests(netsuite_sandbox)
-            process = deposits_cli(run_env)
+            process = start_deposits(run_env)
             while process.poll() is None and sandbox_requests(netsuite_sandbox) - start < point:
                 time.sleep(0.002)
             if process.poll() is None:
