@@ -24,6 +24,7 @@ from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.load_requests import LoadRequest, mark_requested, pending_loads
 from stripe_netsuite.store.pipeline import SyncRecord
+from stripe_netsuite.store.stripe_objects import STRIPE_MODELS
 from stripe_netsuite.stripe_api.api import StripeApi
 from stripe_netsuite.stripe_api.resources import RESOURCES
 from stripe_netsuite.stripe_api.upsert import store_page
@@ -135,6 +136,12 @@ def _store(engine: Engine, api: StripeApi, obj: dict[str, Any], resource: str) -
         store_page(session, RESOURCES[resource].model, [obj], api.account)
 
 
+# What the fast path validates: every pending row but payouts. A payout's check compares it with its itemised
+# transactions, which stripe_sync lists (itemise_payouts) after extracting it: a webhook run between the two
+# would quarantine a newly paid payout for good, and its deposit would never be written.
+FAST_PATH_VALIDATED = [name for name in STRIPE_MODELS if name != "payout"]
+
+
 def fetch_requested(
     client: stripe.StripeClient, engine: Engine, stripe_ids: Sequence[str], *, run_id: str, now: datetime
 ) -> list[str]:
@@ -181,7 +188,7 @@ def fetch_requested(
                     store_page(session, RESOURCES[resource].model, page, api.account)
         if stripe_id != obj["id"]:
             to_load.append(stripe_id)
-    validation.module().validate_pending(engine, run_id, now=now)
+    validation.module().validate_pending(engine, run_id, now=now, object_types=FAST_PATH_VALIDATED)
     return list(dict.fromkeys(i for i in to_load if not i.startswith(_PAYMENT_ID)))
 
 
