@@ -8,11 +8,12 @@ PAYMENT_LINK_BASE_URL, AIRFLOW_API_URL), which the environment may override.
 Start-up order: the sandboxes and Airflow's API server, DAG processor and triggerer; then the payment pages;
 then, on a fresh state directory, the Stripe world (its webhooks reach the pages, which find Airflow up);
 then the Stripe sandbox's clock catches up with this machine's and runs on in real time, as Stripe's does;
-only then Airflow's scheduler, so that the first `stripe_sync` run sees the whole world. Once
+only then Airflow's scheduler, so that the first `stripe_sync` run sees the whole world (the daily DAGs
+held paused until the guided day reaches them, so that none runs over a ledger not loaded yet). Once
 `netsuite_payments` has loaded it into NetSuite, the guided day (scripts/demo_day.py) runs on a fresh
 state: payments through the pages in a headless browser, the Stripe clock on to the day their payout is
-paid, and each DAG once; then the banner prints the daily report, the Finance view, the mailbox and the
-payment links.
+paid (and back to now), and each DAG once; then the banner prints the daily report, the day's deposit,
+the Finance view, the mailbox and the payment links.
 
 A local SMTP server (aiosmtpd, in this process) keeps every mail under <state>/mail/ as an .eml file;
 Airflow's `smtp_default` connection points at it and the finance list (FINANCE_EMAIL_TO) defaults to a
@@ -49,7 +50,7 @@ from demo_airflow import (  # the sibling modules, found through the line above
     prepare_airflow,
     wait_for_ledger,
 )
-from demo_day import PAYOUT_DAYS, daily_report, mailbox_summary, run_day
+from demo_day import HELD_DAGS, PAYOUT_DAYS, daily_report, hold_dags, mailbox_summary, run_day
 from demo_processes import (
     STOPPER,
     Service,
@@ -233,6 +234,16 @@ def payment_links(env: dict[str, str], logs: Path, state: Path) -> list[tuple[st
     return [(label, make_link(env, logs, flag, record_id)) for label, flag, record_id in wanted]
 
 
+def day_deposit(state: Path) -> str:
+    """What became of the day's payments: their paid payout and its NetSuite deposit (day.json)."""
+    day = json.loads(day_marker(state).read_text()) if day_marker(state).exists() else {}
+    payout, deposit = day.get("payout of the day"), day.get("deposit of the day's payout")
+    if not payout:
+        return "none: the day's payments were not paid out (see the demo's output)"
+    listed = day.get("report of the day's deposit") or "the Finance view (netsuite_deposits runs)"
+    return f"{deposit}\n                (Stripe payout {payout}); in {listed}"
+
+
 def make_link(env: dict[str, str], logs: Path, flag: str, record_id: str) -> str:
     out = run_step([str(BIN / "flask"), "--app", "webapp", "links", "create", flag, record_id], ROOT, env,
                    logs / "links.log")
@@ -253,6 +264,7 @@ Payment pages   {env['PAYMENT_LINK_BASE_URL']}  (gunicorn); pay with card 4242 4
   more:         .venv/bin/flask --app webapp links create --customer <id> | --invoice <id>
 Finance view    http://127.0.0.1:{ports.airflow}/finance/  (in Airflow: Finance; sign in as below)
 Daily report    {report or 'not written (see the finance_reports run in Airflow)'}
+Day's deposit   {day_deposit(state)}
 Mailbox         {state / 'mail'}/  (SMTP 127.0.0.1:{ports.smtp}, every mail an .eml file; to
                 {env['FINANCE_EMAIL_TO']}: {mailbox_summary(state / 'mail')})
 Stripe sandbox  {env['STRIPE_API_BASE']}/v1  (key {env['STRIPE_API_KEY']}); clock, payouts, faults under
@@ -333,19 +345,23 @@ def run(env: dict[str, str], state: Path, services: list[Service], sinks: list[M
     start_and_wait(services, [webapp_service(env)], log_dir)
     ensure_stripe_world(env, state, log_dir)  # its webhooks reach the pages, which find Airflow up
     run_stripe_clock(env)
+    api = AirflowApi(ports.airflow, env["AIRFLOW_API_USER"], env["AIRFLOW_API_PASSWORD"])
+    day_ahead = not day_marker(state).exists()
+    if day_ahead:  # the daily DAGs wait for the world to be in NetSuite (scripts/demo_day.py)
+        hold_dags(api)
     print("starting Airflow's scheduler...", flush=True)
     start_and_wait(services, [airflow["airflow-scheduler"]], log_dir)
     wait_healthy(airflow["airflow-scheduler"], log_dir, ready=components_healthy)
-    api = AirflowApi(ports.airflow, env["AIRFLOW_API_USER"], env["AIRFLOW_API_PASSWORD"])
-    dags = activate_dags(api)
+    dags = activate_dags(api, keep_paused=HELD_DAGS if day_ahead else ())
     print("loading the Stripe world into NetSuite (stripe_sync, then netsuite_payments)...", flush=True)
     print(f"  {wait_for_ledger(api)}", flush=True)
-    if not day_marker(state).exists():
+    if day_ahead:
         began = time.monotonic()
         outcomes = run_day(env, api, world_start(state),
                            lambda flag, record: make_link(env, log_dir, flag, record))
         day_marker(state).write_text(json.dumps({o.label: o.result for o in outcomes}, indent=1) + "\n")
         print(f"the day took {time.monotonic() - began:.0f}s", flush=True)
+        dags = activate_dags(api)  # as they are now: the held ones unpaused
     print_banner(env, ports, state, payment_links(env, log_dir, state), dags)
     while all(s.running for s in services):
         reap()

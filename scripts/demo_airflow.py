@@ -12,6 +12,7 @@ import secrets
 import shlex
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import requests
@@ -20,6 +21,28 @@ from demo_processes import STOPPER, Service, run_step
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+# What every connector task imports, preloaded by the scheduler's forkserver (its workers, and the task
+# processes they fork, inherit them). A module that fails to import is skipped by Python's forkserver; one
+# missing here is only imported by each task again. Measured after the first five (`python -X importtime`
+# and timing a task's start-up steps): the plugins' load in each task 2.7 -> 0.1 s, GX's import 8-17 s -> 0.
+TASK_PRELOAD = (
+    "airflow.executors.local_executor",  # what the worker runs (Airflow's own example)
+    "airflow.sdk",
+    "airflow.sdk.execution_time.supervisor",  # the worker's side of a task
+    "airflow.sdk.execution_time.task_runner",  # the task process's side
+    "airflow.dag_processing.dagbag",  # the task parses its DAG file
+    # A task starts the listeners, which loads the plugins: the Finance view's FastAPI app, the run notes.
+    "airflow.listeners.listener",
+    "airflow.plugins_manager",
+    "airflow.api_fastapi.app",
+    "airflow.api_fastapi.core_api.security",
+    "airflow.api_fastapi.execution_api.app",
+    "markdown_it",
+    "stripe_netsuite.sync.load_run",
+    "stripe_netsuite.validation.run",  # Great Expectations: most of the import time
+    "stripe_netsuite.reports.publish",  # pandas, altair, the finance report's HTML/XLSX
+    "stripe_netsuite.notify",
+)
 
 
 def airflow_secrets(home: Path) -> dict[str, str]:
@@ -58,6 +81,17 @@ def airflow_env(env: dict[str, str], state: Path, port: int) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         # LocalExecutor keeps this many worker processes: 32 by default, a burden on a laptop's few cores.
         "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM") or "4",
+        # A page payment is in NetSuite seconds after its webhook only if a netsuite_payments run is short
+        # (bench/BENCHMARKS.md, webhook latency). Each task is a process forked from a LocalExecutor worker;
+        # with the scheduler's workers started by a forkserver that imported the loader, Great Expectations,
+        # pandas and the report writer once, a task inherits them instead of importing them anew (~10 s of
+        # CPU per run: `python -X importtime`). Airflow 3.3 documents both settings ([core] section).
+        "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+        "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": ",".join(TASK_PRELOAD),
+        # The scheduler sleeps this long after a loop with nothing to do (1 s by default); a triggered run
+        # waits for it when it is queued, when its task is queued, and when the run ends before the next one
+        # starts. A quarter second costs the idle scheduler little on SQLite.
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.25",
         "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{env['AIRFLOW_API_USER']}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
@@ -169,8 +203,11 @@ def components_healthy(response: requests.Response) -> bool:
                for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
 
 
-def activate_dags(api: AirflowApi, timeout: float = 300.0) -> list[dict[str, object]]:
-    """Wait until every DAG file is parsed, then unpause what an older demo state may hold paused."""
+def activate_dags(
+    api: AirflowApi, timeout: float = 300.0, keep_paused: Collection[str] = ()
+) -> list[dict[str, object]]:
+    """Wait until every DAG file is parsed, then unpause what an older demo state may hold paused (except
+    `keep_paused`: the DAGs the guided day holds until it reaches them)."""
     files = {p.name for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_")}
     deadline = time.monotonic() + timeout
     dags: list[dict[str, object]] = []
@@ -189,7 +226,7 @@ def activate_dags(api: AirflowApi, timeout: float = 300.0) -> list[dict[str, obj
             break
         STOPPER.sleep(2)
     for dag in dags:
-        if dag.get("is_paused"):
+        if dag.get("is_paused") and dag.get("dag_id") not in keep_paused:
             api.unpause(str(dag["dag_id"]))
             dag["is_paused"] = False
     if errors:

@@ -255,13 +255,38 @@ def assert_the_day_ran(run: DemoRun, stripe: Any) -> None:
     assert [(c["currency"], c["amount"], c["status"]) for c in day][-3:] == [
         ("usd", 25_000, "succeeded"), ("jpy", 50_000, "succeeded"), ("usd", 9_900, "failed")
     ], day
-    # Each DAG ran to its end; all but the audit succeeded (the audit's verdict is the world's).
-    for dag_id in ("stripe_sync", "netsuite_payments", "netsuite_deposits", "finance_reports"):
+    # Each DAG ran to its end and succeeded, the audit in agreement over the whole world.
+    dag_ids = ("stripe_sync", "netsuite_payments", "netsuite_deposits", "finance_reports", "ledger_audit")
+    for dag_id in dag_ids:
         assert re.search(rf"^  {dag_id}: success \(", run.output, re.M), run.output
-    assert re.search(r"^  ledger_audit: (success|failed) \(", run.output, re.M), run.output
     # The world's last payouts were paid by moving the Stripe clock on to now, and deposited.
     assert re.search(r"clock moving on 3\.\d days to now: the world's last payouts are paid", run.output)
     assert re.search(r"^  netsuite_deposits: success", run.output, re.M), run.output
+
+    # The day's own payments: swept into an automatic payout that is paid (the clock moved on to its
+    # arrival and came back to now), whose NetSuite deposit the day's netsuite_deposits run wrote.
+    line = r"^  payout (po_\w+) of USD [\d,.]+ \(2 payments\), arrival \S+: paid$"
+    paid = re.search(line, run.output, re.M)
+    assert paid, run.output
+    payout = stripe.v1.payouts.retrieve(paid.group(1))
+    swept = {t.source for t in stripe.v1.balance_transactions.list(
+        {"payout": payout.id, "limit": 100}).auto_paging_iter()}  # fmt: skip
+    assert (payout.status, payout.automatic) == ("paid", True)
+    assert {day[-3]["id"], day[-2]["id"]} <= swept, (swept, day)
+    deposits = list(ledger_client(run).suiteql(
+        f"SELECT id, foreigntotal FROM transaction WHERE type = 'Deposit' AND externalid = '{payout.id}'"
+    ))  # fmt: skip
+    assert [Decimal(d["foreigntotal"]) for d in deposits] == [Decimal(payout.amount).scaleb(-2)], deposits
+    assert f"Day's deposit   NetSuite deposit {deposits[0]['id']} " in run.output, run.output
+    clock = requests.get(f"{run.stripe}/_sandbox/clock", timeout=30).json()
+    assert clock["mode"] == "running" and abs(clock["now"] - time.time()) < 600, clock
+
+    # No run failed from the start (the daily DAGs wait for the loaded world), so no "run failed" mail.
+    api = airflow_session(run)
+    failed = api.get(f"{run.airflow}/api/v2/dags/~/dagRuns", params={"state": "failed"}, timeout=60).json()
+    assert failed["total_entries"] == 0, [(r["dag_id"], r["dag_run_id"]) for r in failed["dag_runs"]]
+    subjects = [str(m["Subject"]) for m in mailbox(run)]
+    assert not [s for s in subjects if "run failed" in s], subjects
 
     # The yen links the banner prints have something to pay (the world paid all the seed's yen invoices).
     for label in ("customer 106 Tanaka Trading (JPY)", "of Tanaka (JPY)"):

@@ -35,3 +35,13 @@ def test_the_world_ends_as_many_days_ago_as_a_payment_takes_to_be_paid_out(demo_
 
     assert Config().availability_days == demo_day.AVAILABILITY_DAYS  # type: ignore[attr-defined]
     assert Config().availability_days + 1 == demo_day.PAYOUT_DAYS  # type: ignore[attr-defined]
+
+
+def test_the_daily_dags_are_held_until_the_day_has_loaded_what_they_read(demo_day: object) -> None:
+    # Their latest scheduled runs (and netsuite_deposits' webhook runs) would otherwise start with the
+    # scheduler, over a ledger not loaded yet: a failed audit mailed as "run failed", payouts blocked.
+    ordered = [dag_id for group in demo_day.DAG_ORDER for dag_id in group]  # type: ignore[attr-defined]
+    held = demo_day.HELD_DAGS  # type: ignore[attr-defined]
+    assert set(held) == {"netsuite_deposits", "finance_reports", "ledger_audit"}
+    loaders = max(ordered.index("stripe_sync"), ordered.index("netsuite_payments"))
+    assert all(ordered.index(dag_id) > loaders for dag_id in held)
