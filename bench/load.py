@@ -12,7 +12,8 @@ into a fresh SQLite state DB. Then the NetSuite sandbox is set, through its /_sa
 time, its own work included, as a real service's is; "added": the latency, then its work), its counters
 are reset, and the loader runs through `run_load`, the function the
 `netsuite_payments` DAG's load task calls, with the hook's client (a ConcurrencyLimiter sized to the
-account limit, `NETSUITE_CONCURRENCY_LIMIT`, which also sizes the loader's NetSuite writers). Reported:
+account limit, `NETSUITE_CONCURRENCY_LIMIT`, which also sizes the loader's NetSuite writers: one more than
+the limit). Reported:
 wall time, customer payments per second and the fraction of the bound, every NetSuite request per second,
 failed records, and the sandbox's recorded peak concurrency and 429s (from /_sandbox/stats); the CPU time
 the NetSuite sandbox, the Stripe sandbox and this process (the loader) spent during the load, and the load
@@ -185,6 +186,7 @@ def customer_payments(netsuite_url: str) -> int:
 def measure(
     payments: int, latency_ms: int, limit: int, threads: int, workers: int | None, model: str = "floor"
 ) -> dict[str, Any]:
+    from stripe_netsuite.sync.load import SPARE_WRITERS
     from world_seeder import seed_world
 
     env = {**os.environ, **NETSUITE_TBA}
@@ -201,6 +203,7 @@ def measure(
                        scale_only_stripe=True, threads=threads)  # fmt: skip
             seeded = time.perf_counter() - began
             extracted = extract(stripe_url, database_url)
+            already = customer_payments(netsuite_url)  # (the seed holds none: counted, not assumed)
             control = f"{netsuite_url}/_sandbox"
             gate = {"latency_ms": latency_ms, "concurrency_limit": limit, "latency_model": model}
             requests.post(f"{control}/config", json=gate, timeout=30).raise_for_status()
@@ -215,14 +218,14 @@ def measure(
             server = server_times(control, stats["requests"])
             mean_ms = server["mean"]
             requests.post(f"{control}/config", json={"latency_ms": 0}, timeout=30).raise_for_status()
-            created = customer_payments(netsuite_url)
+            created = customer_payments(netsuite_url) - already
     bound = limit * 1000 / latency_ms
     return {
         "payments": payments,
         "latency_ms": latency_ms,
         "latency_model": model,
         "concurrency_limit": limit,
-        "workers": workers or limit,
+        "workers": workers or limit + SPARE_WRITERS,
         "bound_requests_per_s": bound,
         "seed_s": round(seeded, 1),
         "extract_validate_s": round(extracted, 1),
@@ -263,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="latency as the sandbox's response time (floor) or before its work")  # fmt: skip
     parser.add_argument("--limit", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="seeder connections")
-    parser.add_argument("--workers", type=int, help="NetSuite writer threads (default: the account limit)")
+    parser.add_argument("--workers", type=int, help="NetSuite writers (default: the account limit + 1)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     result = measure(args.payments, args.latency_ms, args.limit, args.threads, args.workers,
@@ -272,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
-    return 0 if result["failed"] == 0 and result["peak_concurrency"] <= args.limit else 1
+    complete = result["customer_payments_in_netsuite"] == args.payments == result["loaded"]
+    return 0 if complete and result["failed"] == 0 and result["peak_concurrency"] <= args.limit else 1
 
 
 if __name__ == "__main__":

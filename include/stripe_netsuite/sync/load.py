@@ -4,8 +4,10 @@
 
 Every write is an upsert by the external id derived from the Stripe id (or an update by internal id), so a
 re-run after any crash changes nothing that is right. Chains of writes (one charge: payment, then its
-reversals in Stripe's order) run on as many writer threads as the account's NetSuite concurrency limit
-(`NETSUITE_CONCURRENCY_LIMIT`); the client's limiter keeps requests under it whatever the thread count.
+reversals in Stripe's order) run on one writer thread more than the account's NetSuite concurrency limit
+(`NETSUITE_CONCURRENCY_LIMIT`); the client's limiter keeps requests under it whatever the thread count, and
+the spare writer has its next request built and waiting when a slot frees (with exactly as many writers as
+slots, a slot stayed idle while its writer recorded one payment and built the next).
 The writers do nothing but NetSuite writes: their sync records go to one bookkeeping thread that commits them
 in batches (load_books), and the NetSuite ids go back into Stripe's metadata on a few threads of their own,
 so NetSuite is never idle while a writer waits for the state DB or Stripe. A writer waits for an earlier
@@ -56,6 +58,8 @@ STRIPE_REFUSALS = (stripe.InvalidRequestError, stripe.PermissionError)
 # Threads writing the NetSuite ids back into Stripe: a Stripe update is quicker than a NetSuite write, so a
 # few keep up with the writers (the Stripe client's own rate budget paces them in the DAG).
 WRITE_BACK_THREADS = 4
+# Writers beyond the account's limit: one waits on the limiter with its request ready (see above).
+SPARE_WRITERS = 1
 
 
 @dataclass
@@ -399,7 +403,8 @@ def load_payments(
     transactions = {**store.failure_transactions(engine, failed_charges),
                     **store.refund_transactions(engine, refund_ids),
                     **store.refund_failure_transactions(engine, refund_ids)}
-    plan = prepare(rows, related, reversals_of, transactions, states, netsuite, settings)
+    plan = prepare(rows, related, reversals_of, transactions, states, netsuite, settings,
+                   concurrency=netsuite.settings.concurrency_limit)  # fmt: skip
     store.save_sync_records(
         engine,
         [
@@ -408,7 +413,7 @@ def load_payments(
         ],
     )
     groups = _groups(plan.chains, plan, settings)
-    writers = max(1, min(workers or netsuite.settings.concurrency_limit, len(groups)))
+    writers = max(1, min(workers or netsuite.settings.concurrency_limit + SPARE_WRITERS, len(groups)))
     with Books(engine) as books, ThreadPoolExecutor(WRITE_BACK_THREADS, "ledger-stripe") as stripe_pool:
         loader = _Loader(netsuite, stripe_client, settings, plan, run_id, books, stripe_pool)
         if stripe_client is not None:

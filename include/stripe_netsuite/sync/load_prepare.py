@@ -164,8 +164,11 @@ def prepare(
     states: Mapping[tuple[str, str], SyncState],
     netsuite: facts.SuiteQL,
     settings: LedgerSettings,
+    *,
+    concurrency: int = 1,
 ) -> Plan:
-    """The plan for these rows: one chain per charge with something to write, grouped later by customer."""
+    """The plan for these rows: one chain per charge with something to write, grouped later by customer.
+    `concurrency`: how many of the external-id lookups may be in flight at once (the account's limit)."""
     plan = Plan()
     plan.reversal_ids = {cid: {str(raw.get("id")) for raw, _ in items} for cid, items in reversals_of.items()}
     charge_ids = set(rows.charges) | {
@@ -265,11 +268,11 @@ def prepare(
             # Any reversal already in NetSuite means the payment's original body must not be sent again.
             wanted += [str(raw.get("id")) for raw, _ in reversals_of.get(chain.charge_id, [])]
             wanted.append(external_id(LedgerRecord.FAILED_PAYMENT_REFUND, chain.charge_id))
-    plan.existing = facts.existing_records(netsuite, wanted)
+    plan.existing = facts.existing_records(netsuite, wanted, concurrency=concurrency)
     payment_ids = [
         plan.existing[("customerPayment", c.payment.external_id)].internal_id
         for c in plan.chains
         if c.payment is not None and ("customerPayment", c.payment.external_id) in plan.existing
     ]
-    plan.own_applications = dict(facts.payment_applications(netsuite, payment_ids))
+    plan.own_applications = dict(facts.payment_applications(netsuite, payment_ids, concurrency=concurrency))
     return plan
