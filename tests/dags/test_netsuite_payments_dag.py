@@ -155,3 +155,54 @@ def test_dag_test_fast_path_loads_the_triggered_payments_and_notes_the_run(
     assert note and note.startswith("netsuite_payments: loaded 1, unchanged 1, failed 0")
     assert stripe_client.v1.charges.retrieve(reported).metadata["netsuite_customer_payment_id"]
     assert pending_loads(get_engine(), "netsuite_payments", 10) == []
+
+
+@pytest.mark.slow
+def test_a_refund_that_fails_later_is_booked_by_the_fast_path_from_its_webhook(
+    airflow_db: Path,
+    stripe_conn: RunningServer,
+    netsuite_conn: NetSuiteSandboxClient,
+    state_db: str,
+    stripe_client: stripe.StripeClient,
+) -> None:
+    """`charge.refund.updated` reports the refund; the run it triggers books the money coming back (a
+    customer payment `rf-<refund id>` of the refund's amount) without waiting for a stripe_sync."""
+    import requests
+    from airflow.utils.state import DagRunState
+
+    from dags.netsuite_payments import netsuite_payments_dag
+    from stripe_netsuite.payments.events import reported_ids
+
+    intent = stripe_client.v1.payment_intents.create(
+        params={
+            "amount": 5000,
+            "currency": "usd",
+            "payment_method": "pm_card_refundFail",  # Stripe's ...5126: its refunds fail later
+            "confirm": True,
+            "metadata": {"netsuite_customer_id": "104"},
+        }
+    )
+    charge = str(intent.latest_charge)
+    refund = stripe_client.v1.refunds.create(params={"charge": charge, "amount": 2000})
+    assert netsuite_payments_dag.test(run_conf={"stripe_ids": [charge]}).state == DagRunState.SUCCESS
+
+    advance = requests.post(f"{stripe_conn.url}/_sandbox/clock/advance", json={"hours": 1}, timeout=60)
+    advance.raise_for_status()
+    failed = stripe_client.v1.refunds.retrieve(refund.id)
+    assert failed.status == "failed"
+    (event,) = [
+        e
+        for e in stripe_client.v1.events.list(params={"type": "charge.refund.updated", "limit": 100}).data
+        if e.data.object["id"] == refund.id
+    ]
+    ids = reported_ids(event.to_dict())  # what the webhook handler records, and the dispatcher sends
+    assert ids == [refund.id]
+    assert netsuite_payments_dag.test(run_conf={"stripe_ids": ids}).state == DagRunState.SUCCESS
+
+    rows = netsuite_conn.rows(
+        "SELECT t.externalid, t.entity, t.foreigntotal FROM transaction t WHERE t.type = 'CustPymt'"
+        f" AND t.externalid = 'rf-{refund.id}'"
+    )
+    assert [(str(r["entity"]), Decimal(str(r["foreigntotal"]))) for r in rows] == [
+        ("104", Decimal(failed.amount).scaleb(-2))
+    ]

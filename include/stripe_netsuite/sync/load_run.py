@@ -147,7 +147,8 @@ def fetch_requested(
 ) -> list[str]:
     """Fetch these objects (a PaymentIntent stands for its latest charge) and what loading them needs.
 
-    A charge brings its refunds and disputes; a refund or dispute brings its charge.
+    A charge brings its refunds and disputes (and a refund its balance transactions: its own, and the one
+    that returned its money when it failed later); a refund or dispute brings its charge.
 
     Stored as stripe_sync stores them, then validated with the same suites; returns the ids to load. Without
     Data Docs: a webhook's few objects would build a site per run, seconds of the fast path's budget
@@ -186,6 +187,11 @@ def fetch_requested(
             for page in api.list_pages(RESOURCES[resource].path, {"charge": obj["id"]}):
                 with session_scope(engine) as session:
                     store_page(session, RESOURCES[resource].model, page, api.account)
+                for reversal in page:  # a refund's rate and date, and the money of one that failed later
+                    for field in ("balance_transaction", "failure_balance_transaction"):
+                        related = id_of(reversal.get(field))
+                        if related is not None and related not in seen:
+                            fetch(related)
         if stripe_id != obj["id"]:
             to_load.append(stripe_id)
     validation.module().validate_pending(engine, run_id, now=now, object_types=FAST_PATH_VALIDATED)
