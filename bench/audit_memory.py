@@ -187,6 +187,7 @@ class MonthNetSuite:
 
     def __init__(self, month: Month) -> None:
         self.month = month
+        self.queries = 0  # SuiteQL queries asked (a keyset stream counts as one)
 
     def _payment(self, n: int) -> dict[str, str]:
         amount = self.month.amount(n) + (100 if self.month.edited(n) else 0)
@@ -238,6 +239,7 @@ class MonthNetSuite:
             yield {**row, "id": str(COPY + k), "externalid": ""}
 
     def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, str]]:
+        self.queries += 1
         if "FROM currency" in query:
             yield {"id": "1", "symbol": "USD"}
         elif "FROM customercurrencybalance" in query:
@@ -262,6 +264,7 @@ class MonthNetSuite:
     def suiteql_after(
         self, query: Callable[[int], str], *, key: str = "id", page_size: int = 1000
     ) -> Iterator[dict[str, str]]:
+        self.queries += 1
         text = query(0)
         return self._copies() if "t.memo LIKE 'Stripe%'" in text else self._period()
 
@@ -297,8 +300,10 @@ def bench_audit(charges: int) -> None:
     client = stripe.StripeClient("sk_test_bench", http_client=MonthHttpClient(month), max_network_retries=0)
     netsuite = MonthNetSuite(month)
     whole = measured("whole period held (before)", lambda: whole_period_audit(netsuite, client))
+    before, netsuite.queries = netsuite.queries, 0
     chunked = measured("run_audit, 500 at a time (after)",
                        lambda: run_audit(netsuite, client, SETTINGS, PERIOD))
+    print(f"  SuiteQL queries: {before} before, {netsuite.queries} after")
     assert chunked.disagreements == whole.disagreements and chunked.checked == whole.checked
     print(f"  same findings: {len(whole.disagreements)} disagreements, checked {whole.checked}")
 

@@ -60,11 +60,36 @@ def wanted_external_ids(side: StripeSide) -> set[str]:
     return wanted
 
 
+# Customers kept between chunks (a few hundred bytes each): a customer paying all month is read once, not once
+# per chunk; past this many the cache starts again, so memory stays bounded on an account of any size.
+CUSTOMER_CACHE = 20_000
+
+
+@dataclass
+class _KnownCustomers:
+    """Customers already read from NetSuite by internal id (None: NetSuite has no such customer)."""
+
+    held: dict[str, CustomerFacts | None] = field(default_factory=dict)
+
+    def by_id(
+        self, netsuite: load_facts.SuiteQL, ids: set[str], symbols: dict[str, str]
+    ) -> dict[str, CustomerFacts]:
+        missing = ids - self.held.keys()
+        if missing:
+            if len(self.held) + len(missing) > CUSTOMER_CACHE:
+                self.held.clear()
+                missing = ids
+            found = load_facts.customers_by_id(netsuite, missing, symbols)
+            self.held |= {i: found.get(i) for i in missing}
+        return {i: facts for i in ids if (facts := self.held.get(i)) is not None}
+
+
 def _customers(
     netsuite: load_facts.SuiteQL,
     charges: Sequence[Mapping[str, Any]],
     settings: LedgerSettings,
     symbols: dict[str, str],
+    known: _KnownCustomers | None = None,
 ) -> tuple[dict[str, CustomerFacts], list[CustomerFacts]]:
     sources = []
     for charge in charges:
@@ -73,7 +98,7 @@ def _customers(
         except LedgerMappingError:
             continue  # the comparison reports the charge as unreadable
     ids = {i for s in sources for i in s.customer_ids(settings)} | {settings.unallocated_customer_id}
-    by_id = load_facts.customers_by_id(netsuite, ids, symbols)
+    by_id = (known or _KnownCustomers()).by_id(netsuite, ids, symbols)
     emails = {e for s in sources for e in s.emails}
     by_email = load_facts.customers_by_email(netsuite, emails, symbols) if settings.match_by_email else []
     return by_id, by_email
@@ -116,14 +141,14 @@ def run_audit(
     ascending id for the checks that need all of them (unknown to Stripe, copies)."""
     apis = [StripeApi(stripe_client, account) for account in accounts]
     symbols = {v: k for k, v in load_facts.currency_ids(netsuite).items()}
-    audit = _Audit(period)
+    audit, known = _Audit(period), _KnownCustomers()
     for field_name, objects in stripe_chunks(apis, period, settings.zone, chunk):
         side = _side(field_name, objects)
         audit.counts[field_name] += len(objects)
         audit.kinds |= {str(obj["id"]): str(obj.get("object") or "") for obj in objects}
         entries = entries_by_external_id(netsuite, wanted_external_ids(side))
         customers, by_email = (
-            _customers(netsuite, side.charges, settings, symbols) if side.charges else ({}, [])
+            _customers(netsuite, side.charges, settings, symbols, known) if side.charges else ({}, [])
         )
         audit.compare(side, NetSuiteSide(entries, customers, by_email), settings)
     copies = memo_only_in_period(netsuite, period)
