@@ -87,7 +87,7 @@ def netsuite_payments() -> None:
     # Fetching holds the pool too: the fast path never goes around it.
     @task(pool="netsuite_api", pool_slots=LOAD_SLOTS, execution_timeout=timedelta(hours=4))
     def load(dag_run: Any = None, run_id: str | None = None) -> dict[str, Any]:
-        from dag_common import warm_report_charts, write_finance_run_report
+        from dag_common import write_finance_run_report
         from netsuite_hook import NetSuiteHook
         from stripe_hook import StripeHook
 
@@ -102,7 +102,6 @@ def netsuite_payments() -> None:
             since, until = created_window(days[0], days[1], today=datetime.now(UTC).date())
         except ValueError as error:
             raise AirflowFailException(str(error)) from None
-        warm_report_charts()  # the run's finance report, last, is then seconds shorter
         migrate()  # idempotent: a no-op when the state DB's schema is current
         engine, stripe_client, run = get_engine(), StripeHook().client, run_id or "manual"
         stripe_ids = requested_ids(

@@ -17,7 +17,7 @@ from stripe_netsuite import retries
 if TYPE_CHECKING:
     from stripe_netsuite.reports.publish import ReportOptions
 
-__all__ = ["START_DATE", "dag_defaults", "report_options", "warm_report_charts", "write_finance_run_report"]
+__all__ = ["START_DATE", "dag_defaults", "report_options", "write_finance_run_report"]
 
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -58,26 +58,6 @@ def report_options() -> ReportOptions:
     except AirflowNotFoundException:
         account = None
     return ReportOptions.from_settings(Settings.from_env(), account)
-
-
-def warm_report_charts() -> None:
-    """Start the finance report's chart renderer now, on a thread, while the task waits on Stripe and
-    NetSuite. vl_convert (reports/charts.py) starts its JavaScript engine on its first chart: ~2.7 s in every
-    task process (measured), which a short run would otherwise spend after its writes, keeping the next run
-    of its DAG waiting. It releases the GIL meanwhile; an engine that fails to start fails the report later,
-    as it would have."""
-    import threading
-
-    def warm() -> None:
-        import vl_convert
-
-        spec = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x"}}}
-        try:
-            vl_convert.vegalite_to_svg(spec)
-        except Exception:  # a warm-up only: the report's own call raises it, in the task
-            return
-
-    threading.Thread(target=warm, name="warm-report-charts", daemon=True).start()
 
 
 def write_finance_run_report(dag_id: str, run_id: str) -> dict[str, Any]:
