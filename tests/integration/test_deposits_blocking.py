@@ -114,9 +114,10 @@ class Scene:
         return item, payment_of(self.ns, item.charge.id)
 
     def run(self, payout_id: str, name: str, settings: DepositSettings | None = None) -> dict[str, Any]:
+        accounts = self.settings if settings is None else settings
         return run_deposits(
-            self.engine, self.netsuite, settings or self.settings, dag_id=DAG, run_id=name,
-            now=datetime.now(UTC), zone=ZONE, payout_ids=[payout_id],
+            self.engine, self.netsuite, accounts, dag_id=DAG, run_id=name, now=datetime.now(UTC), zone=ZONE,
+            payout_ids=[payout_id],
         )  # fmt: skip
 
     def assert_blocked(self, payout_id: str, name: str, code: str, transactions: set[str],
