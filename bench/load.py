@@ -111,17 +111,23 @@ def extract(stripe_url: str, database_url: str) -> float:
 
 
 def timed_limiter(limit: int) -> Any:
-    """The client's ConcurrencyLimiter, also adding up how long its slots are held (NetSuite busy)."""
+    """The client's ConcurrencyLimiter, also adding up how long its slots are held (NetSuite busy) and keeping
+    each hold's start and end, and when all the slots were first held at once (the writes under way)."""
     from stripe_netsuite.netsuite import ConcurrencyLimiter
     from stripe_netsuite.netsuite.limiter import Slot
 
     class TimedLimiter(ConcurrencyLimiter):
         held = 0.0
         last_release = 0.0
+        full_at: float | None = None
+        holds: list[tuple[float, float]] = []
 
         def _acquire(self) -> Slot:
             slot = super()._acquire()
             slot.started = time.perf_counter()  # type: ignore[attr-defined]
+            with self._condition:
+                if self.full_at is None and self._in_flight >= self.limit:
+                    self.full_at = slot.started  # type: ignore[attr-defined]
             return slot
 
         def _release(self, slot: Slot) -> None:
@@ -129,7 +135,14 @@ def timed_limiter(limit: int) -> Any:
             with self._condition:
                 self.held += now - slot.started  # type: ignore[attr-defined]
                 self.last_release = max(self.last_release, now)
+                self.holds.append((slot.started, now))  # type: ignore[attr-defined]
             super()._release(slot)
+
+        def occupancy_while_writing(self) -> float:
+            """How busy the slots were from when all were first held to the last release."""
+            start, end = self.full_at or 0.0, self.last_release
+            busy = sum(max(0.0, min(b, end) - max(a, start)) for a, b in self.holds)
+            return busy / (self.limit * (end - start)) if end > start else 0.0
 
     return TimedLimiter(limit)
 
@@ -157,6 +170,8 @@ def load(
                            run_id="bench-load", now=datetime.now(UTC), workers=workers)  # fmt: skip
         seconds = time.perf_counter() - began
     slots = {"slot_occupancy": limiter.held / (limit * seconds),
+             "slot_occupancy_while_writing": limiter.occupancy_while_writing(),
+             "writes_under_way_s": (limiter.full_at or began) - began,
              "netsuite_done_s": limiter.last_release - began}  # fmt: skip
     return summary, seconds, slots
 
@@ -242,6 +257,9 @@ def measure(
         "requests_per_payment": round(stats["requests"] / max(created, 1), 2),
         "netsuite_done_s": round(slots["netsuite_done_s"], 2),
         "slot_occupancy": round(slots["slot_occupancy"], 3),
+        # From the moment all slots were first held (after the plan's SuiteQL lookups) to the last release.
+        "slot_occupancy_while_writing": round(slots["slot_occupancy_while_writing"], 3),
+        "all_slots_first_held_at_s": round(slots["writes_under_way_s"], 2),
         "server_mean_request_ms": round(mean_ms, 1),
         "server_ms_first_tenth": round(server["first_tenth"], 1),
         "server_ms_last_tenth": round(server["last_tenth"], 1),
