@@ -7,15 +7,16 @@ handler's `{"stripe_event_id": "evt_..."}`, which names the event's object): the
 fetches just those objects from Stripe with the extraction code and validates them with the same Great
 Expectations suites before loading them, without waiting for the next `stripe_sync`.
 
-The run is one task, `load`, holding the pool `netsuite_api` from start to end (the fast path's fetching
-too): it brings the state DB's schema up to date, fetches and validates what the conf names (nothing on a
-scheduled run or a backfill: everything ready is loaded), then writes to NetSuite. One task process per run
-keeps a webhook's payment seconds from the ledger. It writes each ready charge as a customer payment
-(externalId = the charge id), each refund and lost dispute as a credit memo + customer refund, each failed
-bank debit as an unapplication + customer refund; every write is an upsert by external id, so **re-runs
-and backfills are safe**. A record NetSuite refuses for good is marked failed with NetSuite's message (fix
-it, then `python -m stripe_netsuite.sync replay <id>`); the task fails, and Airflow retries it, only when
-something retryable is left. The run report (`<reports>/netsuite_payments/<run>.md`, `<reports>`:
+The run is one task, `load`, holding the pool `netsuite_api` from start to end (the fast path's fetching too):
+it brings the state DB's schema up to date, fetches and validates what the conf names, and what webhooks
+reported while the run waited in the queue (nothing on a scheduled run or a backfill: everything ready is
+loaded), then writes to NetSuite. One task process per run keeps a webhook's payment seconds from the ledger.
+It writes each ready charge as a customer payment (externalId = the charge id), each refund and lost dispute
+as a credit memo + customer refund, each failed bank debit as an unapplication + customer refund; a refund
+that failed later (`charge.refund.updated`) as its money coming back; every write is an upsert by external id,
+so **re-runs and backfills are safe**. A record NetSuite refuses for good is marked failed with NetSuite's
+message (fix it, then `python -m stripe_netsuite.sync replay <id>`); the task fails, and Airflow retries it,
+only when something retryable is left. The run report (`<reports>/netsuite_payments/<run>.md`, `<reports>`:
 `$CONNECTOR_REPORTS_DIR`) becomes the run's note: loaded, unchanged, failed with reasons, amounts per
 currency. The run's finance report (HTML with charts, CSV, XLSX of what it loaded or failed, under
 `<reports>/finance/<day>/netsuite_payments__<run>/`) is in the Finance view, which the note links to.
