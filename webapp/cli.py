@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -54,10 +55,14 @@ def create_link(customer_id: str | None, invoice_id: str | None, qr_path: Path |
         click.echo(f"QR code written to {qr_path}", err=True)
 
 
-def _sync(record_type: str, field: str, query: str, kind: str, dry_run: bool) -> tuple[int, int]:
+def _sync(
+    record_type: str, field: str, query: Callable[[int], str], kind: str, dry_run: bool
+) -> tuple[int, int]:
+    """Write the link of every row `query(after)` selects (by keyset: an account can hold more customers or
+    open invoices than one SuiteQL query returns, NetSuite's 100,000-row cutoff)."""
     netsuite = get_netsuite()
     written = unchanged = 0
-    for row in netsuite.suiteql(query):
+    for row in netsuite.suiteql_after(query):
         url = _url(LinkTarget("customer" if kind == "customer" else "invoice", row["id"]))
         if row.get("link") == url:
             unchanged += 1
@@ -75,16 +80,16 @@ def sync_links(dry_run: bool) -> None:
     customers = _sync(
         "customer",
         CUSTOMER_FIELD,
-        f"SELECT c.id AS id, c.{CUSTOMER_FIELD} AS link FROM customer c"
-        " WHERE c.balance > 0 AND c.isinactive = 'F' ORDER BY c.id",
+        lambda after: f"SELECT c.id AS id, c.{CUSTOMER_FIELD} AS link FROM customer c"
+        f" WHERE c.balance > 0 AND c.isinactive = 'F' AND c.id > {after} ORDER BY c.id",
         "customer",
         dry_run,
     )
     invoices = _sync(
         "invoice",
         INVOICE_FIELD,
-        f"SELECT t.id AS id, t.{INVOICE_FIELD} AS link FROM transaction t"
-        " WHERE t.type = 'CustInvc' AND t.status = 'A' ORDER BY t.id",
+        lambda after: f"SELECT t.id AS id, t.{INVOICE_FIELD} AS link FROM transaction t"
+        f" WHERE t.type = 'CustInvc' AND t.status = 'A' AND t.id > {after} ORDER BY t.id",
         "invoice",
         dry_run,
     )

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 
 from stripe_netsuite.audit.fetch_netsuite import memo_only_in_period, period_entries
 from stripe_netsuite.audit.period import AuditPeriod
 from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
+from stripe_netsuite.netsuite import client as client_module
 from stripe_netsuite.netsuite.client import SUITEQL_MAX_ROWS, SuiteQLCutoffError
 from tests.conftest import NETSUITE_TEST_ENV
+from tests.e2e import webapp_support
 from tests.integration.conftest import NetSuiteSandboxClient, error_of
 from tests.servers import RunningServer, run_sandbox
 
@@ -149,3 +152,24 @@ def test_the_audit_reads_every_record_and_copy_of_a_period_past_the_cutoff(
     assert len(made[0::2]) > CUTOFF and len(made[1::2]) > CUTOFF
     assert entries >= set(made[0::2]) and copies >= set(made[1::2])
     assert not entries & set(made[1::2]) and not copies & set(made[0::2])
+
+
+# ------------------------------------------------------------------------------------------------ callers
+
+make_app = webapp_support.make_app  # the payment pages' app, on this module's cut-off sandbox
+
+
+def test_links_sync_writes_a_link_on_every_open_invoice_past_the_cutoff(
+    make_app: Any, ns: NetSuiteSandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "SUITEQL_MAX_ROWS", CUTOFF)  # the app's client knows this cutoff
+    open_invoices = "FROM transaction WHERE type = 'CustInvc' AND status = 'A'"
+    [count] = ns.rows(f"SELECT COUNT(*) AS n {open_invoices}")
+    assert int(count["n"]) > CUTOFF
+
+    result = make_app().test_cli_runner().invoke(args=["links", "sync"])
+
+    assert result.exit_code == 0, result.output
+    # Counted by SQL: a list of the rows would itself stop at the cutoff.
+    [unlinked] = ns.rows(f"SELECT COUNT(*) AS n {open_invoices} AND custbody_stripe_payment_link IS NULL")
+    assert unlinked["n"] in (0, "0")
