@@ -17,9 +17,9 @@ import pytest
 
 from stripe_netsuite.audit.fetch_netsuite import memo_only_in_period, period_entries
 from stripe_netsuite.audit.period import AuditPeriod
-from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings
+from stripe_netsuite.netsuite import NetSuiteClient, NetSuiteSettings, SuiteQLCutoffError
 from stripe_netsuite.netsuite import client as client_module
-from stripe_netsuite.netsuite.client import SUITEQL_MAX_ROWS, SuiteQLCutoffError
+from stripe_netsuite.netsuite.client import SUITEQL_MAX_ROWS
 from tests.conftest import NETSUITE_TEST_ENV
 from tests.e2e import webapp_support
 from tests.integration.conftest import NetSuiteSandboxClient, error_of

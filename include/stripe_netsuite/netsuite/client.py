@@ -18,6 +18,7 @@ from stripe_netsuite.netsuite.errors import (
     NetSuiteConnectionError,
     NetSuiteError,
     NetSuiteNotFoundError,
+    SuiteQLCutoffError,
     error_from_response,
 )
 from stripe_netsuite.netsuite.limiter import ConcurrencyLimiter, shared_limiter
@@ -25,7 +26,7 @@ from stripe_netsuite.netsuite.retry import RetryPolicy, parse_retry_after
 from stripe_netsuite.netsuite.settings import NetSuiteSettings
 from stripe_netsuite.netsuite.stats import ClientStats, StatsCounter
 
-__all__ = ["SUITEQL_MAX_ROWS", "WRITE_HEADERS", "AsyncResult", "NetSuiteClient", "SuiteQLCutoffError"]
+__all__ = ["SUITEQL_MAX_ROWS", "WRITE_HEADERS", "AsyncResult", "NetSuiteClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +83,6 @@ class AsyncResult:
             return None
         last = urlsplit(self.location).path.rstrip("/").rsplit("/", 1)[-1]
         return last if last.isdigit() else None
-
-
-class SuiteQLCutoffError(NetSuiteError):
-    """A SuiteQL query's result reached NetSuite's row cutoff: rows past it were not returned."""
 
 
 def _page_size(value: int) -> int:

@@ -16,6 +16,7 @@ __all__ = [
     "NetSuiteRateLimitError",
     "NetSuiteServerError",
     "NetSuiteUserError",
+    "SuiteQLCutoffError",
     "error_from_response",
 ]
 
@@ -81,6 +82,10 @@ class NetSuiteServerError(NetSuiteError):
 
 class NetSuiteConnectionError(NetSuiteError):
     """No HTTP answer at all (refused, reset, timed out), still so after every retry."""
+
+
+class SuiteQLCutoffError(NetSuiteError):
+    """A SuiteQL query's result reached NetSuite's row cutoff: rows past it were not returned."""
 
 
 class NetSuiteConfigError(NetSuiteError, ConfigError):
