@@ -151,7 +151,10 @@ def still_running(snapshot: dict[int, str]) -> list[str]:
         if _start_time(pid) == started:
             with contextlib.suppress(OSError):
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:120]
-                left.append(f"{pid} {command!r}")
+                # A zombie has no command line left: its name, state and parent say what it was.
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
+                left.append(f"{pid} {command!r} ({name}, state {fields[0]}, parent {fields[1]})")
     return left
 
 
