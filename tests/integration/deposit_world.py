@@ -3,16 +3,16 @@ client, the deposit accounts, a state DB brought up to the point each test start
 environment.
 
 A test module binds the fixtures it wants by name (`netsuite = deposit_world.netsuite`,
-`world = deposit_world.seeded_world(...)`), so each module still seeds its own sandboxes (module scope, as
-tests/conftest.py starts them). Nothing here computes an expectation: those stay in the tests, from Stripe's
-data.
+`world = deposit_world.seeded_world(...)`; both come from load_world.py, with what the loader tests share),
+so each module still seeds its own sandboxes (module scope, as tests/conftest.py starts them). Nothing here
+computes an expectation: those stay in the tests, from Stripe's data.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,45 +24,30 @@ import stripe
 from sqlalchemy import Engine, select
 
 from stripe_netsuite.netsuite import NetSuiteClient
-from stripe_netsuite.store import Payout, dispose_engines, get_engine, migrate, session_scope
+from stripe_netsuite.store import Payout, session_scope
 from stripe_netsuite.sync.deposit_load_run import run_deposits
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.load import load_payments
-from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import ledger_settings, stripe_sync
-from tests.integration.test_sync_load import netsuite as netsuite  # the connector's client: a module fixture
-from tests.integration.test_sync_load_faults import client_for, load_until_done, snapshot
-from tests.integration.test_sync_load_sigkill import cli_env
+from tests.integration.load_world import (
+    cli_env,
+    client_for,
+    every_row,
+    ledger_settings,
+    load_until_done,
+    seed,
+    snapshot,
+    state_engine,
+    stripe_sync,
+)
+from tests.integration.load_world import netsuite as netsuite  # the connector's client: a module fixture
+from tests.integration.load_world import seeded_world as seeded_world  # the module fixture `world`
 from tests.servers import ROOT, RunningServer
 
 ZONE = ZoneInfo("America/Los_Angeles")
 DAG = "netsuite_deposits"
 FEE_ACCOUNT = "8"  # the seeded NetSuite's Stripe fees account
 DEPOSITS_COMMAND = (sys.executable, "-m", "stripe_netsuite.sync", "deposits")  # the operator CLI's deposits
-
-
-def seed(
-    stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer, settlement_currencies: Sequence[str] = ()
-) -> None:
-    """The seeded 30-day world in both sandboxes; `settlement_currencies` adds payout currencies to USD."""
-    from world_seeder import seed_world
-
-    seed_world(
-        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
-        days=30, seed=42, threads=2, settlement_currencies=settlement_currencies,
-    )  # fmt: skip
-
-
-def seeded_world(settlement_currencies: Sequence[str] = ()) -> Callable[..., RunningServer]:
-    """A module fixture `world`: the seeded world (see `seed`); it yields the Stripe sandbox."""
-
-    @pytest.fixture(scope="module", name="world")
-    def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
-        seed(stripe_sandbox, netsuite_sandbox, settlement_currencies)
-        return stripe_sandbox
-
-    return world
 
 
 def create_accounts(server: RunningServer, currencies: Sequence[str]) -> dict[str, str]:
@@ -102,12 +87,9 @@ def payout_currencies(engine: Engine) -> list[str]:
 @contextmanager
 def state_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A migrated SQLite state DB and a reports folder of the module's own (CONNECTOR_REPORTS_DIR)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    with pytest.MonkeyPatch.context() as patch:
+    with state_engine(tmp_path_factory) as engine, pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONNECTOR_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
-        yield get_engine(url)
-    dispose_engines()
+        yield engine
 
 
 def sync_load_and_deposit(
@@ -124,27 +106,21 @@ def sync_load_and_deposit(
 
 def deposit_lines(server: RunningServer) -> dict[str, list[tuple[str, str]]]:
     """Each deposit (by payout id) as its lines' accounts and amounts, whatever order they were written in."""
-    ns = NetSuiteSandboxClient(server.url)
     found: dict[str, list[tuple[str, str]]] = {}
-    offset = 0
-    while True:
-        page = ns.suiteql(
-            "SELECT t.externalid, tl.account, tl.foreignamount FROM transactionline tl"
-            " JOIN transaction t ON t.id = tl.transaction"
-            " WHERE t.type = 'Deposit' AND t.externalid IS NOT NULL ORDER BY tl.id",
-            offset=offset,
-        ).json()
-        for row in page["items"]:
-            found.setdefault(str(row["externalid"]), []).append(
-                (str(row.get("account")), str(row.get("foreignamount")))
-            )
-        if not page["hasMore"]:
-            return {key: sorted(lines) for key, lines in found.items()}
-        offset += len(page["items"])
+    query = (
+        "SELECT t.externalid, tl.account, tl.foreignamount FROM transactionline tl"
+        " JOIN transaction t ON t.id = tl.transaction"
+        " WHERE t.type = 'Deposit' AND t.externalid IS NOT NULL ORDER BY tl.id"
+    )
+    for row in every_row(NetSuiteSandboxClient(server.url), query):
+        line = (str(row.get("account")), str(row.get("foreignamount")))
+        found.setdefault(str(row["externalid"]), []).append(line)
+    return {key: sorted(lines) for key, lines in found.items()}
 
 
 def ledger(server: RunningServer) -> dict[str, Any]:
     return {**snapshot(server), "deposit_lines": deposit_lines(server)}
+
 
 @pytest.fixture(scope="module", autouse=True)
 def reports_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -161,14 +137,11 @@ def loaded_engine(
     """`engine`: the plain world seeded, synced from Stripe into a new state DB (payouts itemised) and its
     payments loaded into NetSuite, payments runs repeated until none is left to retry; no deposit yet."""
     seed(stripe_sandbox, netsuite_sandbox)
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    engine = get_engine(url)
-    stripe_sync(stripe_sandbox, engine, "sync-1")
-    with client_for(netsuite_sandbox) as client:
-        load_until_done(engine, client, "load")
-    yield engine
-    dispose_engines()
+    with state_engine(tmp_path_factory) as engine:
+        stripe_sync(stripe_sandbox, engine, "sync-1")
+        with client_for(netsuite_sandbox) as client:
+            load_until_done(engine, client, "load")
+        yield engine
 
 
 @pytest.fixture(scope="module", name="settings")

@@ -12,7 +12,6 @@ then compared by external id and document number, deposits' lines included.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,13 +21,13 @@ import pytest
 import requests
 from sqlalchemy import Engine
 
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.store import dispose_engines, get_engine
 from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource, itemise_paid_payouts
 from stripe_netsuite.sync.deposit_load_run import DepositRetryError, run_deposits
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.validation import validate_pending
 from tests.conftest import STRIPE_TEST_KEY
-from tests.integration import test_sync_load_faults
+from tests.integration import load_world
 from tests.integration.deposit_world import (
     DAG,
     ZONE,
@@ -36,16 +35,22 @@ from tests.integration.deposit_world import (
     deposit_settings,
     ledger,
     payout_currencies,
-    seed,
 )
-from tests.integration.test_sync_load_faults import client_for, engine_copy, load_until_done
+from tests.integration.load_world import (
+    client_for,
+    engine_copy,
+    flipping_fault_phase,
+    load_until_done,
+    seed,
+    state_file,
+)
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
 
 
-faulty_sandbox = test_sync_load_faults.faulty_sandbox  # a second seeded NetSuite sandbox
+faulty_sandbox = load_world.faulty_sandbox  # a second seeded NetSuite sandbox
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +59,10 @@ def extracted_db(
 ) -> Iterator[Path]:
     """The world's Stripe objects extracted (stripe_sync's extraction), its payouts not itemised yet."""
     seed(stripe_sandbox, netsuite_sandbox)
-    path = tmp_path_factory.mktemp("state") / "extracted.db"
-    url = f"sqlite:///{path}"
-    migrate(url)
-    settings, now = StripeSettings(STRIPE_TEST_KEY, stripe_sandbox.url), datetime.now(UTC)
-    for name in RESOURCES:
-        extract_resource(settings, name, get_engine(url), now=now, run_id="sync-1")
-    dispose_engines()
+    with state_file(tmp_path_factory, "extracted.db") as (path, engine):
+        settings, now = StripeSettings(STRIPE_TEST_KEY, stripe_sandbox.url), datetime.now(UTC)
+        for name in RESOURCES:
+            extract_resource(settings, name, engine, now=now, run_id="sync-1")
     yield path
     dispose_engines()
 
@@ -152,21 +154,10 @@ def test_twenty_percent_faults_on_both_sandboxes_end_with_the_clean_runs_deposit
     control = f"{faulty_sandbox.url}/_sandbox/config"
     faults = {"fault_rate": 0.2, "fault_kinds": ["500", "503", "429", "drop"], "fault_seed": 13}
     requests.post(control, json=faults, timeout=30).raise_for_status()
-    stop = threading.Event()
-
-    def flip_phase() -> None:  # faults land before and after commits alike
-        phase = "after"
-        while not stop.wait(0.05):
-            requests.post(control, json={"fault_phase": phase}, timeout=30)
-            phase = "before" if phase == "after" else "after"
-
-    flipper = threading.Thread(target=flip_phase, daemon=True)
-    flipper.start()
     try:
-        retried_runs = deposits(engine, faulty_sandbox, settings, "deposits-faulty")
+        with flipping_fault_phase(faulty_sandbox, every=0.05):
+            retried_runs = deposits(engine, faulty_sandbox, settings, "deposits-faulty")
     finally:
-        stop.set()
-        flipper.join()
         requests.post(control, json={"fault_rate": 0.0}, timeout=30).raise_for_status()
     listed = requests.get(f"{stripe_sandbox.url}/_sandbox/requests", params={"since": since}, timeout=30)
     stripe_faulted = [r for r in listed.json()["requests"] if r["status"] in (500, 429)]

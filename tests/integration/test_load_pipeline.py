@@ -19,11 +19,10 @@ import stripe
 from sqlalchemy import Engine, select
 
 from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
 from stripe_netsuite.store.engine import session_scope
 from stripe_netsuite.store.pipeline import SyncRecord
 from stripe_netsuite.sync.load import load_payments
-from tests.integration.test_sync_load import ledger_settings, stripe_sync
+from tests.integration.load_world import ledger_settings, state_engine, stripe_sync
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
@@ -40,12 +39,9 @@ def synced(
         stripe_client.v1.payment_intents.create(
             {"amount": 1000 + number, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
         )
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    engine = get_engine(url)
-    stripe_sync(stripe_sandbox, engine, "sync-1")
-    yield engine
-    dispose_engines()
+    with state_engine(tmp_path_factory) as engine:
+        stripe_sync(stripe_sandbox, engine, "sync-1")
+        yield engine
 
 
 def test_a_slow_stripe_never_holds_up_the_netsuite_writes(

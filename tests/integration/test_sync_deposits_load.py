@@ -14,67 +14,40 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import stripe
 from sqlalchemy import Engine
 
-from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.sync.deposit_load_run import run_deposits
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.load import load_payments
 from stripe_netsuite.sync.load_run import sync_status
-from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration import load_world
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import is_write, last_requests, ledger_settings, major, stripe_sync
+from tests.integration.conftest import ns as ns  # test_reports_world and test_ledger_audit take it from here
+from tests.integration.deposit_world import DAG, ZONE, create_accounts, deposit_settings
+from tests.integration.load_world import ledger_settings, major, state_engine, stripe_sync
+from tests.integration.test_sync_load import is_write, last_requests
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 D = Decimal
-ZONE = ZoneInfo("America/Los_Angeles")
 CHARGE_TYPES = ("charge", "payment")
-DAG = "netsuite_deposits"
 
-
-@pytest.fixture(scope="module")
-def stripe_api(stripe_sandbox: RunningServer) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
-
-
-@pytest.fixture(scope="module")
-def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
-    from world_seeder import seed_world
-
-    seed_world(
-        stripe_sandbox.url, STRIPE_TEST_KEY, netsuite_sandbox.url + "/services/rest", NETSUITE_TEST_ENV,
-        days=30, seed=42, threads=2,
-    )  # fmt: skip
-    return stripe_sandbox
+stripe_api = load_world.stripe_api
+world = load_world.world  # the seeded 30-day world
+netsuite = load_world.netsuite  # the connector's client
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, world: RunningServer) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    engine = get_engine(url)
-    stripe_sync(world, engine, "sync-1")
-    yield engine
-    dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
-    settings = NetSuiteSettings.from_env(netsuite_env)
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
-    return NetSuiteSandboxClient(netsuite_sandbox.url)
+    """A new state DB with the world synced from Stripe (payouts itemised)."""
+    with state_engine(tmp_path_factory) as engine:
+        stripe_sync(world, engine, "sync-1")
+        yield engine
 
 
 @dataclass
@@ -103,23 +76,10 @@ def payouts(world: RunningServer, stripe_api: stripe.StripeClient) -> Payouts:
 
 
 @pytest.fixture(scope="module")
-def settings(ns: NetSuiteSandboxClient, payouts: Payouts) -> DepositSettings:
+def settings(netsuite_sandbox: RunningServer, payouts: Payouts) -> DepositSettings:
     """An operating bank account per payout currency and an adjustments account, created through the API."""
-    ids = {row["symbol"]: str(row["id"]) for row in ns.rows("SELECT id, symbol FROM currency")}
-    banks = {}
-    for number, currency in enumerate(sorted({p.currency.upper() for p in payouts.all}), start=1):
-        banks[currency] = ns.create("account", {
-            "acctNumber": f"10{number:02d}0", "acctName": f"Operating {currency}", "acctType": "Bank",
-            "currency": {"id": ids[currency]}, "subsidiary": {"id": "1"},
-        })  # fmt: skip
-    adjustments = ns.create(
-        "account",
-        {"acctNumber": "6150", "acctName": "Stripe Adjustments", "acctType": "Expense",
-         "subsidiary": {"id": "1"}},
-    )
-    return DepositSettings.for_ledger(
-        ledger_settings(), bank_accounts=banks, fee_account_id="8", adjustment_account_id=adjustments
-    )
+    currencies = sorted({p.currency.upper() for p in payouts.all})
+    return deposit_settings(create_accounts(netsuite_sandbox, currencies))
 
 
 @dataclass

@@ -9,8 +9,6 @@ under test.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,105 +17,34 @@ import requests
 import stripe
 from sqlalchemy import Engine
 
-from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
-from stripe_netsuite.stripe_api import RESOURCES, StripeSettings, extract_resource, itemise_paid_payouts
+from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.sync.load import LoadResult, load_payments
 from stripe_netsuite.sync.load_run import replay, sync_status
-from stripe_netsuite.sync.settings import LedgerSettings
-from stripe_netsuite.validation import validate_pending
-from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration import load_world
 from tests.integration.conftest import NetSuiteSandboxClient
+
+# CLEARING and LEDGER_ENV: modules elsewhere (tests/dags, reports, audit) still import them from here.
+from tests.integration.load_world import CLEARING as CLEARING
+from tests.integration.load_world import LEDGER_ENV as LEDGER_ENV
+from tests.integration.load_world import UNALLOCATED, every_row, ledger_settings, major, stripe_sync
 from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 D = Decimal
-UNALLOCATED = "101"
-EXPONENTS = {"jpy": 0, "krw": 0, "kwd": 3, "bhd": 3, "jod": 3, "omr": 3, "tnd": 3}
-CLEARING = {"USD": "1", "GBP": "2", "CAD": "3", "EUR": "4", "JPY": "5", "KWD": "6"}
-# The same settings as environment variables (.env.example), for the DAG and the CLI.
-LEDGER_ENV = {
-    "NETSUITE_TIME_ZONE": "America/Los_Angeles",
-    "NETSUITE_SUBSIDIARY_CURRENCIES": "1=USD",
-    "NETSUITE_PAYMENT_METHOD": "1",
-    "NETSUITE_UNDEPOSITED_FUNDS_ACCOUNT": "7",
-    "NETSUITE_CLEARING_ACCOUNTS": ",".join(f"{code}={account}" for code, account in CLEARING.items()),
-    "NETSUITE_UNALLOCATED_CUSTOMER": UNALLOCATED,
-    "NETSUITE_CREDIT_MEMO_ITEM": "1",
-}
-
-
-def ledger_settings(**clearing: str) -> LedgerSettings:
-    return LedgerSettings(
-        time_zone="America/Los_Angeles", base_currencies={"1": "USD"}, payment_option_id="1",
-        undeposited_funds_account_id="7", clearing_accounts={**CLEARING, **clearing},
-        unallocated_customer_id=UNALLOCATED, credit_memo_item_id="1",
-    )  # fmt: skip
-
-
-def major(amount: int, currency: str) -> Decimal:
-    return D(amount).scaleb(-EXPONENTS.get(currency, 2))
 
 
 # ---- fixtures ---------------------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def stripe_api(stripe_sandbox: RunningServer) -> stripe.StripeClient:
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses={"api": stripe_sandbox.url})
-
-
-@pytest.fixture(scope="module")
-def world(stripe_sandbox: RunningServer, netsuite_sandbox: RunningServer) -> RunningServer:
-    from world_seeder import seed_world
-
-    seed_world(
-        stripe_sandbox.url,
-        STRIPE_TEST_KEY,
-        netsuite_sandbox.url + "/services/rest",
-        NETSUITE_TEST_ENV,
-        days=30,
-        seed=42,
-        threads=2,
-    )
-    return stripe_sandbox
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    yield get_engine(url)
-    dispose_engines()
-
-
-def stripe_sync(server: RunningServer, engine: Engine, run_id: str) -> None:
-    settings = StripeSettings(STRIPE_TEST_KEY, server.url)
-    now = datetime.now(UTC)
-    for name in RESOURCES:
-        extract_resource(settings, name, engine, now=now, run_id=run_id)
-    itemise_paid_payouts(settings, engine, run_id=run_id)
-    result = validate_pending(engine, run_id, now=now)
-    # Charges, refunds and disputes all validate; a quarantined row elsewhere never reaches the ledger anyway.
-    assert all(result["per_type"][kind]["quarantined"] == 0 for kind in ("charge", "refund", "dispute"))
+stripe_api = load_world.stripe_api
+world = load_world.world  # the seeded 30-day world
+engine = load_world.engine  # an empty state DB
+netsuite = load_world.netsuite  # the connector's client
 
 
 @pytest.fixture(scope="module")
 def synced(world: RunningServer, engine: Engine) -> Engine:
     stripe_sync(world, engine, "sync-1")
     return engine
-
-
-@pytest.fixture(scope="module")
-def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
-    settings = NetSuiteSettings.from_env(netsuite_env)
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
-    return NetSuiteSandboxClient(netsuite_sandbox.url)
 
 
 def list_all(client: stripe.StripeClient, service: Any) -> list[Any]:
@@ -152,37 +79,18 @@ def is_write(entry: dict[str, Any]) -> bool:
 
 
 def ledger_rows(ns: NetSuiteSandboxClient, kind: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        response = ns.suiteql(
-            "SELECT t.id, t.externalid, t.entity, t.foreigntotal, t.memo, c.symbol AS currency"
-            " FROM transaction t JOIN currency c ON c.id = t.currency"
-            f" WHERE t.type = '{kind}' AND t.externalid IS NOT NULL ORDER BY t.id",
-            offset=offset,
-        )
-        assert response.status_code == 200, response.text
-        page = response.json()
-        rows += page["items"]
-        if not page["hasMore"]:
-            return rows
-        offset += len(page["items"])
+    return every_row(ns,
+        "SELECT t.id, t.externalid, t.entity, t.foreigntotal, t.memo, c.symbol AS currency"
+        " FROM transaction t JOIN currency c ON c.id = t.currency"
+        f" WHERE t.type = '{kind}' AND t.externalid IS NOT NULL ORDER BY t.id",
+    )  # fmt: skip
 
 
 def links(ns: NetSuiteSandboxClient, linktype: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        response = ns.suiteql(
-            "SELECT l.previousdoc, l.nextdoc, l.foreignamount FROM nexttransactionlinelink l"
-            f" WHERE l.linktype = '{linktype}' ORDER BY l.nextdoc, l.previousdoc",
-            offset=offset,
-        )
-        page = response.json()
-        rows += page["items"]
-        if not page["hasMore"]:
-            return rows
-        offset += len(page["items"])
+    return every_row(ns,
+        "SELECT l.previousdoc, l.nextdoc, l.foreignamount FROM nexttransactionlinelink l"
+        f" WHERE l.linktype = '{linktype}' ORDER BY l.nextdoc, l.previousdoc",
+    )  # fmt: skip
 
 
 def expected_customer(charge: Any, intents: dict[str, Any], customers: dict[str, Any]) -> str:

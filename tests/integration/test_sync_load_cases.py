@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,12 @@ import requests
 import stripe
 from sqlalchemy import Engine
 
-from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.sync.load import LoadResult, load_payments
 from tests.conftest import NETSUITE_TEST_ENV, STRIPE_TEST_KEY
+from tests.integration import load_world
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import LEDGER_ENV, ledger_settings, stripe_sync
+from tests.integration.load_world import LEDGER_ENV, ledger_settings, stripe_sync
 from tests.servers import ROOT, RunningServer
 
 pytestmark = pytest.mark.slow
@@ -56,24 +55,9 @@ def pay(
     return client.v1.charges.retrieve(str(intent.latest_charge), params={"expand": ["balance_transaction"]})
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    yield get_engine(url)
-    dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
-    settings = NetSuiteSettings.from_env(netsuite_env)
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
-    return NetSuiteSandboxClient(netsuite_sandbox.url)
+# An empty state DB and the connector's NetSuite client; `ns` is tests/integration/conftest.py's.
+engine = load_world.engine
+netsuite = load_world.netsuite
 
 
 @pytest.fixture(scope="module")

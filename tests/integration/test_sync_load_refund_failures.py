@@ -8,7 +8,6 @@ and the NetSuite seed (SEED.md), never from the mapping under test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,13 +18,13 @@ import requests
 import stripe
 from sqlalchemy import Engine
 
-from stripe_netsuite.netsuite import ConcurrencyLimiter, NetSuiteClient, NetSuiteSettings
-from stripe_netsuite.store import dispose_engines, get_engine, migrate
+from stripe_netsuite.netsuite import NetSuiteClient
 from stripe_netsuite.sync.deposit_load_run import run_deposits
 from stripe_netsuite.sync.deposit_settings import DepositSettings
 from stripe_netsuite.sync.load import LoadResult, load_payments
+from tests.integration import load_world
 from tests.integration.conftest import NetSuiteSandboxClient
-from tests.integration.test_sync_load import CLEARING, ledger_settings, stripe_sync
+from tests.integration.load_world import CLEARING, ledger_settings, stripe_sync
 from tests.integration.test_sync_load_cases import applied_to, pay, payment, remaining
 from tests.servers import RunningServer
 
@@ -38,24 +37,9 @@ def major(cents: int) -> Decimal:
     return D(cents).scaleb(-2)
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'connector.db'}"
-    migrate(url)
-    yield get_engine(url)
-    dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def netsuite(netsuite_env: dict[str, str]) -> Iterator[NetSuiteClient]:
-    settings = NetSuiteSettings.from_env(netsuite_env)
-    with NetSuiteClient(settings, limiter=ConcurrencyLimiter(settings.concurrency_limit)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ns(netsuite_sandbox: RunningServer) -> NetSuiteSandboxClient:
-    return NetSuiteSandboxClient(netsuite_sandbox.url)
+# An empty state DB and the connector's NetSuite client; `ns` is tests/integration/conftest.py's.
+engine = load_world.engine
+netsuite = load_world.netsuite
 
 
 def balance(ns: NetSuiteSandboxClient) -> Decimal:
