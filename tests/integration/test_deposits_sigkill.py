@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import signal
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +28,8 @@ from stripe_netsuite.sync.deposit_settings import DepositSettings
 from tests.integration import deposit_world
 from tests.integration.conftest import NetSuiteSandboxClient
 from tests.integration.deposit_world import DEPOSITS_COMMAND, deposits_cli, ledger
-from tests.integration.test_sync_load_sigkill import sandbox_requests
-from tests.servers import ROOT, RunningServer
+from tests.integration.load_world import killed_at, sandbox_requests
+from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 KILLS = 10
@@ -63,12 +60,6 @@ def fresh_start(netsuite: RunningServer, loaded_db: Path, env: dict[str, str], n
     target = loaded_db.with_name(name)
     shutil.copy(loaded_db, target)
     return {**env, "CONNECTOR_DATABASE_URL": f"sqlite:///{target}"}
-
-
-def start_deposits(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        DEPOSITS_COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
 
 
 def complete_deposits(env: dict[str, str]) -> str:
@@ -112,14 +103,7 @@ def test_sigkill_at_ten_points_while_deposits_are_written_then_a_rerun_ends_as_a
     try:
         for number, point in enumerate(points):
             run_env = fresh_start(netsuite_sandbox, loaded_db, env, f"run{number}.db")
-            start = sandbox_requests(netsuite_sandbox)
-            process = start_deposits(run_env)
-            while process.poll() is None and sandbox_requests(netsuite_sandbox) - start < point:
-                time.sleep(0.002)
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                killed += 1
-            process.wait(timeout=60)
+            killed += killed_at(DEPOSITS_COMMAND, run_env, netsuite_sandbox, point, poll=0.002)
             written = len(ledger(netsuite_sandbox)["deposit_lines"])
             complete_deposits(run_env)
             assert ledger(netsuite_sandbox) == clean, f"after a kill at request {point} ({written} deposits)"
