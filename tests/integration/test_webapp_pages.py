@@ -884,3 +884,31 @@ def test_an_invoice_covered_by_the_customer_s_credit_says_there_is_nothing_to_pa
     html = unescape(app.test_client().get(page_path(app, "invoice", "1001")).get_data(as_text=True))
     assert "Amount due" in html and "pay-button" not in html
     assert "already cover this invoice, so there is nothing to pay now" in " ".join(html.split())
+
+
+def test_an_invoice_partly_covered_by_the_customer_s_credit_says_why_less_is_charged(
+    app: Flask, stripe_client: Any, netsuite_sandbox: RunningServer
+) -> None:
+    # Seen in the demo: INV1105 showed "Amount due KWD 2,400.500" and "You will pay KWD 785.570" (an unapplied
+    # payment on the account stood against the rest) with no word why, and a note that only KWD 0.005 would
+    # remain on the invoice. INV1036 is customer 107's only USD invoice (USD 300.00); a USD 100.00 unapplied
+    # payment leaves a USD balance of 200.00.
+    ns = NetSuiteSandboxClient(netsuite_sandbox.url)
+    [invoice] = ns.rows("SELECT foreignamountunpaid FROM transaction WHERE id = 1036")
+    due = Decimal(str(invoice["foreignamountunpaid"]))
+    credit = Decimal("100.00")
+    ns.create("customerPayment", {
+        "customer": {"id": "107"}, "currency": {"id": "1"}, "payment": float(credit),
+        "undepFunds": {"id": "T"}, "tranDate": "2026-10-01", "apply": {"items": []},
+    })  # fmt: skip
+    client = app.test_client()
+    path = page_path(app, "invoice", "1036")
+    html = " ".join(unescape(client.get(path).get_data(as_text=True)).split())
+    assert f"${due:,.2f}" in html and f"You will pay <strong>${due - credit:,.2f}</strong>" in html
+    assert f"already cover ${credit:,.2f} of this invoice, so you pay the rest now" in html
+
+    response = client.post(path, data={"csrf_token": open_form(client, path)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    [attempt] = attempts(app)
+    session = stripe_client.v1.checkout.sessions.retrieve(attempt.checkout_session_id)
+    assert session.amount_total == int((due - credit) * 100) and session.currency == "usd"

@@ -130,6 +130,9 @@ class InvoiceView:
     received: tuple[InFlight, ...] = ()
     in_progress_minor: int = 0
     replaceable: tuple[InFlight, ...] = ()
+    # What the customer's balance leaves unpaid here: their unapplied payments and credits (or payments in
+    # flight elsewhere) already stand against this much of the invoice, so the page does not charge it.
+    covered_minor: int = 0
 
     @property
     def is_paid(self) -> bool:
@@ -280,7 +283,8 @@ def _invoice_numbers(account: InvoiceAccount, flights: list[InFlight]) -> Invoic
     available = max(0, min(on_invoice, account.balance_minor - pending))
     # Only payments for this invoice are news on its page; the customer page lists them all.
     received = tuple(f for f in _received(flights) if invoice.id in f.invoice_ids)
-    return InvoiceView(account, available, pending, received, _in_progress(flights))
+    covered = max(0, on_invoice - available)
+    return InvoiceView(account, available, pending, received, _in_progress(flights), covered_minor=covered)
 
 
 def _customer_rule(
