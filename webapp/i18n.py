@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from babel import Locale, UnknownLocaleError
@@ -33,14 +32,9 @@ def current_locale() -> str:
     return str(g.locale)
 
 
-# CLDR's currencySpacing, which Babel does not apply: an ISO code touching a digit gets a no-break space
-# ("KWD280.125" -> "KWD 280.125"); symbols such as $ or € are left alone.
-_CODE_TOUCHING_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-
-
 def format_money(minor: int, currency: str) -> str:
     """An amount in the customer's locale, e.g. "$1,500.00", "1.500,00 €", "KWD 280.125"."""
-    return _CODE_TOUCHING_DIGIT.sub("\u00a0", format_minor(minor, currency, current_locale()))
+    return format_minor(minor, currency, current_locale())
 
 
 def format_day(value: date | None) -> str:

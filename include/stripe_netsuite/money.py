@@ -323,6 +323,11 @@ def _locale(locale: str) -> Locale:
         raise MoneyError(f"{locale!r} is not a known locale.") from None
 
 
+# CLDR's currencySpacing, which Babel does not apply: an ISO code touching a digit gets a no-break space
+# ("KWD280.125" -> "KWD 280.125"); symbols such as $ or € are left alone.
+_CODE_TOUCHING_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
 def format_money(amount: Decimal | int, currency: str, locale: str = "en_US") -> str:
     """Localised amount with the currency sign and exactly the currency's decimals.
 
@@ -343,7 +348,8 @@ def format_money(amount: Decimal | int, currency: str, locale: str = "en_US") ->
     pattern = copy.copy(babel_locale.currency_formats["standard"])
     digits = exponent(code)
     pattern.frac_prec = (digits, digits)
-    return pattern.apply(value, babel_locale, currency=code, currency_digits=False)
+    text = pattern.apply(value, babel_locale, currency=code, currency_digits=False)
+    return _CODE_TOUCHING_DIGIT.sub("\u00a0", text)
 
 
 def format_minor(minor: int, currency: str, locale: str = "en_US") -> str:

@@ -443,7 +443,7 @@ NBSP, NNBSP, RLM = "\u00a0", "\u202f", "\u200f"
         ("en_US", "USD", Decimal("1234.5"), "$1,234.50"),
         ("en_US", "EUR", Decimal("1234.5"), "€1,234.50"),
         ("en_US", "JPY", Decimal("1234"), "¥1,234"),
-        ("en_US", "KWD", Decimal("1234.5"), "KWD1,234.500"),
+        ("en_US", "KWD", Decimal("1234.5"), "KWD\u00a01,234.500"),
         ("de_DE", "USD", Decimal("1234.5"), f"1.234,50{NBSP}$"),
         ("de_DE", "EUR", Decimal("1234.5"), f"1.234,50{NBSP}€"),
         ("de_DE", "JPY", Decimal("1234"), f"1.234{NBSP}¥"),
@@ -455,7 +455,7 @@ NBSP, NNBSP, RLM = "\u00a0", "\u202f", "\u200f"
         ("ja_JP", "USD", Decimal("1234.5"), "$1,234.50"),
         ("ja_JP", "EUR", Decimal("1234.5"), "€1,234.50"),
         ("ja_JP", "JPY", Decimal("1234"), "￥1,234"),
-        ("ja_JP", "KWD", Decimal("1234.5"), "KWD1,234.500"),
+        ("ja_JP", "KWD", Decimal("1234.5"), "KWD\u00a01,234.500"),
         ("ar_KW", "USD", Decimal("1234.5"), f"{RLM}1,234.50{NBSP}US$"),
         ("ar_KW", "EUR", Decimal("1234.5"), f"{RLM}1,234.50{NBSP}€"),
         ("ar_KW", "JPY", Decimal("1234"), f"{RLM}1,234{NBSP}JP¥"),
@@ -481,7 +481,7 @@ def test_format_money_shows_stripe_exponent_not_cldr_digits(code: str, digits: i
 def test_format_money_int_is_minor_units() -> None:
     assert format_money(1050, "USD") == "$10.50"
     assert format_money(1050, "JPY") == "¥1,050"
-    assert format_minor(160, "KWD") == "KWD0.160"
+    assert format_minor(160, "KWD") == "KWD\u00a00.160"
 
 
 def test_format_money_negative() -> None:

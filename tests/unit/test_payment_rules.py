@@ -64,7 +64,7 @@ def test_valid_amounts_become_exact_minor_units(text: str, currency: str, limit:
         ("0.49", "USD", 290000, "smallest payment we can take is $0.50"),
         ("49", "JPY", 405000, "smallest payment we can take is ¥50"),
         ("2900.01", "USD", 290000, "at most $2,900.00, the amount you owe"),
-        ("280.130", "KWD", 280125, "at most KWD280.120"),
+        ("280.130", "KWD", 280125, "at most KWD\u00a0280.120"),
     ],
     ids=[
         "zero",
