@@ -151,3 +151,9 @@ def test_the_daily_report_reaches_the_finance_list_with_its_page_and_workbook(
     assert set(attached) == {"report.html", "report.xlsx"}
     assert attached["report.xlsx"] == (Path(summary["directory"]) / "report.xlsx").read_bytes()
     assert "http://airflow.example.com/dags/finance_reports/runs/scheduled__x" in _body(message)
+
+    # A report of several days (the demo's whole world, a catch-up) names its period, not only its last day.
+    longer = write_daily_report(get_engine(url), date(2026, 11, 29), options=options, now=written,
+                                run_id="manual__y", days=33)  # fmt: skip
+    assert mail_daily_report(longer, partial(send_mail, settings=notify), notify, run_id="manual__y")
+    assert sink.messages()[-1]["Subject"] == "[Stripe-NetSuite] Daily report 2026-10-28 to 2026-11-29"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,9 @@ def mail_daily_report(
     folder = Path(str(summary["directory"])) if summary.get("directory") else None
     files = [str(folder / name) for name in DAILY_ATTACHMENTS if folder and (folder / name).is_file()]
     day = str(summary.get("day") or summary.get("title") or "")
+    days = int(summary.get("days") or 1)
+    if days > 1 and summary.get("day"):  # a report of several days ending on `day` names its whole period
+        day = f"{date.fromisoformat(day) - timedelta(days=days - 1)} to {day}"
     mail = daily_report_mail(day, str(summary.get("note") or summary.get("title") or ""), files,
                              finance_links(settings, dag_id, run_id))  # fmt: skip
     return send(mail)
